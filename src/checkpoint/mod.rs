@@ -1,0 +1,1 @@
+//! Being built: see ARCHITECTURE.md.

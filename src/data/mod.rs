@@ -1,0 +1,8 @@
+//! The Fashion-MNIST data: reading, finding, checking and downloading it, and turning it into
+//! batches and network inputs.
+
+mod classes;
+mod dataset;
+
+pub use classes::FashionClass;
+pub use dataset::{Dataset, Split, IMAGE_PIXELS, IMAGE_SIDE};
