@@ -91,18 +91,19 @@ impl Dataset {
     /// A view of the examples at the given visible positions (no pixel copy).
     #[must_use]
     pub fn select(&self, positions: &[usize]) -> Self {
-        let indices: Vec<u32> = positions
-            .iter()
-            .map(|&i| u32::try_from(self.source_index(i)).unwrap_or(u32::MAX))
-            .collect();
-        Self { pixels: Arc::clone(&self.pixels), labels: Arc::clone(&self.labels), indices: Some(indices.into()) }
+        let indices: Vec<u32> =
+            positions.iter().map(|&i| u32::try_from(self.source_index(i)).unwrap_or(u32::MAX)).collect();
+        Self {
+            pixels: Arc::clone(&self.pixels),
+            labels: Arc::clone(&self.labels),
+            indices: Some(indices.into()),
+        }
     }
 
     /// A view of the examples whose class is in `classes` (e.g. Sneaker vs Ankle boot).
     #[must_use]
     pub fn filter_classes(&self, classes: &[FashionClass]) -> Self {
-        let positions: Vec<usize> =
-            (0..self.len()).filter(|&i| classes.contains(&self.class(i))).collect();
+        let positions: Vec<usize> = (0..self.len()).filter(|&i| classes.contains(&self.class(i))).collect();
         self.select(&positions)
     }
 

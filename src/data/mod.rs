@@ -5,4 +5,4 @@ mod classes;
 mod dataset;
 
 pub use classes::FashionClass;
-pub use dataset::{Dataset, Split, IMAGE_PIXELS, IMAGE_SIDE};
+pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};

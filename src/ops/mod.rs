@@ -5,6 +5,16 @@
 
 use candle_core::{Result, Tensor};
 
+mod batch_norm;
+mod dropout;
+mod loss;
+
+pub use batch_norm::{
+    BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, BatchStats, batch_norm_eval, batch_norm_train, running_update,
+};
+pub use dropout::{dropout, dropout_mask, splitmix64};
+pub use loss::{cross_entropy, log_softmax};
+
 /// How a convolution treats the border.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Padding {

@@ -1,0 +1,229 @@
+//! The ready-made models a user can pick by name (`atelier train --preset cnn`, the GUI's list).
+//!
+//! Each preset's default training config lives with the training code
+//! (`TrainConfig::for_preset`); here are only the architectures and what to expect of them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::spec::{LayerSpec, ModelSpec, Task};
+use crate::data::FashionClass;
+use crate::ops::Padding;
+
+/// Names a preset; serialised and parsed as its kebab-case name (`cnn-bn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PresetId {
+    /// Sneaker vs Ankle boot with a small dense network.
+    BinaryDense,
+    /// The classic multilayer perceptron on all ten classes (235,146 parameters).
+    Dense,
+    /// Two convolutions and two dense layers (225,034 parameters).
+    Cnn,
+    /// The CNN with batch normalisation after each convolution.
+    CnnBn,
+}
+
+impl PresetId {
+    /// Every preset, simplest first.
+    pub const ALL: [Self; 4] = [Self::BinaryDense, Self::Dense, Self::Cnn, Self::CnnBn];
+
+    /// The name used on the command line and in files.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        self.preset().name
+    }
+
+    /// The preset's description.
+    #[must_use]
+    pub fn preset(self) -> &'static Preset {
+        // PRESETS is in the same order as the enum.
+        &PRESETS[self as usize]
+    }
+
+    /// The preset's model spec.
+    #[must_use]
+    pub fn spec(self) -> ModelSpec {
+        self.preset().spec()
+    }
+}
+
+impl fmt::Display for PresetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A preset name that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown preset `{name}`; the presets are binary-dense, dense, cnn and cnn-bn")]
+pub struct UnknownPreset {
+    /// The name given.
+    pub name: String,
+}
+
+impl FromStr for PresetId {
+    type Err = UnknownPreset;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|id| id.name() == name)
+            .ok_or_else(|| UnknownPreset { name: name.to_owned() })
+    }
+}
+
+/// A ready-made model: its name, what it is, and what accuracy to expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    /// Which preset.
+    pub id: PresetId,
+    /// Command-line name (`cnn-bn`).
+    pub name: &'static str,
+    /// Short human title.
+    pub title: &'static str,
+    /// One line on what it is.
+    pub description: &'static str,
+    /// The test accuracy a user can expect with the preset's default training config.
+    pub expected_accuracy: &'static str,
+}
+
+const PRESETS: [Preset; 4] = [
+    Preset {
+        id: PresetId::BinaryDense,
+        name: "binary-dense",
+        title: "Sneaker vs Ankle boot",
+        description: "A small dense network that tells sneakers from ankle boots (two classes).",
+        expected_accuracy: "~97%",
+    },
+    Preset {
+        id: PresetId::Dense,
+        name: "dense",
+        title: "Dense network",
+        description: "Flatten, two hidden dense layers (256 and 128, ReLU, dropout 0.2), ten classes.",
+        expected_accuracy: "~88.9%",
+    },
+    Preset {
+        id: PresetId::Cnn,
+        name: "cnn",
+        title: "Convolutional network",
+        description: "Two 3×3 convolutions (32 and 64) with max pooling, then dense 128 with dropout 0.5.",
+        expected_accuracy: "~90.6%",
+    },
+    Preset {
+        id: PresetId::CnnBn,
+        name: "cnn-bn",
+        title: "CNN with batch norm",
+        description: "The CNN with batch normalisation after each convolution, trained with augmentation.",
+        expected_accuracy: "~93% (15 epochs)",
+    },
+];
+
+/// All presets, simplest first.
+#[must_use]
+pub fn presets() -> &'static [Preset] {
+    &PRESETS
+}
+
+fn conv3x3(filters: usize) -> LayerSpec {
+    LayerSpec::Conv2d { filters, kernel: 3, stride: 1, padding: Padding::Valid }
+}
+
+impl Preset {
+    /// The model spec of this preset (named after it).
+    #[must_use]
+    pub fn spec(&self) -> ModelSpec {
+        use LayerSpec::{BatchNorm, Dense, Dropout, Flatten, MaxPool, Relu};
+        let (task, layers) = match self.id {
+            PresetId::BinaryDense => (
+                Task::Binary { positive: FashionClass::AnkleBoot, negative: FashionClass::Sneaker },
+                vec![Flatten, Dense { units: 128 }, Relu, Dropout { rate: 0.2 }, Dense { units: 2 }],
+            ),
+            PresetId::Dense => (
+                Task::TenClass,
+                vec![
+                    Flatten,
+                    Dense { units: 256 },
+                    Relu,
+                    Dropout { rate: 0.2 },
+                    Dense { units: 128 },
+                    Relu,
+                    Dropout { rate: 0.2 },
+                    Dense { units: 10 },
+                ],
+            ),
+            PresetId::Cnn => (
+                Task::TenClass,
+                vec![
+                    conv3x3(32),
+                    Relu,
+                    MaxPool { size: 2 },
+                    conv3x3(64),
+                    Relu,
+                    MaxPool { size: 2 },
+                    Flatten,
+                    Dense { units: 128 },
+                    Relu,
+                    Dropout { rate: 0.5 },
+                    Dense { units: 10 },
+                ],
+            ),
+            PresetId::CnnBn => (
+                Task::TenClass,
+                vec![
+                    conv3x3(32),
+                    BatchNorm,
+                    Relu,
+                    MaxPool { size: 2 },
+                    conv3x3(64),
+                    BatchNorm,
+                    Relu,
+                    MaxPool { size: 2 },
+                    Flatten,
+                    Dense { units: 128 },
+                    Relu,
+                    Dropout { rate: 0.5 },
+                    Dense { units: 10 },
+                ],
+            ),
+        };
+        ModelSpec { name: self.name.to_owned(), task, layers }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_names_and_table_agree() {
+        for (position, id) in PresetId::ALL.into_iter().enumerate() {
+            assert_eq!(presets()[position].id, id);
+            assert_eq!(id.name().parse::<PresetId>(), Ok(id));
+            assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{}\"", id.name()));
+            assert_eq!(id.spec().name, id.name());
+            id.spec().validate().unwrap();
+        }
+        let error = "cnn2".parse::<PresetId>().unwrap_err();
+        assert!(error.to_string().contains("unknown preset `cnn2`"));
+    }
+
+    #[test]
+    fn parameter_counts_match_the_reference_models() {
+        assert_eq!(PresetId::Dense.spec().param_count(), Ok(235_146));
+        assert_eq!(PresetId::Cnn.spec().param_count(), Ok(225_034));
+        // Two batch norms add a scale and a shift per channel: 2·32 + 2·64.
+        assert_eq!(PresetId::CnnBn.spec().param_count(), Ok(225_034 + 192));
+        assert_eq!(PresetId::BinaryDense.spec().param_count(), Ok(784 * 128 + 128 + 128 * 2 + 2));
+    }
+
+    #[test]
+    fn cnn_flattens_1600_values() {
+        let rows = PresetId::Cnn.spec().summary().unwrap();
+        assert_eq!(rows[6].output.to_string(), "1600");
+        assert_eq!(rows[2].output.to_string(), "32×13×13");
+        assert_eq!(rows[0].name, "Conv2d 32 3×3 valid");
+    }
+}

@@ -1,0 +1,83 @@
+//! Batch normalisation over channels (`[batch, c, h, w]`) or features (`[batch, c]`), as in
+//! PyTorch's BatchNorm2d/BatchNorm1d: biased batch variance to normalise, unbiased for the running
+//! estimate.
+
+use candle_core::{Result, Tensor};
+
+/// Added to the variance before the square root (PyTorch's default).
+pub const BATCH_NORM_EPS: f64 = 1e-5;
+
+/// How fast the running statistics follow the batches (PyTorch's default).
+pub const BATCH_NORM_MOMENTUM: f64 = 0.1;
+
+/// The statistics of one training batch, detached from the graph, each `[c]`.
+#[derive(Debug, Clone)]
+pub struct BatchStats {
+    /// Mean per channel.
+    pub mean: Tensor,
+    /// Unbiased variance per channel (what the running variance tracks).
+    pub unbiased_variance: Tensor,
+}
+
+/// The reduced dims and the broadcast shape of a `[c]` parameter for `x`'s rank.
+fn layout(x: &Tensor) -> Result<(Vec<usize>, Vec<usize>, usize)> {
+    match x.dims() {
+        &[batch, channels] => Ok((vec![0], vec![1, channels], batch)),
+        &[batch, channels, height, width] => {
+            Ok((vec![0, 2, 3], vec![1, channels, 1, 1], batch * height * width))
+        }
+        dims => candle_core::bail!("batch norm needs a 2-D or 4-D input, got shape {dims:?}"),
+    }
+}
+
+/// Normalises with the batch's own statistics, then scales by `gamma` and shifts by `beta`
+/// (both `[c]`). Returns the output and the batch statistics for the running estimate.
+///
+/// # Errors
+/// An input that is not 2-D or 4-D, or parameters of the wrong size.
+pub fn batch_norm_train(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<(Tensor, BatchStats)> {
+    let (dims, param_shape, per_channel) = layout(x)?;
+    // [1, c, 1, 1] (or [1, c])
+    let mean = x.mean_keepdim(dims.as_slice())?;
+    let centered = x.broadcast_sub(&mean)?;
+    let variance = centered.sqr()?.mean_keepdim(dims.as_slice())?;
+    let inv_std = (variance.clone() + BATCH_NORM_EPS)?.sqrt()?.recip()?;
+    let y = centered
+        .broadcast_mul(&inv_std)?
+        .broadcast_mul(&gamma.reshape(param_shape.as_slice())?)?
+        .broadcast_add(&beta.reshape(param_shape.as_slice())?)?;
+    #[allow(clippy::cast_precision_loss)]
+    let correction = if per_channel > 1 { per_channel as f64 / (per_channel - 1) as f64 } else { 1.0 };
+    let stats = BatchStats {
+        mean: mean.detach().flatten_all()?,
+        unbiased_variance: (variance.detach().flatten_all()? * correction)?,
+    };
+    Ok((y, stats))
+}
+
+/// Normalises with running statistics (evaluation), each `[c]`.
+///
+/// # Errors
+/// An input that is not 2-D or 4-D, or parameters of the wrong size.
+pub fn batch_norm_eval(
+    x: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    running_mean: &Tensor,
+    running_var: &Tensor,
+) -> Result<Tensor> {
+    let (_, param_shape, _) = layout(x)?;
+    let shape = param_shape.as_slice();
+    // Fold everything into one scale and one shift per channel: y = x·scale + shift.
+    let scale = (running_var + BATCH_NORM_EPS)?.sqrt()?.recip()?.mul(gamma)?;
+    let shift = beta.sub(&running_mean.mul(&scale)?)?;
+    x.broadcast_mul(&scale.reshape(shape)?)?.broadcast_add(&shift.reshape(shape)?)
+}
+
+/// The running statistic after one batch: `(1 - momentum)·running + momentum·batch`.
+///
+/// # Errors
+/// Shape or dtype mismatches.
+pub fn running_update(running: &Tensor, batch: &Tensor) -> Result<Tensor> {
+    (running * (1.0 - BATCH_NORM_MOMENTUM))? + (batch.to_dtype(running.dtype())? * BATCH_NORM_MOMENTUM)?
+}
