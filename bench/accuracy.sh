@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Trains each preset with its default config on the full Fashion-MNIST data (release build) and
+# prints a table: preset, epochs, test accuracy, training time.
+#
+#   bench/accuracy.sh                       # all presets
+#   PRESETS="dense binary-dense" bench/accuracy.sh
+#   ATELIER_DATA=/path/to/fashion-mnist bench/accuracy.sh   (or pass --data-dir via DATA_DIR=...)
+#
+# Each run's full log goes to $LOG_DIR (default target/bench-accuracy/<preset>.log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+presets=${PRESETS:-"binary-dense dense cnn cnn-bn"}
+log_dir=${LOG_DIR:-target/bench-accuracy}
+mkdir -p "$log_dir"
+data_args=()
+[ -n "${DATA_DIR:-}" ] && data_args=(--data-dir "$DATA_DIR")
+
+cargo build --release --quiet --bin atelier
+bin=target/release/atelier
+
+rows=()
+for preset in $presets; do
+    log="$log_dir/$preset.log"
+    echo "training $preset (log: $log)" >&2
+    start=$(date +%s.%N)
+    if "$bin" "${data_args[@]}" train --preset "$preset" --out "$log_dir/$preset.safetensors" >"$log" 2>&1; then
+        status=ok
+    else
+        status="failed (exit $?)"
+    fi
+    end=$(date +%s.%N)
+    # The CLI prints "epoch N/M ..." per epoch and "test accuracy: 88.91% ..." at the end.
+    epochs=$(grep -cE '^epoch +[0-9]+/' "$log" || true)
+    accuracy=$(sed -nE 's/^test accuracy: ([0-9.]+%).*/\1/p' "$log" | tail -1)
+    seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')
+    rows+=("$(printf '| %-12s | %6s | %13s | %10s s | %s |' "$preset" "$epochs" "${accuracy:-n/a}" "$seconds" "$status")")
+done
+
+echo
+echo "| preset       | epochs | test accuracy | train time   | status |"
+echo "|--------------|--------|---------------|--------------|--------|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "$(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)"

@@ -1,0 +1,139 @@
+//! The learning rate of each epoch: the configured schedule, the reduce-on-plateau state, and a
+//! user override (set while paused) that rescales the rest of the schedule.
+
+use super::config::{Schedule, TrainConfig};
+
+/// The learning-rate schedule of one run.
+#[derive(Debug, Clone)]
+pub struct LrSchedule {
+    schedule: Schedule,
+    base_learning_rate: f64,
+    epochs: usize,
+    /// Product of the reductions reduce-on-plateau has made so far.
+    plateau_factor: f64,
+    best_validation_loss: f64,
+    epochs_without_improvement: usize,
+}
+
+impl LrSchedule {
+    /// The schedule of `config` (which has been validated).
+    #[must_use]
+    pub fn new(config: &TrainConfig) -> Self {
+        Self {
+            schedule: config.schedule,
+            base_learning_rate: config.learning_rate,
+            epochs: config.epochs,
+            plateau_factor: 1.0,
+            best_validation_loss: f64::INFINITY,
+            epochs_without_improvement: 0,
+        }
+    }
+
+    /// The multiplier of the base rate in `epoch` (0-based); always above 0.
+    fn factor(&self, epoch: usize) -> f64 {
+        match self.schedule {
+            Schedule::Constant => 1.0,
+            Schedule::Step { every_epochs, factor } => {
+                let steps = i32::try_from(epoch / every_epochs.max(1)).unwrap_or(i32::MAX);
+                factor.powi(steps)
+            }
+            // Per epoch, from 1 at epoch 0 towards (but never reaching) 0 at the last epoch.
+            #[allow(clippy::cast_precision_loss)]
+            Schedule::Cosine => {
+                let progress = epoch as f64 / self.epochs.max(1) as f64;
+                0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+            Schedule::ReduceOnPlateau { .. } => self.plateau_factor,
+        }
+        .max(f64::MIN_POSITIVE)
+    }
+
+    /// The learning rate of `epoch` (0-based).
+    #[must_use]
+    pub fn learning_rate(&self, epoch: usize) -> f64 {
+        self.base_learning_rate * self.factor(epoch)
+    }
+
+    /// Makes `learning_rate` the rate of `epoch` from now on; later epochs keep the schedule's
+    /// shape relative to it (a user's override while paused).
+    pub fn override_learning_rate(&mut self, epoch: usize, learning_rate: f64) {
+        self.base_learning_rate = learning_rate / self.factor(epoch);
+    }
+
+    /// Records an epoch's validation loss; reduce-on-plateau lowers the rate after `patience`
+    /// epochs without improvement. Other schedules ignore it.
+    pub fn observe_validation_loss(&mut self, validation_loss: f64) {
+        let Schedule::ReduceOnPlateau { patience, factor } = self.schedule else {
+            return;
+        };
+        if validation_loss < self.best_validation_loss {
+            self.best_validation_loss = validation_loss;
+            self.epochs_without_improvement = 0;
+        } else {
+            self.epochs_without_improvement += 1;
+            if self.epochs_without_improvement >= patience {
+                self.plateau_factor *= factor;
+                self.epochs_without_improvement = 0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(schedule: Schedule, epochs: usize) -> TrainConfig {
+        TrainConfig { schedule, epochs, learning_rate: 0.1, ..TrainConfig::default() }
+    }
+
+    fn close(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12)
+    }
+
+    #[test]
+    fn step_halves_every_two_epochs() {
+        let preview = config(Schedule::Step { every_epochs: 2, factor: 0.5 }, 5).learning_rate_preview();
+        assert!(close(&preview, &[0.1, 0.1, 0.05, 0.05, 0.025]), "{preview:?}");
+    }
+
+    #[test]
+    fn cosine_starts_at_base_ends_low_and_stays_positive() {
+        let preview = config(Schedule::Cosine, 4).learning_rate_preview();
+        let expected = [
+            0.1,
+            0.1 * (0.5 + 0.5 * std::f64::consts::FRAC_1_SQRT_2),
+            0.05,
+            0.1 * (0.5 - 0.5 * std::f64::consts::FRAC_1_SQRT_2),
+        ];
+        assert!(close(&preview, &expected), "{preview:?}");
+        assert!(preview.windows(2).all(|w| w[1] < w[0]));
+        assert!(preview.iter().all(|&lr| lr > 0.0));
+    }
+
+    #[test]
+    fn constant_is_flat() {
+        assert!(close(&config(Schedule::Constant, 3).learning_rate_preview(), &[0.1; 3]));
+    }
+
+    #[test]
+    fn plateau_reduces_after_patience_epochs_without_improvement() {
+        let mut schedule =
+            LrSchedule::new(&config(Schedule::ReduceOnPlateau { patience: 2, factor: 0.1 }, 10));
+        let mut rates = Vec::new();
+        for (epoch, loss) in [1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.75].into_iter().enumerate() {
+            rates.push(schedule.learning_rate(epoch));
+            schedule.observe_validation_loss(loss);
+        }
+        rates.push(schedule.learning_rate(7));
+        assert!(close(&rates, &[0.1, 0.1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.001]), "{rates:?}");
+    }
+
+    #[test]
+    fn override_sets_the_current_rate_and_keeps_the_shape() {
+        let mut schedule = LrSchedule::new(&config(Schedule::Step { every_epochs: 1, factor: 0.5 }, 4));
+        schedule.override_learning_rate(2, 0.2);
+        assert!((schedule.learning_rate(2) - 0.2).abs() < 1e-12);
+        assert!((schedule.learning_rate(3) - 0.1).abs() < 1e-12);
+    }
+}
