@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::Augmentation;
+use crate::model::PresetId;
 
 /// Which optimizer updates the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -205,16 +206,15 @@ pub enum ConfigError {
 }
 
 impl TrainConfig {
-    /// The default configuration of a preset (`binary-dense`, `dense`, `cnn`, `cnn-bn`), chosen
-    /// to reach the preset's expected accuracy; any other id gets [`TrainConfig::default`].
+    /// The default configuration of a preset, chosen to reach the preset's expected accuracy.
     #[must_use]
-    pub fn for_preset(id: &str) -> Self {
+    pub fn for_preset(id: PresetId) -> Self {
         let base = Self::default();
         match id {
-            "binary-dense" => Self { batch_size: 64, ..base },
-            "dense" => base,
-            "cnn" => Self { batch_size: 64, ..base },
-            "cnn-bn" => Self {
+            PresetId::BinaryDense => Self { batch_size: 64, ..base },
+            PresetId::Dense => base,
+            PresetId::Cnn => Self { batch_size: 64, ..base },
+            PresetId::CnnBn => Self {
                 epochs: 15,
                 batch_size: 64,
                 optimizer: OptimizerKind::AdamW,
@@ -227,7 +227,6 @@ impl TrainConfig {
                 },
                 ..base
             },
-            _ => base,
         }
     }
 
@@ -333,10 +332,10 @@ mod tests {
 
     #[test]
     fn every_preset_default_is_valid() {
-        for id in ["binary-dense", "dense", "cnn", "cnn-bn", "unknown"] {
+        for id in PresetId::ALL {
             TrainConfig::for_preset(id).validate().unwrap();
         }
-        assert_eq!(TrainConfig::for_preset("cnn-bn").epochs, 15);
+        assert_eq!(TrainConfig::for_preset(PresetId::CnnBn).epochs, 15);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod early_stopping;
 mod optimizer;
 mod progress;
 mod schedule;
+mod train;
 
 pub use config::{ConfigError, OptimizerKind, Schedule, TrainConfig};
 pub use control::Control;
@@ -17,3 +18,4 @@ pub use progress::{
     BatchMetrics, EpochMetrics, NullSink, ProgressSink, StopReason, TrainSummary, TrainingStarted,
 };
 pub use schedule::LrSchedule;
+pub use train::{TrainError, TrainOutcome, TrainingData, train};
