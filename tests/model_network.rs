@@ -1,6 +1,9 @@
 //! Building presets and custom specs into networks: parameter counts, forward shapes, seeded
 //! initialisation, train/eval behaviour, and loading named tensors.
 
+// Test helpers outside #[test] functions panic on failure too, like the tests that call them.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 
 use atelier::model::{ForwardMode, LayerSpec, ModelError, ModelSpec, Network, PresetId, Task};

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::presets;
+use crate::model::{group_thousands, presets};
 
 /// Prints the presets.
 ///
@@ -11,19 +11,6 @@ use crate::model::presets;
 pub fn run() -> anyhow::Result<()> {
     print!("{}", render()?);
     Ok(())
-}
-
-/// `235146` → `"235,146"`.
-fn group_thousands(value: usize) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (position, digit) in digits.chars().enumerate() {
-        if position > 0 && (digits.len() - position) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// Pads `text` to `width` characters (not bytes: the outlines contain "→" and "×").

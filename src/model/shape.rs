@@ -17,6 +17,20 @@ pub const MAX_PARAMS: usize = 50_000_000;
 /// the backward pass), so a typo like 50,000 filters fails here instead of exhausting memory.
 pub const MAX_VALUES_PER_IMAGE: usize = 1_000_000;
 
+/// `235146` → `"235,146"`: counts as people read them.
+#[must_use]
+pub fn group_thousands(value: usize) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// The shape of one image's activations between layers (the batch dimension left out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
@@ -134,7 +148,7 @@ pub enum LayerProblem {
         slope: f32,
     },
     /// The output is too large to train.
-    #[error("its output has {values} values per image; the limit is {limit}")]
+    #[error("its output has {} values per image; the limit is {}", group_thousands(*.values), group_thousands(*.limit))]
     OutputTooLarge {
         /// Values per image.
         values: usize,
@@ -189,7 +203,7 @@ pub enum SpecError {
         class: crate::data::FashionClass,
     },
     /// More parameters than [`MAX_PARAMS`].
-    #[error("the model has {count} parameters; the limit is {limit}")]
+    #[error("the model has {} parameters; the limit is {}", group_thousands(*.count), group_thousands(*.limit))]
     TooManyParameters {
         /// Parameters of the spec.
         count: usize,

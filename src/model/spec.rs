@@ -223,7 +223,7 @@ impl ModelSpec {
             match layer {
                 LayerSpec::Dense { units } => parts.push(format!("Dense{units}")),
                 LayerSpec::Conv2d { filters, kernel, .. } => {
-                    parts.push(format!("Conv{filters} {kernel}×{kernel}"))
+                    parts.push(format!("Conv{filters} {kernel}×{kernel}"));
                 }
                 LayerSpec::MaxPool { size } => parts.push(format!("Pool{size}")),
                 LayerSpec::GlobalAvgPool => parts.push("AvgPool".to_owned()),
