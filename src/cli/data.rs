@@ -1,8 +1,12 @@
 //! `atelier data info | download | export-png | make-sample`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::data::{self, FashionClass, FashionMnist, FileOutcome, thousands};
 
 /// The `data` subcommands.
 #[derive(Debug, Subcommand)]
@@ -43,6 +47,125 @@ pub enum DataCommand {
 /// # Errors
 /// Data that cannot be found, read or written.
 pub fn run(command: DataCommand, data_dir: Option<&Path>) -> anyhow::Result<()> {
-    let _ = (command, data_dir);
-    anyhow::bail!("`atelier data` is being built")
+    match command {
+        DataCommand::Info => info(data_dir),
+        DataCommand::Download { to, mirror } => download(to, mirror.as_deref()),
+        DataCommand::ExportPng { split, count, out } => {
+            let data = load_with_notices(data_dir)?;
+            let written = data::export_png(data.split(split), count, &out)?;
+            println!("wrote {} {} images to {}", written.len(), split.name(), out.display());
+            Ok(())
+        }
+        DataCommand::MakeSample { out } => make_sample(data_dir, &out),
+    }
+}
+
+/// Loads the data and prints its notices (SAMPLE, checksum warnings) to stderr.
+fn load_with_notices(data_dir: Option<&Path>) -> anyhow::Result<FashionMnist> {
+    let data = data::load(data_dir)?;
+    for notice in data.notices() {
+        eprintln!("warning: {notice}");
+    }
+    Ok(data)
+}
+
+fn info(data_dir: Option<&Path>) -> anyhow::Result<()> {
+    let data = data::load(data_dir)?;
+    let banner = data.source.is_sample().then(|| format!("*** {} ***", data.source.describe()));
+    if let Some(banner) = &banner {
+        println!("{banner}\n");
+    }
+    println!("Fashion-MNIST");
+    println!("  source:    {}", data.source.describe());
+    println!("  train:     {} images", thousands(data.train.len()));
+    println!("  test:      {} images", thousands(data.test.len()));
+    println!("  checksums: {}", data.checksums.describe());
+    println!("  load time: {:.3} s", data.load_secs);
+    println!();
+    println!("  {:<2} {:<12} {:>7} {:>7}", "#", "class", "train", "test");
+    let (train_counts, test_counts) = (data.train.class_counts(), data.test.class_counts());
+    for class in FashionClass::ALL {
+        println!(
+            "  {:<2} {:<12} {:>7} {:>7}",
+            class.label(),
+            class.name(),
+            thousands(train_counts[class.index()]),
+            thousands(test_counts[class.index()])
+        );
+    }
+    println!();
+    println!("Searched, in order:");
+    print!("{}", data.source.describe_search());
+    for warning in data.checksums.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    if let Some(banner) = &banner {
+        println!("\n{banner}");
+    }
+    Ok(())
+}
+
+fn download(to: Option<PathBuf>, mirror: Option<&str>) -> anyhow::Result<()> {
+    let to = match to {
+        Some(dir) => dir,
+        None => data::user_data_dir().ok_or(data::DataError::NoUserDataDir)?,
+    };
+    let mirror = mirror.unwrap_or(data::OFFICIAL_MIRROR);
+    println!("downloading Fashion-MNIST from {mirror} into {}", to.display());
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:32} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut current_file = String::new();
+    let mut on_progress = |progress: &data::DownloadProgress| {
+        if progress.file != current_file {
+            current_file.clone_from(&progress.file);
+            bar.reset();
+            bar.set_message(format!("{}/{} {}", progress.file_index + 1, progress.file_count, progress.file));
+        }
+        if let Some(total) = progress.total_bytes {
+            bar.set_length(total);
+        }
+        bar.set_position(progress.received_bytes);
+    };
+    // The command line has no cancel button: Ctrl-C ends the process, and the temporary files are
+    // hidden names that discovery ignores.
+    let cancel = AtomicBool::new(false);
+    let report = data::download(&to, mirror, &mut on_progress, &cancel);
+    bar.finish_and_clear();
+    let report = report?;
+    for (file, outcome) in &report.files {
+        match outcome {
+            FileOutcome::Downloaded(bytes) => println!(
+                "  {file}: downloaded {} bytes, verified",
+                thousands(usize::try_from(*bytes).unwrap_or(usize::MAX))
+            ),
+            FileOutcome::AlreadyPresent => println!("  {file}: already present, verified"),
+        }
+    }
+    println!("Fashion-MNIST is in {}; `atelier data info` shows it", report.dir.display());
+    Ok(())
+}
+
+fn make_sample(data_dir: Option<&Path>, out: &Path) -> anyhow::Result<()> {
+    let full = data::load(data_dir)?;
+    if full.source.is_sample() {
+        anyhow::bail!(
+            "make-sample needs the full set, but only the bundled sample was found; \
+             run `atelier data download` or pass --data-dir"
+        );
+    }
+    let summary = data::make_sample(&full, out, data::SAMPLE_TRAIN_PER_CLASS, data::SAMPLE_TEST_PER_CLASS)?;
+    println!(
+        "wrote the sample ({} train, {} test images) from {}:",
+        thousands(summary.train_images),
+        thousands(summary.test_images),
+        full.source.describe()
+    );
+    for (path, bytes) in &summary.files {
+        println!("  {} ({} bytes)", path.display(), thousands(usize::try_from(*bytes).unwrap_or(usize::MAX)));
+    }
+    Ok(())
 }
