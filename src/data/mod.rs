@@ -12,6 +12,7 @@ mod error;
 mod export;
 pub mod idx;
 pub mod image_input;
+mod image_steps;
 mod load;
 mod release;
 mod resample;
