@@ -1,4 +1,5 @@
 //! `atelier data …` as a user runs it: the report, PNG export, and damaged data → one line, exit 2.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions panic on purpose
 
 mod data_fixtures;
 

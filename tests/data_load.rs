@@ -1,5 +1,6 @@
 //! Loading Fashion-MNIST: the real files, discovery and the sample fallback, and every kind of
 //! damaged file giving a one-line error that names the file (never a panic, never a silent fallback).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions panic on purpose
 
 mod data_fixtures;
 

@@ -1,6 +1,7 @@
 //! `data::download_files` against a small HTTP server on 127.0.0.1: a good mirror, one that drops
 //! the connection mid-file, one that serves wrong bytes, one that answers 404; and cancelling.
 //! After any failure, no file exists under a final name and no temporary file is left.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions panic on purpose
 
 mod data_fixtures;
 

@@ -1,6 +1,6 @@
 //! Shared by the data tests: a tiny, valid Fashion-MNIST-shaped release written to a folder, which
 //! each test then damages in one way.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
 
