@@ -4,12 +4,14 @@
 
 mod atomic;
 mod format;
+mod model_file;
 mod time;
 
 use std::path::{Path, PathBuf};
 
 pub use atomic::write_atomically;
 pub use format::{FORMAT_VERSION, RawModelFile, RawTensor, keys};
+pub use model_file::{LoadedModel, ModelMetadata, load_model, read_metadata, save_model};
 pub use time::{now_rfc3339, rfc3339_utc};
 
 /// Why a model file could not be written or loaded. Every variant names the file.
@@ -89,13 +91,14 @@ pub enum CheckpointError {
         /// Its stored type.
         found: String,
     },
-    /// The tensors do not fit the architecture the file's spec describes.
-    #[error("{}: the weights do not match the model's architecture: {problem}", path.display())]
+    /// The tensors do not fit the architecture the file's spec describes (missing, extra or
+    /// wrongly shaped tensor, named in `source`).
+    #[error("{}: the weights do not match the model's architecture: {source}", path.display())]
     Architecture {
         /// The file.
         path: PathBuf,
-        /// What differs, naming the tensor.
-        problem: String,
+        /// What differs, naming the tensor (boxed: candle's errors are large).
+        source: Box<crate::model::ModelError>,
     },
     /// The tensors could not be serialised.
     #[error("could not encode {}: {reason}", path.display())]

@@ -1,1 +1,267 @@
-//! Being built: see ARCHITECTURE.md.
+//! A loaded model turned into class probabilities: for one or many 28×28 inputs
+//! ([`Predictor::predict_pixels`], [`Predictor::predict_inputs`]) and batched over a whole
+//! dataset for evaluation ([`Predictor::evaluate`]).
+
+use candle_core::{Device, Tensor};
+
+use crate::checkpoint::LoadedModel;
+use crate::data::{Dataset, FashionClass, IMAGE_PIXELS, IMAGE_SIDE};
+use crate::evaluation::{EvaluationError, Predictions};
+use crate::model::{ForwardMode, Network};
+
+/// Images per forward pass when evaluating a dataset: big enough to keep the kernels busy, small
+/// enough that the CNN's intermediate maps stay well under 200 MB.
+pub const EVALUATION_BATCH: usize = 500;
+
+/// What can go wrong while predicting.
+#[derive(Debug, thiserror::Error)]
+pub enum InferenceError {
+    /// An input does not have 28×28 values.
+    #[error("input {index} has {len} values, expected {IMAGE_PIXELS} (28×28)")]
+    InputSize {
+        /// Position of the input in the batch.
+        index: usize,
+        /// Its number of values.
+        len: usize,
+    },
+    /// The network failed to run (out of memory, a bug in a layer).
+    #[error("the network failed to run: {0}")]
+    Network(#[from] candle_core::Error),
+    /// The predictions could not be turned into metrics.
+    #[error(transparent)]
+    Evaluation(#[from] EvaluationError),
+}
+
+/// One input's class probabilities (softmax of the logits), in the task's class order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The classes in output order.
+    pub classes: Vec<FashionClass>,
+    /// One probability per class, summing to 1.
+    pub probabilities: Vec<f32>,
+}
+
+impl Prediction {
+    /// The `k` most probable classes with their probabilities, most probable first.
+    #[must_use]
+    pub fn top_k(&self, k: usize) -> Vec<(FashionClass, f32)> {
+        let mut ranked: Vec<(FashionClass, f32)> =
+            self.classes.iter().copied().zip(self.probabilities.iter().copied()).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(k);
+        ranked
+    }
+
+    /// The most probable class and its probability.
+    #[must_use]
+    pub fn top(&self) -> Option<(FashionClass, f32)> {
+        self.top_k(1).into_iter().next()
+    }
+}
+
+/// The result of evaluating a dataset: the predictions and the view they index into.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// Predictions; `Example::index` is a position in `dataset`.
+    pub predictions: Predictions,
+    /// The examples evaluated: the given dataset, restricted to the task's classes.
+    pub dataset: Dataset,
+}
+
+/// A network ready to answer: turns 28×28 inputs into [`Prediction`]s.
+#[derive(Debug)]
+pub struct Predictor {
+    network: Network,
+    classes: Vec<FashionClass>,
+}
+
+impl From<LoadedModel> for Predictor {
+    fn from(model: LoadedModel) -> Self {
+        Self::new(model.network)
+    }
+}
+
+impl Predictor {
+    /// Wraps a network; its task decides the classes.
+    #[must_use]
+    pub fn new(network: Network) -> Self {
+        let classes = network.spec().task.classes();
+        Self { network, classes }
+    }
+
+    /// The network inside.
+    #[must_use]
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The classes in output order.
+    #[must_use]
+    pub fn classes(&self) -> &[FashionClass] {
+        &self.classes
+    }
+
+    /// The class names in output order.
+    #[must_use]
+    pub fn class_names(&self) -> Vec<String> {
+        self.classes.iter().map(|class| class.name().to_owned()).collect()
+    }
+
+    /// Probabilities for images given as 784 bytes each (0 = black background, as in the dataset).
+    ///
+    /// # Errors
+    /// An input of the wrong size, or a failure inside the network.
+    pub fn predict_pixels(&self, images: &[&[u8]]) -> Result<Vec<Prediction>, InferenceError> {
+        let mut values = Vec::with_capacity(images.len() * IMAGE_PIXELS);
+        for (index, image) in images.iter().enumerate() {
+            if image.len() != IMAGE_PIXELS {
+                return Err(InferenceError::InputSize { index, len: image.len() });
+            }
+            values.extend(image.iter().map(|&pixel| f32::from(pixel) / 255.0));
+        }
+        self.predict_values(values, images.len())
+    }
+
+    /// Probabilities for network inputs (values in `0.0..=1.0`, row-major 28×28).
+    ///
+    /// # Errors
+    /// A failure inside the network.
+    pub fn predict_inputs(&self, inputs: &[[f32; IMAGE_PIXELS]]) -> Result<Vec<Prediction>, InferenceError> {
+        let values: Vec<f32> = inputs.iter().flatten().copied().collect();
+        self.predict_values(values, inputs.len())
+    }
+
+    fn predict_values(&self, values: Vec<f32>, count: usize) -> Result<Vec<Prediction>, InferenceError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let probabilities = self.probabilities(values, count)?;
+        Ok(probabilities
+            .chunks_exact(self.classes.len())
+            .map(|row| Prediction { classes: self.classes.clone(), probabilities: row.to_vec() })
+            .collect())
+    }
+
+    /// Softmax of the logits for `count` inputs, row-major `[count, classes]`.
+    fn probabilities(&self, values: Vec<f32>, count: usize) -> Result<Vec<f32>, InferenceError> {
+        // [count, 1, 28, 28]
+        let x = Tensor::from_vec(values, (count, 1, IMAGE_SIDE, IMAGE_SIDE), &Device::Cpu)?
+            .to_device(self.network.device())?
+            .to_dtype(self.network.dtype())?;
+        // [count, classes]
+        let logits = self.network.forward(&x, ForwardMode::Eval)?;
+        let probabilities = candle_nn::ops::softmax_last_dim(&logits)?;
+        Ok(probabilities.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    /// Predicts every example of `dataset` whose class belongs to the task (the binary task sees
+    /// only its two classes), [`EVALUATION_BATCH`] images at a time, calling `progress(done, total)`
+    /// after each batch.
+    ///
+    /// # Errors
+    /// A failure inside the network.
+    pub fn evaluate(
+        &self,
+        dataset: &Dataset,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Evaluation, InferenceError> {
+        let task = self.network.spec().task;
+        let view = if self.classes.len() == FashionClass::COUNT {
+            dataset.clone()
+        } else {
+            dataset.filter_classes(&self.classes)
+        };
+        let total = view.len();
+        let mut true_classes = Vec::with_capacity(total);
+        let mut probabilities = Vec::with_capacity(total * self.classes.len());
+        let mut start = 0;
+        while start < total {
+            let end = (start + EVALUATION_BATCH).min(total);
+            let mut values = Vec::with_capacity((end - start) * IMAGE_PIXELS);
+            for i in start..end {
+                values.extend(view.image(i).iter().map(|&pixel| f32::from(pixel) / 255.0));
+                true_classes.push(task.output_index(view.class(i)).unwrap_or(0));
+            }
+            probabilities.extend(self.probabilities(values, end - start)?);
+            progress(end, total);
+            start = end;
+        }
+        let predictions = Predictions::new(self.class_names(), true_classes, probabilities)?;
+        Ok(Evaluation { predictions, dataset: view })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LayerSpec, ModelSpec, Task};
+
+    fn dense(task: Task) -> Network {
+        let spec = ModelSpec {
+            name: "t".to_owned(),
+            task,
+            layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: task.class_count() }],
+        };
+        Network::new(&spec, &Device::Cpu, 1).unwrap()
+    }
+
+    fn dataset(labels: &[u8]) -> Dataset {
+        let pixels: Vec<u8> = (0..labels.len() * IMAGE_PIXELS).map(|i| (i * 31 % 251) as u8).collect();
+        Dataset::new(pixels.into(), labels.to_vec().into())
+    }
+
+    #[test]
+    fn probabilities_sum_to_one_and_top_k_is_sorted() {
+        let predictor = Predictor::new(dense(Task::TenClass));
+        let image = [128u8; IMAGE_PIXELS];
+        let predictions = predictor.predict_pixels(&[&image, &[0; IMAGE_PIXELS]]).unwrap();
+        assert_eq!(predictions.len(), 2);
+        let sum: f32 = predictions[0].probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-5);
+        let top = predictions[0].top_k(3);
+        assert_eq!(top.len(), 3);
+        assert!(top[0].1 >= top[1].1 && top[1].1 >= top[2].1);
+        assert_eq!(predictions[0].top().map(|t| t.0), Some(top[0].0));
+    }
+
+    #[test]
+    fn pixels_and_inputs_give_the_same_answer() {
+        let predictor = Predictor::new(dense(Task::TenClass));
+        let image: Vec<u8> = (0..IMAGE_PIXELS).map(|i| (i % 256) as u8).collect();
+        let input: [f32; IMAGE_PIXELS] = std::array::from_fn(|i| f32::from(image[i]) / 255.0);
+        assert_eq!(predictor.predict_pixels(&[&image]).unwrap(), predictor.predict_inputs(&[input]).unwrap());
+    }
+
+    #[test]
+    fn a_wrongly_sized_input_is_refused() {
+        let predictor = Predictor::new(dense(Task::TenClass));
+        let error = predictor.predict_pixels(&[&[0; IMAGE_PIXELS], &[0; 10]]).unwrap_err();
+        assert!(matches!(error, InferenceError::InputSize { index: 1, len: 10 }));
+    }
+
+    #[test]
+    fn evaluation_batches_match_single_predictions_and_report_progress() {
+        let predictor = Predictor::new(dense(Task::TenClass));
+        let labels: Vec<u8> = (0..(EVALUATION_BATCH + 7)).map(|i| (i % 10) as u8).collect();
+        let data = dataset(&labels);
+        let mut calls = Vec::new();
+        let evaluation = predictor.evaluate(&data, &mut |done, total| calls.push((done, total))).unwrap();
+        assert_eq!(calls, vec![(EVALUATION_BATCH, labels.len()), (labels.len(), labels.len())]);
+        let last = labels.len() - 1;
+        let single = predictor.predict_pixels(&[data.image(last)]).unwrap();
+        assert_eq!(evaluation.predictions.probabilities(last), single[0].probabilities.as_slice());
+        assert_eq!(evaluation.predictions.true_classes()[last], usize::from(labels[last]));
+    }
+
+    #[test]
+    fn binary_evaluation_sees_only_its_two_classes() {
+        let task = Task::Binary { positive: FashionClass::AnkleBoot, negative: FashionClass::Sneaker };
+        let predictor = Predictor::new(dense(task));
+        let data = dataset(&[7, 0, 9, 9, 3]);
+        let evaluation = predictor.evaluate(&data, &mut |_, _| {}).unwrap();
+        assert_eq!(evaluation.predictions.len(), 3);
+        assert_eq!(evaluation.predictions.true_classes(), &[0, 1, 1]);
+        assert_eq!(evaluation.dataset.source_index(1), 2);
+        assert_eq!(predictor.class_names(), vec!["Sneaker", "Ankle boot"]);
+    }
+}

@@ -1,0 +1,163 @@
+//! Saving a [`Network`] with its metadata as one model file, and loading it back with every check:
+//! format version, spec, and each tensor's name and shape.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+
+use super::format::{FORMAT_VERSION, keys};
+use super::{CheckpointError, RawModelFile, RawTensor, now_rfc3339, read_raw, write_raw};
+use crate::evaluation::ClassificationReport;
+use crate::model::{ModelSpec, Network};
+
+/// What a model file says besides its weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelMetadata {
+    /// The architecture; must equal the saved network's own spec.
+    pub spec: ModelSpec,
+    /// The training config, as JSON (kept as JSON so a file stays readable when the config gains
+    /// fields).
+    pub train_config: Option<serde_json::Value>,
+    /// The final classification report on the test split.
+    pub report: Option<ClassificationReport>,
+    /// Checksum of the data the model was trained on.
+    pub dataset_checksum: Option<String>,
+    /// When the file was written, RFC 3339 UTC (set by [`save_model`]).
+    pub created: String,
+}
+
+impl ModelMetadata {
+    /// Metadata for `network` with no config, report or checksum yet.
+    #[must_use]
+    pub fn for_network(network: &Network) -> Self {
+        Self {
+            spec: network.spec().clone(),
+            train_config: None,
+            report: None,
+            dataset_checksum: None,
+            created: now_rfc3339(),
+        }
+    }
+}
+
+/// A network loaded from a model file, with its metadata.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The network, weights in place, on the device asked for.
+    pub network: Network,
+    /// What the file says about it.
+    pub metadata: ModelMetadata,
+}
+
+/// Writes `network`'s weights and `metadata` to `path` atomically; `created` is set to now.
+///
+/// # Errors
+/// `metadata.spec` differs from the network's spec, a tensor cannot be read, or the file cannot be
+/// written (the previous file at `path`, if any, is then left as it was).
+pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> Result<(), CheckpointError> {
+    let metadata_error =
+        |key, reason: String| CheckpointError::Metadata { path: path.to_path_buf(), key, reason };
+    if metadata.spec != *network.spec() {
+        return Err(metadata_error(keys::SPEC, "differs from the network's own spec".to_owned()));
+    }
+    let mut tensors = Vec::new();
+    for (name, tensor) in network.named_tensors().map_err(|error| encode_error(path, &error))? {
+        let shape = tensor.dims().to_vec();
+        let values = tensor
+            .to_dtype(DType::F32)
+            .and_then(|t| t.flatten_all())
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(|error| encode_error(path, &error))?;
+        tensors.push(RawTensor { name, shape, values });
+    }
+    let mut entries = HashMap::new();
+    entries.insert(keys::FORMAT_VERSION.to_owned(), FORMAT_VERSION.to_string());
+    entries.insert(keys::SPEC.to_owned(), json(&metadata.spec));
+    entries.insert(keys::CREATED.to_owned(), now_rfc3339());
+    if let Some(config) = &metadata.train_config {
+        entries.insert(keys::TRAIN_CONFIG.to_owned(), json(config));
+    }
+    if let Some(report) = &metadata.report {
+        entries.insert(keys::REPORT.to_owned(), json(report));
+    }
+    if let Some(checksum) = &metadata.dataset_checksum {
+        entries.insert(keys::DATASET_CHECKSUM.to_owned(), checksum.clone());
+    }
+    write_raw(path, &RawModelFile { metadata: entries, tensors })
+}
+
+/// Loads the model file at `path` onto `device`: checks the format version, parses and validates
+/// the spec, builds the network and loads every tensor, refusing a missing, extra or wrongly
+/// shaped one by name.
+///
+/// # Errors
+/// Any [`CheckpointError`]; each names the file.
+pub fn load_model(path: &Path, device: &Device) -> Result<LoadedModel, CheckpointError> {
+    let raw = read_raw(path)?;
+    let metadata = parse_metadata(path, &raw.metadata)?;
+    let network = Network::new(&metadata.spec, device, 0).map_err(|source| {
+        CheckpointError::Architecture { path: path.to_path_buf(), source: Box::new(source) }
+    })?;
+    let mut tensors = HashMap::with_capacity(raw.tensors.len());
+    for tensor in raw.tensors {
+        let values =
+            Tensor::from_vec(tensor.values, tensor.shape.as_slice(), &Device::Cpu).map_err(|error| {
+                CheckpointError::Metadata {
+                    path: path.to_path_buf(),
+                    key: "tensors",
+                    reason: format!("tensor `{}` cannot be read: {error}", tensor.name),
+                }
+            })?;
+        tensors.insert(tensor.name, values);
+    }
+    network.load_named(&tensors).map_err(|source| CheckpointError::Architecture {
+        path: path.to_path_buf(),
+        source: Box::new(source),
+    })?;
+    Ok(LoadedModel { network, metadata })
+}
+
+/// Reads only the metadata of a model file (checked like [`load_model`] up to the spec), without
+/// building the network: cheap enough for a list of runs.
+///
+/// # Errors
+/// As [`load_model`], except tensor checks.
+pub fn read_metadata(path: &Path) -> Result<ModelMetadata, CheckpointError> {
+    parse_metadata(path, &read_raw(path)?.metadata)
+}
+
+fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<ModelMetadata, CheckpointError> {
+    let error = |key, reason: String| CheckpointError::Metadata { path: path.to_path_buf(), key, reason };
+    let spec_json = entries.get(keys::SPEC).ok_or_else(|| error(keys::SPEC, "is missing".to_owned()))?;
+    let spec: ModelSpec = serde_json::from_str(spec_json)
+        .map_err(|e| error(keys::SPEC, format!("is not a valid model spec: {e}")))?;
+    spec.validate().map_err(|e| error(keys::SPEC, format!("describes an invalid model: {e}")))?;
+    let train_config = entries
+        .get(keys::TRAIN_CONFIG)
+        .map(|json| serde_json::from_str(json))
+        .transpose()
+        .map_err(|e| error(keys::TRAIN_CONFIG, format!("is not valid JSON: {e}")))?;
+    let report = entries
+        .get(keys::REPORT)
+        .map(|json| serde_json::from_str(json))
+        .transpose()
+        .map_err(|e| error(keys::REPORT, format!("is not a valid report: {e}")))?;
+    Ok(ModelMetadata {
+        spec,
+        train_config,
+        report,
+        dataset_checksum: entries.get(keys::DATASET_CHECKSUM).cloned(),
+        created: entries.get(keys::CREATED).cloned().unwrap_or_default(),
+    })
+}
+
+fn encode_error(path: &Path, error: &candle_core::Error) -> CheckpointError {
+    CheckpointError::Encode { path: path.to_path_buf(), reason: error.to_string() }
+}
+
+/// Metadata values as JSON text. serde_json cannot fail on these plain types; should it ever,
+/// `null` is written and loading reports it, rather than a panic here.
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
