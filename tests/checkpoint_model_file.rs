@@ -90,7 +90,8 @@ fn metadata_round_trips() {
     let names: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
     let mut metadata = ModelMetadata::for_network(&network);
     metadata.report = Some(ClassificationReport::from_confusion(&confusion, &names).unwrap());
-    metadata.train_config = Some(serde_json::json!({"epochs": 3, "learning_rate": 0.001}));
+    let config = atelier::training::TrainConfig { epochs: 3, learning_rate: 0.01, ..Default::default() };
+    metadata.train_config = Some(config);
     metadata.dataset_checksum = Some("sha256:abc".to_owned());
     let path = dir.path().join("m.safetensors");
     save_model(&path, &network, &metadata).unwrap();

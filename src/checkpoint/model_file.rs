@@ -10,15 +10,15 @@ use super::format::{FORMAT_VERSION, keys};
 use super::{CheckpointError, RawModelFile, RawTensor, now_rfc3339, read_raw, write_raw};
 use crate::evaluation::ClassificationReport;
 use crate::model::{ModelSpec, Network};
+use crate::training::TrainConfig;
 
 /// What a model file says besides its weights.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelMetadata {
     /// The architecture; must equal the saved network's own spec.
     pub spec: ModelSpec,
-    /// The training config, as JSON (kept as JSON so a file stays readable when the config gains
-    /// fields).
-    pub train_config: Option<serde_json::Value>,
+    /// The training config the weights came from.
+    pub train_config: Option<TrainConfig>,
     /// The final classification report on the test split.
     pub report: Option<ClassificationReport>,
     /// Checksum of the data the model was trained on.
@@ -137,7 +137,7 @@ fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<Mode
         .get(keys::TRAIN_CONFIG)
         .map(|json| serde_json::from_str(json))
         .transpose()
-        .map_err(|e| error(keys::TRAIN_CONFIG, format!("is not valid JSON: {e}")))?;
+        .map_err(|e| error(keys::TRAIN_CONFIG, format!("is not a valid training config: {e}")))?;
     let report = entries
         .get(keys::REPORT)
         .map(|json| serde_json::from_str(json))
