@@ -1,5 +1,6 @@
 //! The model file as a user meets it: save then load gives the same predictions bit for bit, and
 //! every kind of bad file gives a clear error that names it.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too: a failure is a test failure
 
 use std::path::{Path, PathBuf};
 

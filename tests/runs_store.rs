@@ -1,5 +1,6 @@
 //! The run history as the Runs panel uses it: save, list (newest first, damaged entries skipped
 //! with a warning), rename, delete, and open a run's model.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too: a failure is a test failure
 
 use atelier::model::{ForwardMode, LayerSpec, ModelSpec, Network, PresetId, Task};
 use atelier::runs::{RUN_FILE, RunRecord, RunStore, RunsError};
