@@ -23,18 +23,17 @@ rows=()
 for preset in $presets; do
     log="$log_dir/$preset.log"
     echo "training $preset (log: $log)" >&2
-    start=$(date +%s.%N)
     if "$bin" "${data_args[@]}" train --preset "$preset" --out "$log_dir/$preset.safetensors" >"$log" 2>&1; then
         status=ok
     else
         status="failed (exit $?)"
     fi
-    end=$(date +%s.%N)
-    # The CLI prints "epoch N/M ..." per epoch and "test accuracy: 88.91% ..." at the end.
+    # The CLI prints "epoch N/M ..." per epoch and, at the end,
+    # "test accuracy: 88.91% (loss 0.3123) after 10 epochs in 312.4 s" (training time, pauses excluded).
     epochs=$(grep -cE '^epoch +[0-9]+/' "$log" || true)
     accuracy=$(sed -nE 's/^test accuracy: ([0-9.]+%).*/\1/p' "$log" | tail -1)
-    seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')
-    rows+=("$(printf '| %-12s | %6s | %13s | %10s s | %s |' "$preset" "$epochs" "${accuracy:-n/a}" "$seconds" "$status")")
+    seconds=$(sed -nE 's/^test accuracy: .* in ([0-9.]+) s$/\1/p' "$log" | tail -1)
+    rows+=("$(printf '| %-12s | %6s | %13s | %10s s | %s |' "$preset" "$epochs" "${accuracy:-n/a}" "${seconds:-n/a}" "$status")")
 done
 
 echo

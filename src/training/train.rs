@@ -12,7 +12,8 @@ use super::optimizer::Optimizer;
 use super::progress::{BatchMetrics, EpochMetrics, ProgressSink, StopReason, TrainSummary, TrainingStarted};
 use super::schedule::LrSchedule;
 use crate::data::{
-    Augmentation, Batch, Dataset, SeedStream, Targets, derive_seed, shuffled_positions, validation_split,
+    Augmentation, Batch, Dataset, FashionMnist, SeedStream, Targets, derive_seed, shuffled_positions,
+    validation_split,
 };
 use crate::model::{ForwardMode, ModelError, ModelSpec, Network, Task};
 
@@ -29,6 +30,12 @@ pub struct TrainingData {
     pub train: Dataset,
     /// The test split, evaluated once at the end (`None` skips it).
     pub test: Option<Dataset>,
+}
+
+impl From<&FashionMnist> for TrainingData {
+    fn from(data: &FashionMnist) -> Self {
+        Self { train: data.train.clone(), test: Some(data.test.clone()) }
+    }
 }
 
 /// What a run produced.
