@@ -2,7 +2,7 @@
 //! step (so schedules and a user's override apply at once) and state kept across pauses.
 
 use candle_core::backprop::GradStore;
-use candle_core::{Result, Tensor, Var};
+use candle_core::{DType, Result, Tensor, Var};
 
 use super::config::OptimizerKind;
 
@@ -10,14 +10,18 @@ const ADAM_BETA1: f64 = 0.9;
 const ADAM_BETA2: f64 = 0.999;
 const ADAM_EPSILON: f64 = 1e-8;
 
-/// Per-parameter state: Adam's two moments, or SGD's velocity.
+/// Per-parameter state, as plain buffers: Adam's two moments, or SGD's velocity.
 #[derive(Debug)]
 enum Slot {
-    Adam { first_moment: Tensor, second_moment: Tensor },
-    Sgd { velocity: Option<Tensor> },
+    Adam { first_moment: Vec<f32>, second_moment: Vec<f32> },
+    Sgd { velocity: Vec<f32> },
 }
 
 /// An optimizer over a fixed list of variables.
+///
+/// The update runs as one pass over plain `f32` buffers per variable rather than a chain of
+/// tensor operations: a dozen candle ops per parameter (each allocating) cost as much as the
+/// dense network's forward and backward passes together.
 #[derive(Debug)]
 pub struct Optimizer {
     kind: OptimizerKind,
@@ -25,6 +29,11 @@ pub struct Optimizer {
     vars: Vec<Var>,
     slots: Vec<Slot>,
     steps_taken: i32,
+}
+
+/// The values of `tensor` as `f32`, flattened.
+fn values(tensor: &Tensor) -> Result<Vec<f32>> {
+    tensor.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()
 }
 
 impl Optimizer {
@@ -36,14 +45,15 @@ impl Optimizer {
         let slots = vars
             .iter()
             .map(|var| {
-                Ok(match kind {
+                let len = var.elem_count();
+                match kind {
                     OptimizerKind::Adam | OptimizerKind::AdamW => {
-                        Slot::Adam { first_moment: var.zeros_like()?, second_moment: var.zeros_like()? }
+                        Slot::Adam { first_moment: vec![0.0; len], second_moment: vec![0.0; len] }
                     }
-                    OptimizerKind::Sgd { .. } => Slot::Sgd { velocity: None },
-                })
+                    OptimizerKind::Sgd { .. } => Slot::Sgd { velocity: vec![0.0; len] },
+                }
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
         Ok(Self { kind, weight_decay, vars, slots, steps_taken: 0 })
     }
 
@@ -57,47 +67,46 @@ impl Optimizer {
     ///
     /// # Errors
     /// Shape or dtype errors from candle.
+    #[allow(clippy::cast_possible_truncation)]
     pub fn step(&mut self, grads: &GradStore, learning_rate: f64) -> Result<()> {
         self.steps_taken = self.steps_taken.saturating_add(1);
-        let bias1 = 1.0 - ADAM_BETA1.powi(self.steps_taken);
-        let bias2 = 1.0 - ADAM_BETA2.powi(self.steps_taken);
+        // Classic L2 regularisation goes through the gradient; AdamW decays the weights directly.
+        let (coupled_decay, decoupled_decay) = match self.kind {
+            OptimizerKind::AdamW => (0.0, (learning_rate * self.weight_decay) as f32),
+            OptimizerKind::Adam | OptimizerKind::Sgd { .. } => (self.weight_decay as f32, 0.0),
+        };
+        let lr = learning_rate as f32;
         for (var, slot) in self.vars.iter().zip(&mut self.slots) {
             let Some(grad) = grads.get(var.as_tensor()) else { continue };
-            let theta = var.as_tensor();
-            // Classic L2 regularisation goes through the gradient; AdamW decays the weights directly.
-            let coupled_decay = self.weight_decay > 0.0 && !matches!(self.kind, OptimizerKind::AdamW);
-            let grad =
-                if coupled_decay { (grad + theta.affine(self.weight_decay, 0.0)?)? } else { grad.clone() };
-            let updated = match slot {
+            let grad = values(grad)?;
+            let mut theta = values(var.as_tensor())?;
+            match slot {
                 Slot::Adam { first_moment, second_moment } => {
-                    *first_moment =
-                        (first_moment.affine(ADAM_BETA1, 0.0)? + grad.affine(1.0 - ADAM_BETA1, 0.0)?)?;
-                    *second_moment = (second_moment.affine(ADAM_BETA2, 0.0)?
-                        + grad.sqr()?.affine(1.0 - ADAM_BETA2, 0.0)?)?;
-                    let denominator =
-                        second_moment.affine(1.0 / bias2, 0.0)?.sqrt()?.affine(1.0, ADAM_EPSILON)?;
-                    let update = first_moment.affine(learning_rate / bias1, 0.0)?.div(&denominator)?;
-                    let decayed = if matches!(self.kind, OptimizerKind::AdamW) && self.weight_decay > 0.0 {
-                        theta.affine(1.0 - learning_rate * self.weight_decay, 0.0)?
-                    } else {
-                        theta.clone()
-                    };
-                    (decayed - update)?
+                    let (beta1, beta2) = (ADAM_BETA1 as f32, ADAM_BETA2 as f32);
+                    let step_size = (learning_rate / (1.0 - ADAM_BETA1.powi(self.steps_taken))) as f32;
+                    let bias2 = (1.0 - ADAM_BETA2.powi(self.steps_taken)) as f32;
+                    let epsilon = ADAM_EPSILON as f32;
+                    for (((w, &g), m), v) in theta.iter_mut().zip(&grad).zip(first_moment).zip(second_moment)
+                    {
+                        let g = g + coupled_decay * *w;
+                        *m = beta1 * *m + (1.0 - beta1) * g;
+                        *v = beta2 * *v + (1.0 - beta2) * g * g;
+                        *w = *w * (1.0 - decoupled_decay) - step_size * *m / ((*v / bias2).sqrt() + epsilon);
+                    }
                 }
                 Slot::Sgd { velocity } => {
                     let momentum = match self.kind {
-                        OptimizerKind::Sgd { momentum } => momentum,
+                        OptimizerKind::Sgd { momentum } => momentum as f32,
                         OptimizerKind::Adam | OptimizerKind::AdamW => 0.0,
                     };
-                    let next = match velocity.take() {
-                        Some(previous) if momentum > 0.0 => (previous.affine(momentum, 0.0)? + &grad)?,
-                        _ => grad,
-                    };
-                    let updated = (theta - next.affine(learning_rate, 0.0)?)?;
-                    *velocity = Some(next);
-                    updated
+                    for ((w, &g), b) in theta.iter_mut().zip(&grad).zip(velocity) {
+                        // PyTorch's convention: velocity = momentum·velocity + gradient.
+                        *b = momentum * *b + g + coupled_decay * *w;
+                        *w -= lr * *b;
+                    }
                 }
-            };
+            }
+            let updated = Tensor::from_vec(theta, var.shape(), var.device())?.to_dtype(var.dtype())?;
             var.set(&updated)?;
         }
         Ok(())
