@@ -7,8 +7,10 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::Augmentation;
-use crate::model::{PresetId, UnknownPreset};
+use crate::checkpoint::{ModelMetadata, save_model};
+use crate::data::{Augmentation, FashionMnist};
+use crate::inference::Predictor;
+use crate::model::{Network, PresetId, UnknownPreset};
 use crate::training::{
     BatchMetrics, ConfigError, Control, EpochMetrics, OptimizerKind, ProgressSink, Schedule, StopReason,
     TrainConfig, TrainSummary, TrainingData, TrainingStarted,
@@ -220,16 +222,30 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     }
     if let (Some(accuracy), Some(loss)) = (summary.test_accuracy, summary.test_loss) {
         println!(
-            "test accuracy: {:.2}% (loss {loss:.4}) after {} epochs in {:.1} s",
+            "test accuracy: {:.2}% (loss {loss:.4}) after {} epoch{} in {:.1} s",
             accuracy * 100.0,
             summary.history.len(),
+            if summary.history.len() == 1 { "" } else { "s" },
             summary.elapsed_secs
         );
     }
     if let StopReason::Diverged { .. } = summary.stop_reason {
-        anyhow::bail!("{}", summary.stop_reason.message());
+        anyhow::bail!("{}; no model saved", summary.stop_reason.message());
     }
-    anyhow::bail!("saving {} needs the checkpoint module, which is not merged yet", args.out.display())
+    save(args, config, outcome.network, &data)
+}
+
+/// Writes the model file with its metadata: spec, config and the test split's report.
+fn save(args: &TrainArgs, config: TrainConfig, network: Network, data: &FashionMnist) -> anyhow::Result<()> {
+    let predictor = Predictor::new(network);
+    let evaluation = predictor.evaluate(&data.test, &mut |_, _| {})?;
+    let mut metadata = ModelMetadata::for_network(predictor.network());
+    metadata.train_config = Some(config);
+    metadata.report = Some(evaluation.predictions.report());
+    save_model(&args.out, predictor.network(), &metadata)
+        .with_context(|| format!("saving the model to {}", args.out.display()))?;
+    println!("saved {}", args.out.display());
+    Ok(())
 }
 
 #[cfg(test)]
