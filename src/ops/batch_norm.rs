@@ -2,7 +2,11 @@
 //! PyTorch's BatchNorm2d/BatchNorm1d: biased batch variance to normalise, unbiased for the running
 //! estimate.
 
-use candle_core::{Result, Tensor};
+use std::sync::{Arc, OnceLock};
+
+use candle_core::{DType, Result, Tensor};
+
+use super::batch_norm_kernel::{BatchNormTrain, ChannelAffine};
 
 /// Added to the variance before the square root (PyTorch's default).
 pub const BATCH_NORM_EPS: f64 = 1e-5;
@@ -30,12 +34,49 @@ fn layout(x: &Tensor) -> Result<(Vec<usize>, Vec<usize>, usize)> {
     }
 }
 
+/// Whether the custom kernels can run on `x` (CPU, f32 or f64).
+fn kernels_fit(x: &Tensor) -> bool {
+    x.device().is_cpu() && matches!(x.dtype(), DType::F32 | DType::F64)
+}
+
 /// Normalises with the batch's own statistics, then scales by `gamma` and shifts by `beta`
 /// (both `[c]`). Returns the output and the batch statistics for the running estimate.
 ///
 /// # Errors
 /// An input that is not 2-D or 4-D, or parameters of the wrong size.
 pub fn batch_norm_train(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<(Tensor, BatchStats)> {
+    let (_, _, per_channel) = layout(x)?;
+    if !kernels_fit(x) {
+        return batch_norm_train_reference(x, gamma, beta);
+    }
+    let channels = x.dim(1)?;
+    if gamma.dims() != [channels] || beta.dims() != [channels] {
+        candle_core::bail!(
+            "batch norm over {channels} channels got scale {:?} and shift {:?}",
+            gamma.dims(),
+            beta.dims()
+        );
+    }
+    let stats = Arc::new(OnceLock::new());
+    let op = BatchNormTrain { eps: BATCH_NORM_EPS, stats: Arc::clone(&stats) };
+    let y = x.contiguous()?.apply_op3(&gamma.contiguous()?, &beta.contiguous()?, op)?;
+    let Some(stats) = stats.get() else { candle_core::bail!("batch norm kernel produced no statistics") };
+    #[allow(clippy::cast_precision_loss)]
+    let correction = if per_channel > 1 { per_channel as f64 / (per_channel - 1) as f64 } else { 1.0 };
+    let unbiased: Vec<f64> = stats.variance.iter().map(|v| v * correction).collect();
+    let stats = BatchStats {
+        mean: Tensor::from_vec(stats.mean.clone(), channels, x.device())?.to_dtype(x.dtype())?,
+        unbiased_variance: Tensor::from_vec(unbiased, channels, x.device())?.to_dtype(x.dtype())?,
+    };
+    Ok((y, stats))
+}
+
+/// [`batch_norm_train`] with candle's generic ops: the fallback off the CPU and the yardstick
+/// of the tests.
+///
+/// # Errors
+/// As [`batch_norm_train`].
+pub fn batch_norm_train_reference(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<(Tensor, BatchStats)> {
     let (dims, param_shape, per_channel) = layout(x)?;
     // [1, c, 1, 1] (or [1, c])
     let mean = x.mean_keepdim(dims.as_slice())?;
@@ -67,10 +108,13 @@ pub fn batch_norm_eval(
     running_var: &Tensor,
 ) -> Result<Tensor> {
     let (_, param_shape, _) = layout(x)?;
-    let shape = param_shape.as_slice();
     // Fold everything into one scale and one shift per channel: y = x·scale + shift.
     let scale = (running_var + BATCH_NORM_EPS)?.sqrt()?.recip()?.mul(gamma)?;
     let shift = beta.sub(&running_mean.mul(&scale)?)?;
+    if kernels_fit(x) {
+        return x.contiguous()?.apply_op3(&scale.contiguous()?, &shift.contiguous()?, ChannelAffine);
+    }
+    let shape = param_shape.as_slice();
     x.broadcast_mul(&scale.reshape(shape)?)?.broadcast_add(&shift.reshape(shape)?)
 }
 

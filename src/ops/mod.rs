@@ -6,11 +6,13 @@
 use candle_core::{Result, Tensor};
 
 mod batch_norm;
+mod batch_norm_kernel;
 mod dropout;
 mod loss;
 
 pub use batch_norm::{
-    BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, BatchStats, batch_norm_eval, batch_norm_train, running_update,
+    BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, BatchStats, batch_norm_eval, batch_norm_train,
+    batch_norm_train_reference, running_update,
 };
 pub use dropout::{dropout, dropout_mask, splitmix64};
 pub use loss::{cross_entropy, log_softmax};
