@@ -225,6 +225,8 @@ fn whole_network_gradients_in_training_mode() {
             Conv2d { filters: 2, kernel: 3, stride: 2, padding: Padding::Same },
             Sigmoid,
             Flatten,
+            Dense { units: 8 },
+            Relu,
             Dense { units: 6 },
             BatchNorm,
             Tanh,
