@@ -2,7 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
+use candle_core::Device;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::checkpoint;
+use crate::evaluation::write_report_files;
+use crate::inference::Predictor;
 
 /// Options of `atelier evaluate`.
 #[derive(Debug, Args)]
@@ -12,7 +19,7 @@ pub struct EvaluateArgs {
     /// Which split to evaluate on.
     #[arg(long, value_enum, default_value = "test")]
     pub split: crate::data::Split,
-    /// Also write report.csv, report.json and confusion.png into this folder.
+    /// Also write report.csv, report.json, confusion.csv and confusion.png into this folder.
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
 }
@@ -22,6 +29,61 @@ pub struct EvaluateArgs {
 /// # Errors
 /// A missing or invalid model file, or missing data.
 pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
-    let _ = (args, data_dir);
-    anyhow::bail!("`atelier evaluate` is being built")
+    // The model first: a bad file should fail fast, before the data is read.
+    let model = load_model(&args.model)?;
+    let spec = model.metadata.spec.clone();
+    let data = crate::data::load(data_dir)?;
+    for notice in data.notices() {
+        eprintln!("warning: {notice}");
+    }
+    let predictor = Predictor::from(model);
+    let dataset = data.split(args.split);
+
+    let bar = ProgressBar::new(dataset.len() as u64).with_style(
+        ProgressStyle::with_template("evaluating {bar:30} {pos}/{len} images")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let evaluation = predictor.evaluate(dataset, &mut |done, _| bar.set_position(done as u64))?;
+    let elapsed_secs = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let report = evaluation.predictions.report();
+
+    println!(
+        "model:    {} ({}, {}, {} parameters)",
+        args.model.display(),
+        spec.name,
+        spec.task,
+        thousands(&spec)
+    );
+    println!("data:     {} split, {} images, {}", args.split.name(), report.total, data.source.describe());
+    println!("accuracy: {:.2}% ({}/{})", report.accuracy * 100.0, report.correct, report.total);
+    #[allow(clippy::cast_precision_loss)] // image counts are small
+    let images_per_sec = report.total as f64 / elapsed_secs.max(1e-9);
+    println!("time:     {elapsed_secs:.2} s ({images_per_sec:.0} images/s)");
+    println!();
+    print!("{}", report.to_text(4));
+    println!();
+    println!("confusion matrix (rows: true class, columns: predicted class)");
+    print!("{}", report.confusion.to_text(&report.class_names()));
+    if let Some(folder) = &args.report_dir {
+        let written = write_report_files(&report, folder)
+            .with_context(|| format!("writing the report into {}", folder.display()))?;
+        let names: Vec<String> =
+            written.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+        println!();
+        println!("wrote {} to {}", names.join(", "), folder.display());
+    }
+    Ok(())
+}
+
+/// Loads a model file for the command line: any error becomes one line naming the file.
+pub(super) fn load_model(path: &Path) -> anyhow::Result<checkpoint::LoadedModel> {
+    // The checkpoint error already names the file and the cause; flatten it so `{:#}` does not
+    // repeat the cause.
+    checkpoint::load_model(path, &Device::Cpu).map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+fn thousands(spec: &crate::model::ModelSpec) -> String {
+    spec.param_count().map_or_else(|_| "?".to_owned(), crate::data::thousands)
 }

@@ -1,8 +1,11 @@
-//! `atelier predict`: top-3 classes with probabilities for each picture.
+//! `atelier predict`: top classes with probabilities for each picture.
 
 use std::path::PathBuf;
 
 use clap::Args;
+
+use crate::data::image_input::{self, PrepOptions};
+use crate::inference::Predictor;
 
 /// Options of `atelier predict`.
 #[derive(Debug, Args)]
@@ -17,11 +20,50 @@ pub struct PredictArgs {
     pub top: usize,
 }
 
-/// Predicts and prints.
+/// Predicts and prints one line per picture. A picture that cannot be read gets an error line and
+/// the others still run; the command then fails at the end (exit code 2).
 ///
 /// # Errors
-/// A missing or invalid model file; bad pictures are reported per file.
+/// A missing or invalid model file, or any picture that failed.
 pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("`atelier predict` is being built")
+    let predictor = Predictor::from(super::evaluate::load_model(&args.model)?);
+    let options = PrepOptions::default();
+    let mut failed = 0;
+    for path in &args.images {
+        let outcome = image_input::prepare_file(path, &options).map_err(|error| error.to_string()).and_then(
+            |prepared| {
+                let predictions =
+                    predictor.predict_pixels(&[&prepared.input.pixels]).map_err(|error| error.to_string())?;
+                Ok((prepared, predictions))
+            },
+        );
+        match outcome {
+            Ok((prepared, predictions)) => {
+                let ranked: Vec<String> = predictions
+                    .first()
+                    .map(|p| p.top_k(args.top.max(1)))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(class, probability)| format!("{class} {:.1}%", probability * 100.0))
+                    .collect();
+                println!("{}: {}", path.display(), ranked.join(", "));
+                for concern in &prepared.concerns {
+                    println!("  note: {}", concern.describe());
+                }
+            }
+            Err(message) => {
+                failed += 1;
+                // The data module's errors name the file already when reading failed.
+                if message.contains(&path.display().to_string()) {
+                    eprintln!("error: {message}");
+                } else {
+                    eprintln!("error: {}: {message}", path.display());
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} pictures could not be predicted", args.images.len());
+    }
+    Ok(())
 }

@@ -1,0 +1,152 @@
+//! `atelier evaluate` and `atelier predict` as a user runs them, on the bundled sample: the
+//! accuracy printed matches the one computed in-process, exports are written, pictures predict
+//! like the dataset images they came from, and bad files fail with one line and exit code 2.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions panic on purpose
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use atelier::checkpoint::{ModelMetadata, load_model, save_model};
+use atelier::data::{self, FashionMnist};
+use atelier::inference::Predictor;
+use atelier::model::{LayerSpec, ModelSpec, Task};
+use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
+use candle_core::Device;
+
+/// The bundled sample: what the model trains on and the pictures come from.
+fn sample() -> FashionMnist {
+    data::load_sample().unwrap()
+}
+
+/// What `atelier evaluate` finds with no `--data-dir` in this same environment and folder: the full
+/// set where one is installed (CI installs it), else the bundled sample.
+fn discovered() -> FashionMnist {
+    data::load(None).unwrap()
+}
+
+/// Trains a small dense model for one epoch on the sample and saves it.
+fn trained_model(dir: &Path) -> PathBuf {
+    let data = sample();
+    let spec = ModelSpec {
+        name: "tiny-dense".to_owned(),
+        task: Task::TenClass,
+        layers: vec![
+            LayerSpec::Flatten,
+            LayerSpec::Dense { units: 32 },
+            LayerSpec::Relu,
+            LayerSpec::Dense { units: 10 },
+        ],
+    };
+    let config = TrainConfig { epochs: 2, batch_size: 50, ..TrainConfig::default() };
+    let training = TrainingData { train: data.train.clone(), test: None };
+    let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).unwrap();
+    let path = dir.join("tiny.safetensors");
+    let mut metadata = ModelMetadata::for_network(&outcome.network);
+    metadata.train_config = Some(config);
+    save_model(&path, &outcome.network, &metadata).unwrap();
+    path
+}
+
+fn atelier(args: &[&std::ffi::OsStr]) -> Output {
+    // Same environment and working folder as this test, so the data discovered is the same.
+    Command::new(env!("CARGO_BIN_EXE_atelier"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A failure as a user should see it: exit code 2, one `error:` line naming the file, no panic.
+fn assert_one_line_failure(output: &Output, names: &Path) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains(&names.display().to_string()), "names the file: {stderr}");
+}
+
+#[test]
+fn evaluate_prints_the_in_process_accuracy_and_writes_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = trained_model(dir.path());
+    let predictor = Predictor::from(load_model(&model_path, &Device::Cpu).unwrap());
+    let report = predictor.evaluate(&discovered().test, &mut |_, _| {}).unwrap().predictions.report();
+    assert!(report.accuracy > 0.3, "two epochs on the sample learn something: {}", report.accuracy);
+
+    let report_dir = dir.path().join("report");
+    let output = atelier(&[
+        "evaluate".as_ref(),
+        model_path.as_os_str(),
+        "--report-dir".as_ref(),
+        report_dir.as_os_str(),
+    ]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}\n{stdout}", text(&output.stderr));
+    let expected = format!("accuracy: {:.2}% ({}/{})", report.accuracy * 100.0, report.correct, report.total);
+    assert!(stdout.contains(&expected), "expected `{expected}` in:\n{stdout}");
+    assert!(stdout.contains("precision    recall  f1-score   support"), "{stdout}");
+    assert!(stdout.contains("weighted avg"));
+    assert!(stdout.contains("Ankle boot") && stdout.contains("T-shirt/top"));
+    for file in ["report.csv", "report.json", "confusion.csv", "confusion.png"] {
+        assert!(report_dir.join(file).is_file(), "{file} written");
+    }
+    let picture = image::open(report_dir.join("confusion.png")).unwrap();
+    assert!(picture.width() > 700 && picture.height() > 600);
+    let csv = std::fs::read_to_string(report_dir.join("report.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 10 + 3);
+}
+
+#[test]
+fn bad_model_files_fail_with_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = trained_model(dir.path());
+    let bytes = std::fs::read(&model_path).unwrap();
+    let truncated = dir.path().join("truncated.safetensors");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let picture = dir.path().join("picture.png");
+    image::GrayImage::new(28, 28).save(&picture).unwrap();
+    let missing = dir.path().join("missing.safetensors");
+    for bad in [&truncated, &picture, &missing] {
+        let output = atelier(&["evaluate".as_ref(), bad.as_os_str()]);
+        assert_one_line_failure(&output, bad);
+        let output = atelier(&["predict".as_ref(), bad.as_os_str(), picture.as_os_str()]);
+        assert_one_line_failure(&output, bad);
+    }
+}
+
+#[test]
+fn predict_matches_the_dataset_and_reports_bad_pictures_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = trained_model(dir.path());
+    let test = sample().test;
+    let pictures = data::export_png(&test, 3, &dir.path().join("png")).unwrap();
+    let broken = dir.path().join("broken.png");
+    std::fs::write(&broken, b"not a picture at all").unwrap();
+
+    let mut args: Vec<&std::ffi::OsStr> = vec!["predict".as_ref(), model_path.as_os_str()];
+    args.push(pictures[0].as_os_str());
+    args.push(broken.as_os_str());
+    args.extend(pictures[1..].iter().map(|p| p.as_os_str()));
+    let output = atelier(&args);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "one bad picture fails the command at the end");
+    assert!(stderr.contains(&broken.display().to_string()), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+
+    let predictor = Predictor::from(load_model(&model_path, &Device::Cpu).unwrap());
+    let lines: Vec<&str> = stdout.lines().filter(|line| !line.starts_with("  ")).collect();
+    assert_eq!(lines.len(), 3, "the good pictures all ran:\n{stdout}");
+    for (i, picture) in pictures.iter().enumerate() {
+        let expected = predictor.predict_pixels(&[test.image(i)]).unwrap()[0].top_k(3);
+        let line = lines.iter().find(|line| line.starts_with(&picture.display().to_string())).unwrap();
+        let ranked: Vec<String> = expected.iter().map(|(c, p)| format!("{c} {:.1}%", p * 100.0)).collect();
+        assert!(line.ends_with(&ranked.join(", ")), "{line} vs {ranked:?}");
+    }
+}
