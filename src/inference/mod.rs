@@ -2,7 +2,11 @@
 //! ([`Predictor::predict_pixels`], [`Predictor::predict_inputs`]) and batched over a whole
 //! dataset for evaluation ([`Predictor::evaluate`]).
 
+mod insight;
+
 use candle_core::{Device, Tensor};
+
+pub use insight::{FirstConv, OCCLUSION_GRAY, OcclusionMap};
 
 use crate::checkpoint::LoadedModel;
 use crate::data::{Dataset, FashionClass, IMAGE_PIXELS, IMAGE_SIDE};
@@ -23,6 +27,22 @@ pub enum InferenceError {
         index: usize,
         /// Its number of values.
         len: usize,
+    },
+    /// An occlusion patch that does not fit the picture, or a zero stride.
+    #[error("an occlusion patch of {patch} pixels with stride {stride} does not fit a 28×28 picture")]
+    Occlusion {
+        /// Patch side asked for.
+        patch: usize,
+        /// Stride asked for.
+        stride: usize,
+    },
+    /// A class index beyond the model's outputs.
+    #[error("class {class_index} is out of range: the model has {classes} classes")]
+    ClassOutOfRange {
+        /// Index asked for.
+        class_index: usize,
+        /// Number of outputs.
+        classes: usize,
     },
     /// The network failed to run (out of memory, a bug in a layer).
     #[error("the network failed to run: {0}")]
