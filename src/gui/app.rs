@@ -1,0 +1,137 @@
+//! The eframe app: `logic` drains worker events every frame, `ui` draws the shell and the current tab,
+//! `save` persists the settings.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use crate::worker::{Command, DataRequest, WorkerHandle};
+
+use super::events;
+use super::frame_log::FrameLog;
+use super::settings::{DataChoice, STORAGE_KEY, Settings};
+use super::shell;
+use super::state::{AppState, DataState, NoticeKind};
+use super::tabs;
+
+/// How the app is started: by `gui::run`, or by a test that injects its own data location.
+#[derive(Debug, Default)]
+pub struct AppOptions {
+    /// Where to load data from; `None` follows the saved choice (or searches on a first run).
+    pub data: Option<DataRequest>,
+    /// Pictures to open in the Predict tab.
+    pub images: Vec<PathBuf>,
+    /// Log frame times to stderr (`ATELIER_FRAME_LOG=1`).
+    pub frame_log: bool,
+}
+
+/// The borrowed pieces a tab works with: settings to change, state to read and write, the worker to
+/// command.
+pub struct Ctx<'a> {
+    /// Persisted settings.
+    pub settings: &'a mut Settings,
+    /// Runtime state.
+    pub state: &'a mut AppState,
+    /// The worker.
+    pub worker: &'a WorkerHandle,
+}
+
+impl Ctx<'_> {
+    /// Sends a command; a refusal becomes a status-bar message instead of a blocked frame.
+    pub fn send(&mut self, command: Command) -> bool {
+        match self.worker.send(command) {
+            Ok(()) => true,
+            Err(error) => {
+                self.state.inform(NoticeKind::Error, format!("{error:#}"));
+                false
+            }
+        }
+    }
+
+    /// Asks the worker to load data and shows the spinner meanwhile.
+    pub fn load_data(&mut self, request: DataRequest) {
+        if self.send(Command::LoadDataset(request)) {
+            self.state.data = DataState::Loading { since: Instant::now() };
+        }
+    }
+}
+
+/// The Atelier window.
+pub struct AtelierApp {
+    settings: Settings,
+    state: AppState,
+    worker: WorkerHandle,
+    frame_log: Option<FrameLog>,
+}
+
+impl AtelierApp {
+    /// Restores the settings, starts the worker and asks it for the data; returns at once.
+    ///
+    /// # Errors
+    /// The worker thread could not be started.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> anyhow::Result<Self> {
+        let settings: Settings =
+            cc.storage.and_then(|storage| eframe::get_value(storage, STORAGE_KEY)).unwrap_or_default();
+        cc.egui_ctx.set_theme(settings.theme.preference());
+        let repaint_ctx = cc.egui_ctx.clone();
+        let worker = WorkerHandle::spawn(Box::new(move || repaint_ctx.request_repaint()))
+            .context("could not start the worker thread")?;
+        let request = options.data.unwrap_or_else(|| match &settings.data {
+            DataChoice::Discover => DataRequest::Discover { data_dir: None },
+            DataChoice::Folder(folder) => DataRequest::Folder(folder.clone()),
+            DataChoice::Sample => DataRequest::Sample,
+        });
+        let mut app = Self {
+            settings,
+            state: AppState::new(options.images),
+            worker,
+            frame_log: options.frame_log.then(FrameLog::default),
+        };
+        app.ctx().load_data(request);
+        Ok(app)
+    }
+
+    /// The persisted settings (tests read them).
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The runtime state (tests read it).
+    #[must_use]
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    fn ctx(&mut self) -> Ctx<'_> {
+        Ctx { settings: &mut self.settings, state: &mut self.state, worker: &self.worker }
+    }
+}
+
+impl eframe::App for AtelierApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        while let Some(event) = self.worker.try_recv() {
+            events::apply(&mut self.ctx(), event);
+        }
+        shell::handle_shortcuts(ctx, &mut self.ctx());
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let started = Instant::now();
+        let tab = self.settings.tab;
+        let mut cx = Ctx { settings: &mut self.settings, state: &mut self.state, worker: &self.worker };
+        shell::top_bar_ui(ui, &mut cx);
+        shell::status_bar_ui(ui, &mut cx);
+        egui::CentralPanel::default().show(ui, |ui| tabs::show_ui(tab, ui, &mut cx));
+        shell::help_window(ui.ctx(), &mut cx);
+        if let Some(log) = &mut self.frame_log {
+            let loading = matches!(self.state.data, DataState::Loading { .. });
+            log.record(started.elapsed(), frame.info().cpu_usage, loading);
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,68 @@
+//! The only caller of `rfd`: native file choosers, each on its own short-lived thread so the UI never
+//! waits (with no desktop portal, rfd takes seconds to give up). `None` means cancelled or unavailable,
+//! which is why every caller also offers a path text field.
+
+use std::path::PathBuf;
+
+use crossbeam_channel::Receiver;
+
+/// A file chooser that is open (or starting) on a background thread.
+pub struct PendingDialog {
+    answer: Receiver<Option<PathBuf>>,
+}
+
+/// What a pending chooser has to say this frame.
+pub enum DialogPoll {
+    /// Still open.
+    Waiting,
+    /// The user picked this path.
+    Picked(PathBuf),
+    /// Cancelled, or no chooser is available on this desktop.
+    Nothing,
+}
+
+impl PendingDialog {
+    /// Checks without blocking.
+    #[must_use]
+    pub fn poll(&self) -> DialogPoll {
+        match self.answer.try_recv() {
+            Ok(Some(path)) => DialogPoll::Picked(path),
+            Ok(None) | Err(crossbeam_channel::TryRecvError::Disconnected) => DialogPoll::Nothing,
+            Err(crossbeam_channel::TryRecvError::Empty) => DialogPoll::Waiting,
+        }
+    }
+}
+
+/// What kind of chooser to open.
+#[derive(Debug, Clone, Copy)]
+pub enum DialogKind {
+    /// Choose a folder (the data folder).
+    PickFolder,
+    /// Choose a model spec JSON file to open.
+    OpenSpec,
+    /// Choose where to save a model spec JSON file.
+    SaveSpec,
+}
+
+/// Opens a chooser on a background thread; `repaint` is called when it closes.
+#[must_use]
+pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDialog {
+    let (sender, answer) = crossbeam_channel::bounded(1);
+    let spawned = std::thread::Builder::new().name("atelier-file-dialog".to_owned()).spawn(move || {
+        let dialog = rfd::FileDialog::new();
+        let picked = match kind {
+            DialogKind::PickFolder => dialog.set_title("Choose the Fashion-MNIST folder").pick_folder(),
+            DialogKind::OpenSpec => dialog.set_title("Open a model spec").add_filter("Model spec", &["json"]).pick_file(),
+            DialogKind::SaveSpec => dialog
+                .set_title("Save the model spec")
+                .add_filter("Model spec", &["json"])
+                .set_file_name("model.json")
+                .save_file(),
+        };
+        let _ = sender.send(picked);
+        repaint();
+    });
+    // If no thread could be started the sender is dropped, and `poll` answers `Nothing`.
+    drop(spawned);
+    PendingDialog { answer }
+}

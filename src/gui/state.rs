@@ -1,0 +1,116 @@
+//! Runtime state of the window (never persisted): what the data looks like now, what the worker is
+//! doing, pending dialogs, per-tab view state.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::worker::{Job, LoadedDataset};
+
+use super::file_dialogs::PendingDialog;
+use super::settings::DataChoice;
+use super::tabs::dataset::DatasetView;
+use super::tabs::model::ModelView;
+
+/// Where the data set stands.
+pub enum DataState {
+    /// The worker is loading it (the window shows a spinner).
+    Loading {
+        /// When the request was sent.
+        since: Instant,
+    },
+    /// Loaded and summarised.
+    Ready(Box<LoadedDataset>),
+    /// Nothing usable was found: the first-run panel explains and offers a way out.
+    Missing {
+        /// The loader's message (where it looked, what was wrong).
+        error: String,
+    },
+}
+
+/// A download in flight.
+pub struct DownloadProgress {
+    /// The file being fetched.
+    pub file: String,
+    /// Bytes received so far.
+    pub bytes_done: u64,
+    /// Bytes expected, when known.
+    pub bytes_total: Option<u64>,
+}
+
+/// State of the first-run panel.
+#[derive(Default)]
+pub struct FirstRunState {
+    /// The path text field (always offered, as the file chooser may be unavailable).
+    pub folder_text: String,
+    /// A folder chooser running on its background thread.
+    pub picking: Option<PendingDialog>,
+    /// A short hint after the chooser returned nothing.
+    pub hint: Option<String>,
+    /// The user dismissed the sample banner this session.
+    pub sample_banner_closed: bool,
+}
+
+/// How a message in the status bar should look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// Something finished.
+    Info,
+    /// Something failed.
+    Error,
+}
+
+/// The last message for the user, shown in the status bar until replaced.
+pub struct Notice {
+    /// Info or error.
+    pub kind: NoticeKind,
+    /// The text.
+    pub text: String,
+}
+
+/// Everything the UI keeps between frames that is not a setting.
+pub struct AppState {
+    /// The data set.
+    pub data: DataState,
+    /// The job the worker is running, if any.
+    pub busy: Option<Job>,
+    /// The running download.
+    pub download: Option<DownloadProgress>,
+    /// The last message.
+    pub notice: Option<Notice>,
+    /// First-run panel state.
+    pub first_run: FirstRunState,
+    /// Dataset tab view state.
+    pub dataset: DatasetView,
+    /// Model tab view state.
+    pub model: ModelView,
+    /// Whether the F1 help window is open.
+    pub show_help: bool,
+    /// Pictures given on the command line, for the Predict tab.
+    pub pending_images: Vec<PathBuf>,
+    /// The data choice to remember once the requested load succeeds.
+    pub pending_data_choice: Option<DataChoice>,
+}
+
+impl AppState {
+    /// Fresh state while the first load is on its way.
+    #[must_use]
+    pub fn new(pending_images: Vec<PathBuf>) -> Self {
+        Self {
+            data: DataState::Loading { since: Instant::now() },
+            busy: None,
+            download: None,
+            notice: None,
+            first_run: FirstRunState::default(),
+            dataset: DatasetView::default(),
+            model: ModelView::default(),
+            show_help: false,
+            pending_images,
+            pending_data_choice: None,
+        }
+    }
+
+    /// Shows `text` in the status bar.
+    pub fn inform(&mut self, kind: NoticeKind, text: impl Into<String>) {
+        self.notice = Some(Notice { kind, text: text.into() });
+    }
+}

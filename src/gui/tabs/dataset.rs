@@ -1,0 +1,275 @@
+//! The Dataset tab: browse samples per class (train or test), see one large with its pixel values,
+//! the class balance, the mean image of each class, and the binary task's two classes side by side.
+
+use rand::SeedableRng;
+
+use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split};
+use crate::worker::{LoadedDataset, SplitOverview};
+
+use super::super::app::Ctx;
+use super::super::first_run::{self, PanelMode};
+use super::super::settings::DataChoice;
+use super::super::state::DataState;
+use super::super::widgets::class_chart::class_chart_ui;
+use super::super::widgets::pixels::{TextureCache, TextureKey, image_ui, large_image_ui};
+
+/// Samples per class row in the ten-class grid.
+const PER_CLASS: usize = 10;
+/// Samples per class in the binary view (a square of 6 × 6).
+const BINARY_SIDE: usize = 6;
+/// The binary task's classes (the `binary` preset's task).
+const BINARY_CLASSES: [FashionClass; 2] = [FashionClass::Sneaker, FashionClass::AnkleBoot];
+
+/// Which classes the grid shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClassView {
+    /// One row per class.
+    #[default]
+    AllClasses,
+    /// The binary task's two classes side by side.
+    Binary,
+}
+
+/// The image open in the large view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zoomed {
+    /// Its split.
+    pub split: Split,
+    /// Its position in the split.
+    pub position: usize,
+}
+
+/// View state of the Dataset tab (runtime only).
+#[derive(Default)]
+pub struct DatasetView {
+    /// Ten classes or the binary pair.
+    pub classes: ClassView,
+    /// 0 shows the first images of each class; each shuffle picks a new random page.
+    pub shuffle_seed: u64,
+    /// The image open in the large view.
+    pub zoomed: Option<Zoomed>,
+    /// Textures of the images on screen.
+    pub textures: TextureCache,
+}
+
+impl DatasetView {
+    /// Forgets textures and the open image when new data arrives.
+    pub fn reset_for_new_data(&mut self) {
+        self.textures.clear();
+        self.zoomed = None;
+    }
+}
+
+/// Draws the tab.
+pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let data = match &cx.state.data {
+        DataState::Loading { .. } => {
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() * 0.35);
+                ui.spinner();
+                ui.label("Loading Fashion-MNIST…");
+            });
+            return;
+        }
+        DataState::Missing { error } => {
+            let error = error.clone();
+            first_run::show_ui(ui, cx, PanelMode::NoData, Some(&error));
+            return;
+        }
+        // Cheap: the pixels are shared, only handles are cloned.
+        DataState::Ready(data) => data.clone(),
+    };
+    if data.is_sample && cx.settings.data != DataChoice::Sample && !cx.state.first_run.sample_banner_closed {
+        first_run::show_ui(ui, cx, PanelMode::SampleLoaded, None);
+        ui.add_space(8.0);
+    }
+    controls_ui(ui, cx, &data);
+    ui.separator();
+    let split = cx.settings.dataset_split;
+    let (dataset, overview) = match split {
+        Split::Train => (&data.train, &data.train_overview),
+        Split::Test => (&data.test, &data.test_overview),
+    };
+    let view = &mut cx.state.dataset;
+    egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| match view.classes {
+        ClassView::AllClasses => {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| class_grid_ui(ui, view, split, dataset, overview));
+                ui.add_space(24.0);
+                ui.vertical(|ui| summary_ui(ui, view, split, overview));
+            });
+        }
+        ClassView::Binary => binary_ui(ui, view, split, dataset, overview),
+    });
+    zoom_window(ui.ctx(), view, &data);
+}
+
+fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
+    ui.horizontal(|ui| {
+        ui.label("Split:");
+        for (split, count) in [(Split::Train, data.train.len()), (Split::Test, data.test.len())] {
+            let text = format!("{} ({})", if split == Split::Train { "Training" } else { "Test" }, thousands(count));
+            if ui.selectable_label(cx.settings.dataset_split == split, text).clicked() {
+                cx.settings.dataset_split = split;
+            }
+        }
+        ui.separator();
+        ui.label("Show:");
+        let view = &mut cx.state.dataset;
+        ui.selectable_value(&mut view.classes, ClassView::AllClasses, "All ten classes");
+        ui.selectable_value(&mut view.classes, ClassView::Binary, "Binary task: Sneaker vs Ankle boot");
+        ui.separator();
+        if ui.button("Shuffle").on_hover_text("Show other random images of each class").clicked() {
+            view.shuffle_seed += 1;
+        }
+        ui.weak("Hover an image for its class; click it to see it large.");
+    });
+}
+
+/// `count` positions of `class` on the current page (the first ones, or a seeded random pick).
+fn page(overview: &SplitOverview, class: FashionClass, count: usize, seed: u64) -> Vec<usize> {
+    let positions = &overview.class_positions[class.index()];
+    let count = count.min(positions.len());
+    if seed == 0 {
+        return positions[..count].iter().map(|&p| p as usize).collect();
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(class.index() as u64));
+    rand::seq::index::sample(&mut rng, positions.len(), count).iter().map(|i| positions[i] as usize).collect()
+}
+
+fn sample_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &Dataset, position: usize, side: f32) {
+    let key = TextureKey::Sample(split, dataset.source_index(position));
+    let texture = view.textures.get(ui.ctx(), key, dataset.image(position));
+    let response = image_ui(ui, &texture, side)
+        .on_hover_text(format!("{} · #{position} (click to enlarge)", dataset.class(position).name()));
+    if response.clicked() {
+        view.zoomed = Some(Zoomed { split, position });
+    }
+}
+
+fn class_grid_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &Dataset, overview: &SplitOverview) {
+    let side = pixel_side(ui.available_height() - 40.0, FashionClass::COUNT);
+    ui.strong(format!("{PER_CLASS} {} images of each class", split_adjective(split)));
+    egui::Grid::new("class_grid").spacing([4.0, 4.0]).show(ui, |ui| {
+        for class in FashionClass::ALL {
+            ui.label(class.name());
+            for position in page(overview, class, PER_CLASS, view.shuffle_seed) {
+                sample_ui(ui, view, split, dataset, position, side);
+            }
+            ui.end_row();
+        }
+    });
+}
+
+fn summary_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, overview: &SplitOverview) {
+    ui.strong("Images per class");
+    ui.set_max_width(520.0);
+    class_chart_ui(ui, "class_balance", &overview.class_counts, 240.0);
+    ui.add_space(12.0);
+    ui.strong("Mean image of each class").on_hover_text("Every image of the class averaged, pixel by pixel");
+    egui::Grid::new("class_means").spacing([10.0, 4.0]).show(ui, |ui| {
+        for row in FashionClass::ALL.chunks(5) {
+            for &class in row {
+                ui.vertical(|ui| {
+                    mean_ui(ui, view, split, overview, class, 2.0 * IMAGE_SIDE as f32);
+                    ui.small(class.name());
+                });
+            }
+            ui.end_row();
+        }
+    });
+}
+
+fn mean_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, overview: &SplitOverview, class: FashionClass, side: f32) {
+    let texture = view.textures.get(ui.ctx(), TextureKey::Mean(split, class), &overview.class_means[class.index()]);
+    image_ui(ui, &texture, side).on_hover_text(format!(
+        "Mean of all {} {} images",
+        thousands(overview.class_counts[class.index()]),
+        class.name()
+    ));
+}
+
+fn binary_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &Dataset, overview: &SplitOverview) {
+    ui.label("The binary task asks one question: is this shoe a sneaker or an ankle boot? Two classes, one decision.");
+    ui.add_space(8.0);
+    ui.horizontal_top(|ui| {
+        for class in BINARY_CLASSES {
+            egui::Frame::group(ui.style()).inner_margin(12.0).show(ui, |ui| {
+                ui.vertical(|ui| {
+                    ui.heading(class.name());
+                    ui.label(format!("{} {} images", thousands(overview.class_counts[class.index()]), split_adjective(split)));
+                    ui.horizontal_top(|ui| {
+                        ui.vertical(|ui| {
+                            ui.small("Mean image");
+                            mean_ui(ui, view, split, overview, class, 4.0 * IMAGE_SIDE as f32);
+                        });
+                        ui.add_space(12.0);
+                        let positions = page(overview, class, BINARY_SIDE * BINARY_SIDE, view.shuffle_seed);
+                        egui::Grid::new(("binary_grid", class.index())).spacing([4.0, 4.0]).show(ui, |ui| {
+                            for row in positions.chunks(BINARY_SIDE) {
+                                for &position in row {
+                                    sample_ui(ui, view, split, dataset, position, 2.0 * IMAGE_SIDE as f32);
+                                }
+                                ui.end_row();
+                            }
+                        });
+                    });
+                });
+            });
+            ui.add_space(12.0);
+        }
+    });
+}
+
+fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) {
+    let Some(zoomed) = view.zoomed else { return };
+    let dataset = match zoomed.split {
+        Split::Train => &data.train,
+        Split::Test => &data.test,
+    };
+    if zoomed.position >= dataset.len() {
+        view.zoomed = None;
+        return;
+    }
+    let mut open = true;
+    egui::Window::new("Image").open(&mut open).resizable(false).collapsible(false).show(ctx, |ui| {
+        let pixels = dataset.image(zoomed.position);
+        let class = dataset.class(zoomed.position);
+        ui.heading(class.name());
+        ui.label(format!("#{} of the {} split · label {}", zoomed.position, zoomed.split.name(), class.label()));
+        let key = TextureKey::Sample(zoomed.split, dataset.source_index(zoomed.position));
+        let texture = view.textures.get(ctx, key, pixels);
+        large_image_ui(ui, &texture, pixels, 10.0 * IMAGE_SIDE as f32);
+        ui.weak("Hover a pixel to read its value (0 = black background, 255 = white).");
+    });
+    if !open {
+        view.zoomed = None;
+    }
+}
+
+/// The largest whole multiple of 28 px that fits `rows` rows into `height` (at least 1×).
+fn pixel_side(height: f32, rows: usize) -> f32 {
+    let per_row = (height / rows as f32 - 4.0).max(IMAGE_SIDE as f32);
+    (per_row / IMAGE_SIDE as f32).floor().clamp(1.0, 3.0) * IMAGE_SIDE as f32
+}
+
+fn split_adjective(split: Split) -> &'static str {
+    match split {
+        Split::Train => "training",
+        Split::Test => "test",
+    }
+}
+
+/// 60000 → "60,000".
+#[must_use]
+pub fn thousands(value: usize) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}

@@ -1,0 +1,200 @@
+//! The Model tab: preset cards to start from, and the current model as an editable layer table with
+//! live shapes, parameters and problems; save and open specs as JSON (through the worker).
+
+use std::path::PathBuf;
+
+use crate::data::thousands;
+use crate::model::{Preset, presets};
+use crate::worker::Command;
+
+use super::super::app::Ctx;
+use super::super::file_dialogs::{self, DialogKind, DialogPoll};
+use super::super::model_draft::{LayerEdit, ModelDraft};
+use super::super::widgets::layer_table::{NEW_LAYERS, layer_table_ui};
+
+/// Width of the preset column.
+const CARD_WIDTH: f32 = 300.0;
+
+/// Runtime state of the Model tab.
+#[derive(Default)]
+pub struct ModelView {
+    /// The spec file path field (always offered; the chooser may be unavailable).
+    pub path_text: String,
+    /// A chooser running in the background, and what it is for.
+    pub dialog: Option<(DialogKind, file_dialogs::PendingDialog)>,
+}
+
+/// Draws the tab.
+pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    poll_dialog(ui, cx);
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            ui.set_width(CARD_WIDTH);
+            ui.heading("Start from a preset");
+            ui.weak("Click a card to load it into the editor.");
+            ui.add_space(4.0);
+            egui::ScrollArea::vertical().id_salt("preset_cards").show(ui, |ui| {
+                for preset in presets() {
+                    preset_card_ui(ui, cx, preset);
+                    ui.add_space(6.0);
+                }
+            });
+        });
+        ui.separator();
+        ui.vertical(|ui| editor_ui(ui, cx));
+    });
+}
+
+fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
+    let selected = cx.settings.model.preset == Some(preset.id);
+    let params = preset.spec().param_count().map_or_else(|_| "?".to_owned(), thousands);
+    let stroke = if selected { ui.visuals().selection.stroke } else { ui.visuals().widgets.noninteractive.bg_stroke };
+    let card = egui::Frame::group(ui.style()).stroke(stroke).inner_margin(10.0).show(ui, |ui| {
+        ui.set_width(CARD_WIDTH - 24.0);
+        let title = ui.selectable_label(selected, egui::RichText::new(preset.title).strong().size(15.0));
+        ui.horizontal(|ui| {
+            ui.monospace(preset.name);
+            ui.weak("·");
+            ui.label(format!("{params} parameters"));
+        });
+        ui.label(preset.description);
+        ui.label(format!("Expected test accuracy: {}", preset.expected_accuracy));
+        title
+    });
+    let whole = ui.interact(card.response.rect, egui::Id::new(("preset_card", preset.name)), egui::Sense::click());
+    if card.inner.clicked() || whole.clicked() {
+        cx.settings.model = ModelDraft::from_preset(preset.id);
+    }
+}
+
+fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let check = cx.settings.model.check();
+    ui.horizontal(|ui| {
+        ui.heading("Your model");
+        let label = ui.label("Name:");
+        ui.add(egui::TextEdit::singleline(&mut cx.settings.model.spec.name).desired_width(160.0)).labelled_by(label.id);
+        ui.weak(format!("Task: {}", cx.settings.model.spec.task));
+    });
+    ui.add_space(4.0);
+    egui::ScrollArea::vertical().id_salt("layer_table_scroll").max_height(ui.available_height() - 130.0).show(ui, |ui| {
+        if let Some(edit) = layer_table_ui(ui, &cx.settings.model.spec.layers, &check) {
+            cx.settings.model.apply(edit);
+        }
+    });
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        ui.menu_button("Add layer", |ui| {
+            for layer in NEW_LAYERS {
+                if ui.button(layer.to_string()).clicked() {
+                    let at = cx.settings.model.spec.layers.len();
+                    cx.settings.model.apply(LayerEdit::Insert { at, layer });
+                    ui.close();
+                }
+            }
+        });
+        ui.separator();
+        ui.strong(format!("Total: {} parameters", thousands(check.total_params())));
+        ui.separator();
+        match &check.error {
+            None => {
+                ui.colored_label(egui::Color32::from_rgb(60, 160, 90), "Ready to train");
+            }
+            Some(error) => {
+                ui.colored_label(ui.visuals().error_fg_color, "Cannot be trained yet")
+                    .on_hover_text(error.to_string());
+            }
+        }
+    });
+    // Problems of the model as a whole (not one layer's) have no row to sit on.
+    if let (Some(error), None) = (&check.error, check.bad_layer()) {
+        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+    }
+    ui.add_space(6.0);
+    actions_ui(ui, cx);
+}
+
+fn actions_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    ui.horizontal(|ui| {
+        if let Some(preset) = cx.settings.model.preset {
+            let modified = cx.settings.model.is_modified();
+            if ui
+                .add_enabled(modified, egui::Button::new(format!("Reset to {}", preset.name())))
+                .on_hover_text("Undo every edit: back to the preset's layers")
+                .clicked()
+            {
+                cx.settings.model = ModelDraft::from_preset(preset);
+            }
+        }
+        ui.separator();
+        let label = ui.label("Spec file:");
+        ui.add(egui::TextEdit::singleline(&mut cx.state.model.path_text).hint_text("model.json").desired_width(240.0))
+            .labelled_by(label.id);
+        let path = cx.state.model.path_text.trim().to_owned();
+        if ui.add_enabled(!path.is_empty(), egui::Button::new("Save")).on_hover_text("Save the spec as JSON (Ctrl+S)").clicked() {
+            save_spec(cx, PathBuf::from(&path));
+        }
+        if ui.add_enabled(!path.is_empty(), egui::Button::new("Open")).on_hover_text("Load a spec from JSON (Ctrl+O)").clicked() {
+            cx.send(Command::LoadSpec { path: PathBuf::from(&path) });
+        }
+        let busy = cx.state.model.dialog.is_some();
+        if ui.add_enabled(!busy, egui::Button::new("Browse…")).on_hover_text("Choose a spec file to open").clicked() {
+            open_dialog(ui.ctx(), cx, DialogKind::OpenSpec);
+        }
+        if busy {
+            ui.spinner();
+        }
+    });
+}
+
+/// Ctrl+S: save to the path in the field, or ask where.
+pub fn save_shortcut(ctx: &egui::Context, cx: &mut Ctx<'_>) {
+    let path = cx.state.model.path_text.trim().to_owned();
+    if path.is_empty() {
+        open_dialog(ctx, cx, DialogKind::SaveSpec);
+    } else {
+        save_spec(cx, PathBuf::from(path));
+    }
+}
+
+/// Ctrl+O: choose a spec file to open.
+pub fn open_shortcut(ctx: &egui::Context, cx: &mut Ctx<'_>) {
+    open_dialog(ctx, cx, DialogKind::OpenSpec);
+}
+
+fn save_spec(cx: &mut Ctx<'_>, path: PathBuf) {
+    let spec = cx.settings.model.spec.clone();
+    cx.send(Command::SaveSpec { spec, path });
+}
+
+fn open_dialog(ctx: &egui::Context, cx: &mut Ctx<'_>, kind: DialogKind) {
+    if cx.state.model.dialog.is_some() {
+        return;
+    }
+    let repaint = ctx.clone();
+    cx.state.model.dialog = Some((kind, file_dialogs::open(kind, move || repaint.request_repaint())));
+}
+
+fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
+    let Some((kind, pending)) = &cx.state.model.dialog else { return };
+    let kind = *kind;
+    match pending.poll() {
+        DialogPoll::Waiting => ui.ctx().request_repaint_after(std::time::Duration::from_millis(200)),
+        DialogPoll::Picked(path) => {
+            cx.state.model.dialog = None;
+            cx.state.model.path_text = path.display().to_string();
+            match kind {
+                DialogKind::SaveSpec => save_spec(cx, path),
+                DialogKind::OpenSpec | DialogKind::PickFolder => {
+                    cx.send(Command::LoadSpec { path });
+                }
+            }
+        }
+        DialogPoll::Nothing => {
+            cx.state.model.dialog = None;
+            cx.state.inform(
+                super::super::state::NoticeKind::Info,
+                "No file chosen (or no file chooser on this desktop): type the path in the Spec file field.",
+            );
+        }
+    }
+}
