@@ -5,6 +5,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::Ctx;
 use super::state::{DataState, NoticeKind};
+use super::tabs::dataset::thousands;
 use super::tabs::{self, Tab};
 
 const TAB_KEYS: [Key; 5] = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5];
@@ -87,7 +88,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 }
                 DataState::Ready(data) => {
                     let kind = if data.is_sample { "sample" } else { "full set" };
-                    ui.label(format!("Data: {kind}, {} train / {} test", data.train.len(), data.test.len()))
+                    ui.label(format!("Data: {kind}, {} train / {} test", thousands(data.train.len()), thousands(data.test.len())))
                         .on_hover_text(format!("From {} · checksums: {}", data.source, data.checksums));
                 }
                 DataState::Missing { .. } => {
@@ -123,7 +124,7 @@ fn model_status_ui(ui: &mut egui::Ui, cx: &Ctx<'_>) {
     let check = draft.check();
     let name = &draft.spec.name;
     if check.is_trainable() {
-        ui.label(format!("Model: {name}, {} parameters", crate::data::thousands(check.total_params())));
+        ui.label(format!("Model: {name}, {} parameters", thousands(check.total_params())));
     } else {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Model: {name} (needs fixing)"));
     }

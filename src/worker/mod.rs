@@ -1,7 +1,7 @@
 //! The background thread that owns every tensor and every file the app touches, and its handle.
 //!
 //! The UI sends [`Command`]s and drains [`Event`]s each frame; both channels are bounded. A shared
-//! cancel flag lets the UI stop a running job without queueing behind it. The worker wakes the UI
+//! `Control` (cancel, pause, learning rate) lets the UI steer a running job without queueing behind it. The worker wakes the UI
 //! through an injected callback, so this module never depends on egui.
 
 mod dataset_jobs;
@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::training::Control;
 
 pub use dataset_jobs::overview;
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
@@ -41,7 +43,10 @@ pub enum SendError {
 pub struct WorkerHandle {
     commands: Sender<Command>,
     events: Receiver<Event>,
-    cancel: Arc<AtomicBool>,
+    /// Training's cancel/pause/learning-rate switch, checked between batches.
+    control: Arc<Control>,
+    /// The download's cancel flag (the data module takes a plain flag).
+    cancel_download: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -53,12 +58,19 @@ impl WorkerHandle {
     pub fn spawn(waker: Waker) -> std::io::Result<Self> {
         let (command_tx, command_rx) = crossbeam_channel::bounded(COMMAND_CAPACITY);
         let (event_tx, event_rx) = crossbeam_channel::bounded(EVENT_CAPACITY);
-        let cancel = Arc::new(AtomicBool::new(false));
-        let worker = run_loop::Worker::new(command_rx, event_tx, waker, Arc::clone(&cancel));
+        let control = Arc::new(Control::new());
+        let cancel_download = Arc::new(AtomicBool::new(false));
+        let worker = run_loop::Worker::new(
+            command_rx,
+            event_tx,
+            waker,
+            Arc::clone(&control),
+            Arc::clone(&cancel_download),
+        );
         let thread = std::thread::Builder::new()
             .name("atelier-worker".to_owned())
             .spawn(move || worker.run())?;
-        Ok(Self { commands: command_tx, events: event_rx, cancel, thread: Some(thread) })
+        Ok(Self { commands: command_tx, events: event_rx, control, cancel_download, thread: Some(thread) })
     }
 
     /// Queues a command without ever blocking the caller.
@@ -78,9 +90,17 @@ impl WorkerHandle {
         self.events.try_recv().ok()
     }
 
-    /// Asks the running job (a download; later training) to stop at its next check.
+    /// Asks the running job (a download, training) to stop at its next check.
     pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::SeqCst);
+        self.cancel_download.store(true, Ordering::SeqCst);
+        self.control.cancel();
+    }
+
+    /// The shared control of the running training (pause, resume, learning rate), which works
+    /// while the worker is busy inside `train()`.
+    #[must_use]
+    pub fn control(&self) -> &Control {
+        &self.control
     }
 }
 

@@ -8,13 +8,15 @@ use crossbeam_channel::{Receiver, Sender};
 use super::dataset_jobs::{self, DownloadOutcome};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
+use crate::training::Control;
 
 /// State owned by the worker thread.
 pub(super) struct Worker {
     commands: Receiver<Command>,
     events: Sender<Event>,
     waker: Waker,
-    cancel: Arc<AtomicBool>,
+    control: Arc<Control>,
+    cancel_download: Arc<AtomicBool>,
 }
 
 impl Worker {
@@ -22,16 +24,18 @@ impl Worker {
         commands: Receiver<Command>,
         events: Sender<Event>,
         waker: Waker,
-        cancel: Arc<AtomicBool>,
+        control: Arc<Control>,
+        cancel_download: Arc<AtomicBool>,
     ) -> Self {
-        Self { commands, events, waker, cancel }
+        Self { commands, events, waker, control, cancel_download }
     }
 
     /// Runs until `Shutdown` or until the UI drops its end of either channel.
     pub(super) fn run(self) {
         while let Ok(command) = self.commands.recv() {
             // A cancel meant for an earlier job must not stop this one.
-            self.cancel.store(false, Ordering::SeqCst);
+            self.control.reset();
+            self.cancel_download.store(false, Ordering::SeqCst);
             let keep_going = match command {
                 Command::LoadDataset(request) => {
                     self.start(Job::LoadDataset);
@@ -56,7 +60,7 @@ impl Worker {
 
     fn download(&self) -> bool {
         self.start(Job::DownloadDataset);
-        let outcome = dataset_jobs::download(&self.cancel, &mut |file, bytes_done, bytes_total| {
+        let outcome = dataset_jobs::download(&self.cancel_download, &mut |file, bytes_done, bytes_total| {
             self.emit(Event::DownloadProgressed { file: file.to_owned(), bytes_done, bytes_total })
         });
         match outcome {

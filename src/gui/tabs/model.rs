@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::data::thousands;
+use super::dataset::thousands;
 use crate::model::{Preset, presets};
 use crate::worker::Command;
 
