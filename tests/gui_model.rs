@@ -42,7 +42,15 @@ fn picking_the_cnn_preset_shows_its_225034_parameters() {
 fn removing_flatten_marks_the_dense_layer_with_the_reason_and_blocks_training() {
     let mut harness = model_tab();
     pick(&mut harness, PresetId::Cnn);
-    let flatten = harness.state().settings().model.spec.layers.iter().position(|l| *l == LayerSpec::Flatten).expect("cnn has Flatten");
+    let flatten = harness
+        .state()
+        .settings()
+        .model
+        .spec
+        .layers
+        .iter()
+        .position(|l| *l == LayerSpec::Flatten)
+        .expect("cnn has Flatten");
     harness.query_all_by_label("Remove").nth(flatten).expect("a Remove button per layer").click();
     harness.run_steps(3);
     assert!(!harness.state().settings().model.spec.layers.contains(&LayerSpec::Flatten));

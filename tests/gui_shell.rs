@@ -67,6 +67,7 @@ fn every_tab_renders_its_own_content() {
     let (_empty, mut harness) = empty_folder_app();
     let expectations = [
         (Tab::Dataset, "Welcome to Atelier"),
+        (Tab::Model, "Start from a preset"),
         (Tab::Train, "Train — coming next"),
         (Tab::Evaluate, "Evaluate — coming next"),
         (Tab::Predict, "Predict — coming next"),

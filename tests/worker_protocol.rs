@@ -37,7 +37,10 @@ fn a_folder_without_data_fails_with_a_message_naming_it_and_the_worker_stays_usa
     assert!(matches!(next_event(&worker), Event::JobStarted(Job::LoadDataset)));
     match next_event(&worker) {
         Event::Failed { job: Job::LoadDataset, error } => {
-            assert!(error.contains(&empty.path().display().to_string()), "message should name the folder: {error}");
+            assert!(
+                error.contains(&empty.path().display().to_string()),
+                "message should name the folder: {error}"
+            );
         }
         other => panic!("expected a failure, got {other:?}"),
     }

@@ -52,7 +52,9 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
         let dialog = rfd::FileDialog::new();
         let picked = match kind {
             DialogKind::PickFolder => dialog.set_title("Choose the Fashion-MNIST folder").pick_folder(),
-            DialogKind::OpenSpec => dialog.set_title("Open a model spec").add_filter("Model spec", &["json"]).pick_file(),
+            DialogKind::OpenSpec => {
+                dialog.set_title("Open a model spec").add_filter("Model spec", &["json"]).pick_file()
+            }
             DialogKind::SaveSpec => dialog
                 .set_title("Save the model spec")
                 .add_filter("Model spec", &["json"])

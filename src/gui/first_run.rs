@@ -47,7 +47,11 @@ fn actions_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, mode: PanelMode) {
     ui.horizontal(|ui| {
         match mode {
             PanelMode::NoData => {
-                if ui.button("Use the bundled sample").on_hover_text("A few thousand images, ready now").clicked() {
+                if ui
+                    .button("Use the bundled sample")
+                    .on_hover_text("A few thousand images, ready now")
+                    .clicked()
+                {
                     cx.state.pending_data_choice = Some(DataChoice::Sample);
                     cx.load_data(DataRequest::Sample);
                 }
@@ -136,8 +140,9 @@ fn poll_chooser(ui: &egui::Ui, cx: &mut Ctx<'_>) {
         }
         DialogPoll::Nothing => {
             cx.state.first_run.picking = None;
-            cx.state.first_run.hint =
-                Some("No folder chosen (or no file chooser on this desktop): type the path instead.".to_owned());
+            cx.state.first_run.hint = Some(
+                "No folder chosen (or no file chooser on this desktop): type the path instead.".to_owned(),
+            );
         }
     }
 }

@@ -93,7 +93,10 @@ impl ModelDraft {
             LayerEdit::MoveUp(index) if index > 0 && index < layers.len() => layers.swap(index - 1, index),
             LayerEdit::MoveDown(index) if index + 1 < layers.len() => layers.swap(index, index + 1),
             LayerEdit::Replace { index, layer } if index < layers.len() => layers[index] = layer,
-            LayerEdit::Remove(_) | LayerEdit::MoveUp(_) | LayerEdit::MoveDown(_) | LayerEdit::Replace { .. } => {}
+            LayerEdit::Remove(_)
+            | LayerEdit::MoveUp(_)
+            | LayerEdit::MoveDown(_)
+            | LayerEdit::Replace { .. } => {}
         }
     }
 }

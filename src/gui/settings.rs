@@ -86,6 +86,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { tab: Tab::default(), theme: ThemeChoice::default(), data: DataChoice::default(), dataset_split: Split::Train, model: ModelDraft::default() }
+        Self {
+            tab: Tab::default(),
+            theme: ThemeChoice::default(),
+            data: DataChoice::default(),
+            dataset_split: Split::Train,
+            model: ModelDraft::default(),
+        }
     }
 }

@@ -13,7 +13,8 @@ const TAB_KEYS: [Key; 5] = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num
 /// Ctrl+1..5 switch tabs, Ctrl+O/Ctrl+S open/save the model, F1 toggles help, Ctrl+Q closes the
 /// window (saving the settings).
 pub fn handle_shortcuts(ctx: &egui::Context, cx: &mut Ctx<'_>) {
-    let quit = ctx.input_mut(|input| input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Q)));
+    let quit =
+        ctx.input_mut(|input| input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Q)));
     if quit {
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
@@ -54,9 +55,11 @@ pub fn top_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             for (number, tab) in Tab::ALL.into_iter().enumerate() {
                 let selected = cx.settings.tab == tab;
                 let text = egui::RichText::new(tab.label()).size(15.0);
-                let response = ui
-                    .selectable_label(selected, text)
-                    .on_hover_text(format!("{}  (Ctrl+{})", tab.purpose(), number + 1));
+                let response = ui.selectable_label(selected, text).on_hover_text(format!(
+                    "{}  (Ctrl+{})",
+                    tab.purpose(),
+                    number + 1
+                ));
                 if response.clicked() {
                     cx.settings.tab = tab;
                 }
@@ -88,8 +91,12 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 }
                 DataState::Ready(data) => {
                     let kind = if data.is_sample { "sample" } else { "full set" };
-                    ui.label(format!("Data: {kind}, {} train / {} test", thousands(data.train.len()), thousands(data.test.len())))
-                        .on_hover_text(format!("From {} · checksums: {}", data.source, data.checksums));
+                    ui.label(format!(
+                        "Data: {kind}, {} train / {} test",
+                        thousands(data.train.len()),
+                        thousands(data.test.len())
+                    ))
+                    .on_hover_text(format!("From {} · checksums: {}", data.source, data.checksums));
                 }
                 DataState::Missing { .. } => {
                     ui.colored_label(ui.visuals().warn_fg_color, "No data loaded");

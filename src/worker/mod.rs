@@ -67,9 +67,8 @@ impl WorkerHandle {
             Arc::clone(&control),
             Arc::clone(&cancel_download),
         );
-        let thread = std::thread::Builder::new()
-            .name("atelier-worker".to_owned())
-            .spawn(move || worker.run())?;
+        let thread =
+            std::thread::Builder::new().name("atelier-worker".to_owned()).spawn(move || worker.run())?;
         Ok(Self { commands: command_tx, events: event_rx, control, cancel_download, thread: Some(thread) })
     }
 

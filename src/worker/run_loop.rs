@@ -39,16 +39,25 @@ impl Worker {
             let keep_going = match command {
                 Command::LoadDataset(request) => {
                     self.start(Job::LoadDataset);
-                    self.finish(Job::LoadDataset, dataset_jobs::load(&request).map(Box::new).map(Event::DatasetLoaded))
+                    self.finish(
+                        Job::LoadDataset,
+                        dataset_jobs::load(&request).map(Box::new).map(Event::DatasetLoaded),
+                    )
                 }
                 Command::DownloadDataset => self.download(),
                 Command::SaveSpec { spec, path } => {
                     self.start(Job::SaveSpec);
-                    self.finish(Job::SaveSpec, spec_files::save(&spec, &path).map(|()| Event::SpecSaved { path }))
+                    self.finish(
+                        Job::SaveSpec,
+                        spec_files::save(&spec, &path).map(|()| Event::SpecSaved { path }),
+                    )
                 }
                 Command::LoadSpec { path } => {
                     self.start(Job::LoadSpec);
-                    self.finish(Job::LoadSpec, spec_files::load(&path).map(|spec| Event::SpecLoaded { path, spec }))
+                    self.finish(
+                        Job::LoadSpec,
+                        spec_files::load(&path).map(|spec| Event::SpecLoaded { path, spec }),
+                    )
                 }
                 Command::Shutdown => false,
             };
@@ -67,7 +76,10 @@ impl Worker {
             Ok(DownloadOutcome::Finished(folder)) => {
                 let request = super::DataRequest::Folder(folder.clone());
                 self.emit(Event::DownloadFinished { folder })
-                    && self.finish(Job::LoadDataset, dataset_jobs::load(&request).map(Box::new).map(Event::DatasetLoaded))
+                    && self.finish(
+                        Job::LoadDataset,
+                        dataset_jobs::load(&request).map(Box::new).map(Event::DatasetLoaded),
+                    )
             }
             Ok(DownloadOutcome::Cancelled) => self.emit(Event::Cancelled(Job::DownloadDataset)),
             Err(error) => self.emit(Event::Failed { job: Job::DownloadDataset, error }),

@@ -108,7 +108,8 @@ fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
     ui.horizontal(|ui| {
         ui.label("Split:");
         for (split, count) in [(Split::Train, data.train.len()), (Split::Test, data.test.len())] {
-            let text = format!("{} ({})", if split == Split::Train { "Training" } else { "Test" }, thousands(count));
+            let text =
+                format!("{} ({})", if split == Split::Train { "Training" } else { "Test" }, thousands(count));
             if ui.selectable_label(cx.settings.dataset_split == split, text).clicked() {
                 cx.settings.dataset_split = split;
             }
@@ -137,7 +138,14 @@ fn page(overview: &SplitOverview, class: FashionClass, count: usize, seed: u64) 
     rand::seq::index::sample(&mut rng, positions.len(), count).iter().map(|i| positions[i] as usize).collect()
 }
 
-fn sample_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &Dataset, position: usize, side: f32) {
+fn sample_ui(
+    ui: &mut egui::Ui,
+    view: &mut DatasetView,
+    split: Split,
+    dataset: &Dataset,
+    position: usize,
+    side: f32,
+) {
     let key = TextureKey::Sample(split, dataset.source_index(position));
     let texture = view.textures.get(ui.ctx(), key, dataset.image(position));
     let response = image_ui(ui, &texture, side)
@@ -147,7 +155,13 @@ fn sample_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &
     }
 }
 
-fn class_grid_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &Dataset, overview: &SplitOverview) {
+fn class_grid_ui(
+    ui: &mut egui::Ui,
+    view: &mut DatasetView,
+    split: Split,
+    dataset: &Dataset,
+    overview: &SplitOverview,
+) {
     let side = pixel_side(ui.available_height() - 40.0, FashionClass::COUNT);
     ui.strong(format!("{PER_CLASS} {} images of each class", split_adjective(split)));
     egui::Grid::new("class_grid").spacing([4.0, 4.0]).show(ui, |ui| {
@@ -180,8 +194,16 @@ fn summary_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, overview:
     });
 }
 
-fn mean_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, overview: &SplitOverview, class: FashionClass, side: f32) {
-    let texture = view.textures.get(ui.ctx(), TextureKey::Mean(split, class), &overview.class_means[class.index()]);
+fn mean_ui(
+    ui: &mut egui::Ui,
+    view: &mut DatasetView,
+    split: Split,
+    overview: &SplitOverview,
+    class: FashionClass,
+    side: f32,
+) {
+    let texture =
+        view.textures.get(ui.ctx(), TextureKey::Mean(split, class), &overview.class_means[class.index()]);
     image_ui(ui, &texture, side).on_hover_text(format!(
         "Mean of all {} {} images",
         thousands(overview.class_counts[class.index()]),
@@ -189,7 +211,13 @@ fn mean_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, overview: &S
     ));
 }
 
-fn binary_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &Dataset, overview: &SplitOverview) {
+fn binary_ui(
+    ui: &mut egui::Ui,
+    view: &mut DatasetView,
+    split: Split,
+    dataset: &Dataset,
+    overview: &SplitOverview,
+) {
     ui.label("The binary task asks one question: is this shoe a sneaker or an ankle boot? Two classes, one decision.");
     ui.add_space(8.0);
     ui.horizontal_top(|ui| {
@@ -197,7 +225,11 @@ fn binary_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, dataset: &
             egui::Frame::group(ui.style()).inner_margin(12.0).show(ui, |ui| {
                 ui.vertical(|ui| {
                     ui.heading(class.name());
-                    ui.label(format!("{} {} images", thousands(overview.class_counts[class.index()]), split_adjective(split)));
+                    ui.label(format!(
+                        "{} {} images",
+                        thousands(overview.class_counts[class.index()]),
+                        split_adjective(split)
+                    ));
                     ui.horizontal_top(|ui| {
                         ui.vertical(|ui| {
                             ui.small("Mean image");
@@ -236,7 +268,12 @@ fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset
         let pixels = dataset.image(zoomed.position);
         let class = dataset.class(zoomed.position);
         ui.heading(class.name());
-        ui.label(format!("#{} of the {} split · label {}", zoomed.position, zoomed.split.name(), class.label()));
+        ui.label(format!(
+            "#{} of the {} split · label {}",
+            zoomed.position,
+            zoomed.split.name(),
+            class.label()
+        ));
         let key = TextureKey::Sample(zoomed.split, dataset.source_index(zoomed.position));
         let texture = view.textures.get(ctx, key, pixels);
         large_image_ui(ui, &texture, pixels, 10.0 * IMAGE_SIDE as f32);
@@ -266,7 +303,7 @@ pub fn thousands(value: usize) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);

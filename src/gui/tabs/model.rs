@@ -48,7 +48,8 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
     let selected = cx.settings.model.preset == Some(preset.id);
     let params = preset.spec().param_count().map_or_else(|_| "?".to_owned(), thousands);
-    let stroke = if selected { ui.visuals().selection.stroke } else { ui.visuals().widgets.noninteractive.bg_stroke };
+    let stroke =
+        if selected { ui.visuals().selection.stroke } else { ui.visuals().widgets.noninteractive.bg_stroke };
     let card = egui::Frame::group(ui.style()).stroke(stroke).inner_margin(10.0).show(ui, |ui| {
         ui.set_width(CARD_WIDTH - 24.0);
         let title = ui.selectable_label(selected, egui::RichText::new(preset.title).strong().size(15.0));
@@ -61,7 +62,11 @@ fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
         ui.label(format!("Expected test accuracy: {}", preset.expected_accuracy));
         title
     });
-    let whole = ui.interact(card.response.rect, egui::Id::new(("preset_card", preset.name)), egui::Sense::click());
+    let whole = ui.interact(
+        card.response.rect,
+        ui.scope_id().with(("preset_card", preset.name)),
+        egui::Sense::click(),
+    );
     if card.inner.clicked() || whole.clicked() {
         cx.settings.model = ModelDraft::from_preset(preset.id);
     }
@@ -72,15 +77,19 @@ fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     ui.horizontal(|ui| {
         ui.heading("Your model");
         let label = ui.label("Name:");
-        ui.add(egui::TextEdit::singleline(&mut cx.settings.model.spec.name).desired_width(160.0)).labelled_by(label.id);
+        ui.add(egui::TextEdit::singleline(&mut cx.settings.model.spec.name).desired_width(160.0))
+            .labelled_by(label.id);
         ui.weak(format!("Task: {}", cx.settings.model.spec.task));
     });
     ui.add_space(4.0);
-    egui::ScrollArea::vertical().id_salt("layer_table_scroll").max_height(ui.available_height() - 130.0).show(ui, |ui| {
-        if let Some(edit) = layer_table_ui(ui, &cx.settings.model.spec.layers, &check) {
-            cx.settings.model.apply(edit);
-        }
-    });
+    egui::ScrollArea::vertical()
+        .id_salt("layer_table_scroll")
+        .max_height(ui.available_height() - 130.0)
+        .show(ui, |ui| {
+            if let Some(edit) = layer_table_ui(ui, &cx.settings.model.spec.layers, &check) {
+                cx.settings.model.apply(edit);
+            }
+        });
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         ui.menu_button("Add layer", |ui| {
@@ -107,7 +116,7 @@ fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     });
     // Problems of the model as a whole (not one layer's) have no row to sit on.
     if let (Some(error), None) = (&check.error, check.bad_layer()) {
-        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+        ui.colored_label(ui.visuals().error_fg_color, format!("Problem: {error}"));
     }
     ui.add_space(6.0);
     actions_ui(ui, cx);
@@ -127,17 +136,33 @@ fn actions_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
         ui.separator();
         let label = ui.label("Spec file:");
-        ui.add(egui::TextEdit::singleline(&mut cx.state.model.path_text).hint_text("model.json").desired_width(240.0))
-            .labelled_by(label.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut cx.state.model.path_text)
+                .hint_text("model.json")
+                .desired_width(240.0),
+        )
+        .labelled_by(label.id);
         let path = cx.state.model.path_text.trim().to_owned();
-        if ui.add_enabled(!path.is_empty(), egui::Button::new("Save")).on_hover_text("Save the spec as JSON (Ctrl+S)").clicked() {
+        if ui
+            .add_enabled(!path.is_empty(), egui::Button::new("Save"))
+            .on_hover_text("Save the spec as JSON (Ctrl+S)")
+            .clicked()
+        {
             save_spec(cx, PathBuf::from(&path));
         }
-        if ui.add_enabled(!path.is_empty(), egui::Button::new("Open")).on_hover_text("Load a spec from JSON (Ctrl+O)").clicked() {
+        if ui
+            .add_enabled(!path.is_empty(), egui::Button::new("Open"))
+            .on_hover_text("Load a spec from JSON (Ctrl+O)")
+            .clicked()
+        {
             cx.send(Command::LoadSpec { path: PathBuf::from(&path) });
         }
         let busy = cx.state.model.dialog.is_some();
-        if ui.add_enabled(!busy, egui::Button::new("Browse…")).on_hover_text("Choose a spec file to open").clicked() {
+        if ui
+            .add_enabled(!busy, egui::Button::new("Browse…"))
+            .on_hover_text("Choose a spec file to open")
+            .clicked()
+        {
             open_dialog(ui.ctx(), cx, DialogKind::OpenSpec);
         }
         if busy {

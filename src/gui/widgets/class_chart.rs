@@ -29,12 +29,15 @@ pub fn class_chart_ui(ui: &mut egui::Ui, id: &str, counts: &[usize; FashionClass
         .show_grid([true, false])
         .default_x_bounds(0.0, max * 1.08)
         .default_y_bounds(-0.6, FashionClass::COUNT as f64 - 0.4)
-        .y_grid_spacer(|_| (0..FashionClass::COUNT).map(|i| GridMark { value: i as f64, step_size: 1.0 }).collect())
+        .y_grid_spacer(|_| {
+            (0..FashionClass::COUNT).map(|i| GridMark { value: i as f64, step_size: 1.0 }).collect()
+        })
         .y_axis_formatter(|mark, _| {
             let label = FashionClass::COUNT as f64 - 1.0 - mark.value;
             // Only whole rows carry a class name.
             if (label - label.round()).abs() < 1e-6 && (0.0..FashionClass::COUNT as f64).contains(&label) {
-                FashionClass::from_label(label.round() as u8).map_or_else(String::new, |class| class.name().to_owned())
+                FashionClass::from_label(label.round() as u8)
+                    .map_or_else(String::new, |class| class.name().to_owned())
             } else {
                 String::new()
             }

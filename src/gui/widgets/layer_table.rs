@@ -59,21 +59,33 @@ pub fn layer_table_ui(ui: &mut egui::Ui, layers: &[LayerSpec], check: &DraftChec
                 }
             }
             ui.horizontal(|ui| {
-                if ui.add_enabled(index > 0, egui::Button::new("↑").small()).on_hover_text("Move up").clicked() {
+                if ui
+                    .add_enabled(index > 0, egui::Button::new("Up").small())
+                    .on_hover_text("Move up")
+                    .clicked()
+                {
                     edit = Some(LayerEdit::MoveUp(index));
                 }
                 let last = index + 1 == layers.len();
-                if ui.add_enabled(!last, egui::Button::new("↓").small()).on_hover_text("Move down").clicked() {
+                if ui
+                    .add_enabled(!last, egui::Button::new("Down").small())
+                    .on_hover_text("Move down")
+                    .clicked()
+                {
                     edit = Some(LayerEdit::MoveDown(index));
                 }
-                if ui.add(egui::Button::new("Remove").small()).on_hover_text(format!("Remove {layer}")).clicked() {
+                if ui
+                    .add(egui::Button::new("Remove").small())
+                    .on_hover_text(format!("Remove {layer}"))
+                    .clicked()
+                {
                     edit = Some(LayerEdit::Remove(index));
                 }
             });
             ui.end_row();
             if is_bad && let Some(error) = &check.error {
                 ui.label("");
-                ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+                ui.colored_label(ui.visuals().error_fg_color, format!("Problem: {error}"));
                 ui.end_row();
             }
         }
@@ -109,7 +121,8 @@ fn settings_ui(ui: &mut egui::Ui, index: usize, layer: LayerSpec) -> Option<Laye
         }
         LayerSpec::Dropout { rate } => {
             let label = ui.label("rate");
-            ui.add(DragValue::new(rate).range(0.0..=0.95).speed(0.01).fixed_decimals(2)).labelled_by(label.id);
+            ui.add(DragValue::new(rate).range(0.0..=0.95).speed(0.01).fixed_decimals(2))
+                .labelled_by(label.id);
         }
         LayerSpec::LeakyRelu { negative_slope } => {
             let label = ui.label("slope");

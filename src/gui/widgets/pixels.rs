@@ -48,11 +48,8 @@ impl TextureCache {
 
 /// Draws `texture` at `side` points with a thin frame; returns a clickable response.
 pub fn image_ui(ui: &mut egui::Ui, texture: &TextureHandle, side: f32) -> egui::Response {
-    let response = ui.add(
-        egui::Image::new((texture.id(), Vec2::splat(side)))
-            .sense(Sense::click())
-            .corner_radius(2.0),
-    );
+    let response =
+        ui.add(egui::Image::new((texture.id(), Vec2::splat(side))).sense(Sense::click()).corner_radius(2.0));
     if response.hovered() {
         ui.painter().rect_stroke(
             response.rect.expand(1.0),
@@ -78,6 +75,14 @@ pub fn large_image_ui(ui: &mut egui::Ui, texture: &TextureHandle, pixels: &[u8],
         response.rect.min + Vec2::new(column as f32 * cell, row as f32 * cell),
         Vec2::splat(cell),
     );
-    ui.painter().rect_stroke(cell_rect, 0.0, egui::Stroke::new(1.5, Color32::from_rgb(255, 140, 0)), egui::StrokeKind::Inside);
-    response.on_hover_text(format!("row {row}, column {column}: {value} ({:.2} as network input)", f32::from(value) / 255.0));
+    ui.painter().rect_stroke(
+        cell_rect,
+        0.0,
+        egui::Stroke::new(1.5, Color32::from_rgb(255, 140, 0)),
+        egui::StrokeKind::Inside,
+    );
+    response.on_hover_text(format!(
+        "row {row}, column {column}: {value} ({:.2} as network input)",
+        f32::from(value) / 255.0
+    ));
 }
