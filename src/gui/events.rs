@@ -1,13 +1,14 @@
 //! Applies the worker's events to the UI state: one exhaustive match, so a new event cannot be
 //! forgotten here.
 
+use crate::data::thousands;
 use crate::model::PresetId;
 use crate::worker::{Event, Job};
 
 use super::app::Ctx;
 use super::model_draft::ModelDraft;
 use super::settings::DataChoice;
-use super::state::{DataState, DownloadProgress, NoticeKind};
+use super::state::{DataState, NoticeKind};
 
 /// Updates the state for one event.
 pub fn apply(cx: &mut Ctx<'_>, event: Event) {
@@ -16,12 +17,13 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
         Event::DatasetLoaded(loaded) => {
             cx.state.busy = None;
             cx.state.download = None;
+            let mnist = &loaded.mnist;
             let text = format!(
-                "Loaded {} training and {} test images from {} in {:.1} s",
-                loaded.train.len(),
-                loaded.test.len(),
-                loaded.source,
-                loaded.load_secs
+                "Loaded {} training and {} test images in {:.1} s from {}",
+                thousands(mnist.train.len()),
+                thousands(mnist.test.len()),
+                mnist.load_secs,
+                mnist.source.describe()
             );
             cx.state.inform(NoticeKind::Info, text);
             cx.state.dataset.reset_for_new_data();
@@ -30,9 +32,7 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
             }
             cx.state.data = DataState::Ready(loaded);
         }
-        Event::DownloadProgressed { file, bytes_done, bytes_total } => {
-            cx.state.download = Some(DownloadProgress { file, bytes_done, bytes_total });
-        }
+        Event::DownloadProgressed(progress) => cx.state.download = Some(progress),
         Event::DownloadFinished { folder } => {
             cx.state.download = None;
             cx.state.inform(NoticeKind::Info, format!("Downloaded the full set into {}", folder.display()));

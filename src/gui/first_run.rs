@@ -18,8 +18,15 @@ pub enum PanelMode {
     SampleLoaded,
 }
 
-/// Draws the panel; `error` is the loader's message, shown as is.
-pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, mode: PanelMode, error: Option<&str>) {
+/// Draws the panel; `error` is the loader's message, shown as is; `looked` lists the folders
+/// searched (one per line).
+pub fn show_ui(
+    ui: &mut egui::Ui,
+    cx: &mut Ctx<'_>,
+    mode: PanelMode,
+    error: Option<&str>,
+    looked: Option<&str>,
+) {
     poll_chooser(ui, cx);
     egui::Frame::group(ui.style()).inner_margin(16.0).show(ui, |ui| {
         ui.set_max_width(760.0);
@@ -36,6 +43,11 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, mode: PanelMode, error: Opti
         if let Some(error) = error {
             ui.add_space(6.0);
             ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if let Some(looked) = looked.filter(|text| !text.trim().is_empty()) {
+            ui.add_space(6.0);
+            ui.label("Atelier looked in:");
+            ui.monospace(looked.trim_end());
         }
         ui.add_space(10.0);
         actions_ui(ui, cx, mode);
@@ -104,19 +116,26 @@ fn actions_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, mode: PanelMode) {
 fn download_progress_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     ui.horizontal(|ui| {
         let (fraction, text) = match &cx.state.download {
-            Some(progress) => {
+            Some(step) => {
                 let mb = |bytes: u64| bytes as f64 / 1e6;
-                match progress.bytes_total {
-                    Some(total) if total > 0 => (
-                        progress.bytes_done as f32 / total as f32,
-                        format!("{} · {:.1} of {:.1} MB", progress.file, mb(progress.bytes_done), mb(total)),
-                    ),
-                    _ => (0.0, format!("{} · {:.1} MB", progress.file, mb(progress.bytes_done))),
-                }
+                // Each file is an equal share of the bar; within a file, its bytes.
+                let within = step
+                    .total_bytes
+                    .filter(|&total| total > 0)
+                    .map_or(0.0, |total| step.received_bytes as f32 / total as f32);
+                let fraction = (step.file_index as f32 + within) / step.file_count.max(1) as f32;
+                let size = match step.total_bytes {
+                    Some(total) => format!("{:.1} of {:.1} MB", mb(step.received_bytes), mb(total)),
+                    None => format!("{:.1} MB", mb(step.received_bytes)),
+                };
+                (
+                    fraction,
+                    format!("File {} of {}: {} ({size})", step.file_index + 1, step.file_count, step.file),
+                )
             }
             None => (0.0, "Connecting…".to_owned()),
         };
-        ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(420.0));
+        ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(460.0));
         if ui.button("Cancel").clicked() {
             cx.worker.cancel();
         }

@@ -5,8 +5,8 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::Ctx;
 use super::state::{DataState, NoticeKind};
-use super::tabs::dataset::thousands;
 use super::tabs::{self, Tab};
+use crate::data::thousands;
 
 const TAB_KEYS: [Key; 5] = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5];
 
@@ -90,13 +90,18 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                     ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
                 }
                 DataState::Ready(data) => {
-                    let kind = if data.is_sample { "sample" } else { "full set" };
+                    let mnist = &data.mnist;
+                    let kind = if mnist.source.is_sample() { "sample" } else { "full set" };
                     ui.label(format!(
                         "Data: {kind}, {} train / {} test",
-                        thousands(data.train.len()),
-                        thousands(data.test.len())
+                        thousands(mnist.train.len()),
+                        thousands(mnist.test.len())
                     ))
-                    .on_hover_text(format!("From {} · checksums: {}", data.source, data.checksums));
+                    .on_hover_text(format!(
+                        "From {}\nChecksums: {}",
+                        mnist.source.describe(),
+                        mnist.checksums.describe()
+                    ));
                 }
                 DataState::Missing { .. } => {
                     ui.colored_label(ui.visuals().warn_fg_color, "No data loaded");

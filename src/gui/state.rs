@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::data::DownloadProgress;
 use crate::worker::{Job, LoadedDataset};
 
 use super::file_dialogs::PendingDialog;
@@ -25,16 +26,6 @@ pub enum DataState {
         /// The loader's message (where it looked, what was wrong).
         error: String,
     },
-}
-
-/// A download in flight.
-pub struct DownloadProgress {
-    /// The file being fetched.
-    pub file: String,
-    /// Bytes received so far.
-    pub bytes_done: u64,
-    /// Bytes expected, when known.
-    pub bytes_total: Option<u64>,
 }
 
 /// State of the first-run panel.
@@ -73,7 +64,7 @@ pub struct AppState {
     pub data: DataState,
     /// The job the worker is running, if any.
     pub busy: Option<Job>,
-    /// The running download.
+    /// The running download's latest progress.
     pub download: Option<DownloadProgress>,
     /// The last message.
     pub notice: Option<Notice>,

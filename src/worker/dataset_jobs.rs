@@ -1,91 +1,58 @@
 //! Data-set jobs on the worker: loading (with the per-class overview the Dataset tab draws) and
 //! downloading. The only worker file that talks to `crate::data`.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::data::{Dataset, FashionClass, IMAGE_PIXELS};
+use crate::data::{self, DataError, Dataset, DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
 
 use super::{DataRequest, LoadedDataset, SplitOverview};
 
 /// How a download ended when it did not fail.
 pub(super) enum DownloadOutcome {
     /// All files are in this folder.
-    Finished(PathBuf),
+    Finished(std::path::PathBuf),
     /// The user cancelled; partial files were removed.
     Cancelled,
 }
 
-/// Where the full set is usually installed (Debian's `dataset-fashion-mnist`).
-const SYSTEM_FOLDER: &str = "/usr/share/datasets/fashion-mnist";
+/// Progress events at most this often (the UI repaints on each).
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Loads the data set as requested and summarises both splits.
 pub(super) fn load(request: &DataRequest) -> Result<LoadedDataset, String> {
-    let started = Instant::now();
-    let (folder, searched) = match request {
-        DataRequest::Discover { data_dir } => {
-            let mut searched: Vec<PathBuf> = data_dir.iter().cloned().collect();
-            searched.push(PathBuf::from(SYSTEM_FOLDER));
-            let found = searched.iter().find(|dir| dir.join("t10k-labels-idx1-ubyte.gz").exists()).cloned();
-            match found {
-                Some(dir) => (dir, searched),
-                None => return Err(format!("no Fashion-MNIST files in {}", describe(&searched))),
-            }
-        }
-        DataRequest::Folder(dir) => (dir.clone(), vec![dir.clone()]),
-        DataRequest::Sample => return Err("the bundled sample is not available in this build yet".to_owned()),
+    let loaded: Result<FashionMnist, DataError> = match request {
+        DataRequest::Discover { data_dir } => data::load(data_dir.as_deref()),
+        DataRequest::Folder(dir) => data::load_from(dir),
+        DataRequest::Sample => data::load_sample(),
     };
-    let train = read_split(&folder, "train")?;
-    let test = read_split(&folder, "t10k")?;
-    Ok(LoadedDataset {
-        train_overview: overview(&train),
-        test_overview: overview(&test),
-        train,
-        test,
-        source: folder.display().to_string(),
-        is_sample: false,
-        searched,
-        checksums: "not checked".to_owned(),
-        load_secs: started.elapsed().as_secs_f64(),
-    })
+    let mnist = loaded.map_err(|error| format!("{error:#}"))?;
+    Ok(LoadedDataset { train_overview: overview(&mnist.train), test_overview: overview(&mnist.test), mnist })
 }
 
-fn describe(folders: &[PathBuf]) -> String {
-    folders.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
-}
-
-fn read_split(folder: &Path, prefix: &str) -> Result<Dataset, String> {
-    let images = read_gz(&folder.join(format!("{prefix}-images-idx3-ubyte.gz")))?;
-    let labels = read_gz(&folder.join(format!("{prefix}-labels-idx1-ubyte.gz")))?;
-    let pixels = images.get(16..).ok_or("images file too short")?;
-    let labels = labels.get(8..).ok_or("labels file too short")?;
-    if pixels.len() != labels.len() * IMAGE_PIXELS {
-        return Err(format!("{prefix}: {} labels but {} images", labels.len(), pixels.len() / IMAGE_PIXELS));
-    }
-    Ok(Dataset::new(pixels.into(), labels.into()))
-}
-
-fn read_gz(path: &Path) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_end(&mut bytes)
-        .map_err(|error| format!("{}: {error}", path.display()))?;
-    Ok(bytes)
-}
-
-/// Downloads the full set, reporting `(file, bytes_done, bytes_total)`; checks `cancel` as it goes.
+/// Downloads the full set into the user data folder, sending throttled progress through `progress`
+/// (which answers `false` once the UI has gone); checks `cancel` as it goes.
 pub(super) fn download(
     cancel: &AtomicBool,
-    progress: &mut dyn FnMut(&str, u64, Option<u64>) -> bool,
+    progress: &mut dyn FnMut(&DownloadProgress) -> bool,
 ) -> Result<DownloadOutcome, String> {
-    let _ = (cancel, progress);
-    Err("downloading arrives with the data module".to_owned())
+    let to = data::user_data_dir().ok_or_else(|| format!("{:#}", DataError::NoUserDataDir))?;
+    let mut last_sent: Option<Instant> = None;
+    let mut on_progress = |step: &DownloadProgress| {
+        let finished_file = step.total_bytes == Some(step.received_bytes);
+        if finished_file || last_sent.is_none_or(|sent| sent.elapsed() >= PROGRESS_INTERVAL) {
+            last_sent = Some(Instant::now());
+            let _ = progress(step);
+        }
+    };
+    match data::download(&to, data::OFFICIAL_MIRROR, &mut on_progress, cancel) {
+        Ok(report) => Ok(DownloadOutcome::Finished(report.dir)),
+        Err(DataError::Cancelled) => Ok(DownloadOutcome::Cancelled),
+        Err(error) => Err(format!("{error:#}")),
+    }
 }
 
-/// Class counts and the mean image of each class.
+/// Class counts, positions and the mean image of each class.
 #[must_use]
 pub fn overview(data: &Dataset) -> SplitOverview {
     let mut sums = vec![[0_u32; IMAGE_PIXELS]; FashionClass::COUNT];

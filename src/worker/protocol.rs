@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::data::{Dataset, FashionClass, IMAGE_PIXELS};
+use crate::data::{DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
 use crate::model::ModelSpec;
 
 /// Where to load the data set from.
@@ -83,24 +83,12 @@ pub struct SplitOverview {
 /// A loaded data set with everything the UI draws from it.
 #[derive(Debug, Clone)]
 pub struct LoadedDataset {
-    /// The training split (pixels shared with the worker, not copied).
-    pub train: Dataset,
-    /// The test split.
-    pub test: Dataset,
+    /// Both splits (pixels shared with the worker, not copied), their source and checksums.
+    pub mnist: FashionMnist,
     /// Overview of the training split.
     pub train_overview: SplitOverview,
     /// Overview of the test split.
     pub test_overview: SplitOverview,
-    /// Where the data came from, in words ("/usr/share/datasets/fashion-mnist", "bundled sample").
-    pub source: String,
-    /// Whether this is the small bundled sample rather than the full set.
-    pub is_sample: bool,
-    /// Folders that were searched (shown on the first-run panel when only the sample was found).
-    pub searched: Vec<PathBuf>,
-    /// Checksum verdict in words ("verified", "unknown files").
-    pub checksums: String,
-    /// Seconds the loading took (reading and decompressing).
-    pub load_secs: f64,
 }
 
 /// What the worker did (past tense).
@@ -110,15 +98,8 @@ pub enum Event {
     JobStarted(Job),
     /// The data set is loaded.
     DatasetLoaded(Box<LoadedDataset>),
-    /// A download made progress (throttled).
-    DownloadProgressed {
-        /// The file being fetched.
-        file: String,
-        /// Bytes received so far over all files.
-        bytes_done: u64,
-        /// Bytes expected over all files, when the server says.
-        bytes_total: Option<u64>,
-    },
+    /// A download made progress (throttled to ~20 a second).
+    DownloadProgressed(DownloadProgress),
     /// The download finished into this folder; loading it follows.
     DownloadFinished {
         /// The folder now holding the four files.

@@ -69,8 +69,8 @@ impl Worker {
 
     fn download(&self) -> bool {
         self.start(Job::DownloadDataset);
-        let outcome = dataset_jobs::download(&self.cancel_download, &mut |file, bytes_done, bytes_total| {
-            self.emit(Event::DownloadProgressed { file: file.to_owned(), bytes_done, bytes_total })
+        let outcome = dataset_jobs::download(&self.cancel_download, &mut |step| {
+            self.emit(Event::DownloadProgressed(step.clone()))
         });
         match outcome {
             Ok(DownloadOutcome::Finished(folder)) => {

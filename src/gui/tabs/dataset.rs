@@ -3,7 +3,7 @@
 
 use rand::SeedableRng;
 
-use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split};
+use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split, thousands};
 use crate::worker::{LoadedDataset, SplitOverview};
 
 use super::super::app::Ctx;
@@ -73,22 +73,26 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
         DataState::Missing { error } => {
             let error = error.clone();
-            first_run::show_ui(ui, cx, PanelMode::NoData, Some(&error));
+            first_run::show_ui(ui, cx, PanelMode::NoData, Some(&error), None);
             return;
         }
         // Cheap: the pixels are shared, only handles are cloned.
         DataState::Ready(data) => data.clone(),
     };
-    if data.is_sample && cx.settings.data != DataChoice::Sample && !cx.state.first_run.sample_banner_closed {
-        first_run::show_ui(ui, cx, PanelMode::SampleLoaded, None);
+    if data.mnist.source.is_sample()
+        && cx.settings.data != DataChoice::Sample
+        && !cx.state.first_run.sample_banner_closed
+    {
+        let looked = data.mnist.source.describe_search();
+        first_run::show_ui(ui, cx, PanelMode::SampleLoaded, None, Some(&looked));
         ui.add_space(8.0);
     }
     controls_ui(ui, cx, &data);
     ui.separator();
     let split = cx.settings.dataset_split;
     let (dataset, overview) = match split {
-        Split::Train => (&data.train, &data.train_overview),
-        Split::Test => (&data.test, &data.test_overview),
+        Split::Train => (&data.mnist.train, &data.train_overview),
+        Split::Test => (&data.mnist.test, &data.test_overview),
     };
     let view = &mut cx.state.dataset;
     egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| match view.classes {
@@ -107,7 +111,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
     ui.horizontal(|ui| {
         ui.label("Split:");
-        for (split, count) in [(Split::Train, data.train.len()), (Split::Test, data.test.len())] {
+        for (split, count) in [(Split::Train, data.mnist.train.len()), (Split::Test, data.mnist.test.len())] {
             let text =
                 format!("{} ({})", if split == Split::Train { "Training" } else { "Test" }, thousands(count));
             if ui.selectable_label(cx.settings.dataset_split == split, text).clicked() {
@@ -181,7 +185,7 @@ fn summary_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, overview:
     class_chart_ui(ui, "class_balance", &overview.class_counts, 240.0);
     ui.add_space(12.0);
     ui.strong("Mean image of each class").on_hover_text("Every image of the class averaged, pixel by pixel");
-    egui::Grid::new("class_means").spacing([10.0, 4.0]).show(ui, |ui| {
+    egui::Grid::new("class_means").spacing([10.0, 10.0]).show(ui, |ui| {
         for row in FashionClass::ALL.chunks(5) {
             for &class in row {
                 ui.vertical(|ui| {
@@ -256,8 +260,8 @@ fn binary_ui(
 fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) {
     let Some(zoomed) = view.zoomed else { return };
     let dataset = match zoomed.split {
-        Split::Train => &data.train,
-        Split::Test => &data.test,
+        Split::Train => &data.mnist.train,
+        Split::Test => &data.mnist.test,
     };
     if zoomed.position >= dataset.len() {
         view.zoomed = None;
@@ -295,18 +299,4 @@ fn split_adjective(split: Split) -> &'static str {
         Split::Train => "training",
         Split::Test => "test",
     }
-}
-
-/// 60000 → "60,000".
-#[must_use]
-pub fn thousands(value: usize) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }

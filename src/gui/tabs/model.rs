@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::dataset::thousands;
+use crate::data::thousands;
 use crate::model::{Preset, presets};
 use crate::worker::Command;
 

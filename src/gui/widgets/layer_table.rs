@@ -3,7 +3,7 @@
 
 use egui::{DragValue, RichText};
 
-use super::super::tabs::dataset::thousands;
+use crate::data::thousands;
 use crate::model::{LayerSpec, Shape};
 use crate::ops::Padding;
 
