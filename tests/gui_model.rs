@@ -1,6 +1,8 @@
 //! The Model tab in a headless harness: presets load with their parameter counts, edits are checked
 //! live, and an invalid model says why.
 #![cfg(feature = "gui")]
+// Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
+#![allow(clippy::expect_used)]
 
 use atelier::gui::{AppOptions, AtelierApp, tabs::Tab};
 use atelier::model::{LayerSpec, PresetId};

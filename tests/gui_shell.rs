@@ -1,6 +1,8 @@
 //! The window's shell in a headless harness: every tab renders, tabs switch by label and shortcut,
 //! and the first-run panel explains a missing data set. No display or GPU needed.
 #![cfg(feature = "gui")]
+// Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
+#![allow(clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,7 @@
 //! The worker thread's protocol as the UI sees it: commands in, past-tense events out, the waker
 //! called, errors as events, and a clean shutdown.
+// Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
+#![allow(clippy::expect_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
