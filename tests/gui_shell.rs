@@ -108,3 +108,17 @@ fn a_bad_folder_typed_in_the_panel_shows_the_loaders_error_and_the_app_keeps_run
     harness.get_by_label("Welcome to Atelier");
     assert!(harness.query_all_by_label_contains(&bad.path().display().to_string()).next().is_some());
 }
+
+#[test]
+fn pictures_given_on_the_command_line_open_the_predict_tab() {
+    let harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(|cc| {
+        let options = AppOptions {
+            data: Some(DataRequest::Folder("/nonexistent/atelier-test".into())),
+            images: vec!["shirt.jpg".into()],
+            ..AppOptions::default()
+        };
+        AtelierApp::new(cc, options).expect("app starts")
+    });
+    assert_eq!(harness.state().settings().tab, Tab::Predict);
+    harness.get_by_label("shirt.jpg");
+}

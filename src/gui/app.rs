@@ -13,7 +13,7 @@ use super::frame_log::FrameLog;
 use super::settings::{DataChoice, STORAGE_KEY, Settings};
 use super::shell;
 use super::state::{AppState, DataState, NoticeKind};
-use super::tabs;
+use super::tabs::{self, Tab};
 
 /// How the app is started: by `gui::run`, or by a test that injects its own data location.
 #[derive(Debug, Default)]
@@ -82,6 +82,11 @@ impl AtelierApp {
             DataChoice::Folder(folder) => DataRequest::Folder(folder.clone()),
             DataChoice::Sample => DataRequest::Sample,
         });
+        let mut settings = settings;
+        // Pictures from the command line ("Open with Atelier") are for the Predict tab.
+        if !options.images.is_empty() {
+            settings.tab = Tab::Predict;
+        }
         let mut app = Self {
             settings,
             state: AppState::new(options.images),

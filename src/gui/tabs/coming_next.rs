@@ -3,8 +3,8 @@
 
 use super::Tab;
 
-/// Draws the "coming next" panel for `tab`.
-pub fn show_ui(ui: &mut egui::Ui, tab: Tab) {
+/// Draws the "coming next" panel for `tab`; `pending_images` are pictures given on the command line.
+pub fn show_ui(ui: &mut egui::Ui, tab: Tab, pending_images: &[std::path::PathBuf]) {
     let plans: &[&str] = match tab {
         Tab::Dataset | Tab::Model => &[],
         Tab::Train => &[
@@ -31,6 +31,16 @@ pub fn show_ui(ui: &mut egui::Ui, tab: Tab) {
         ui.add_space(12.0);
         for plan in plans {
             ui.label(format!("• {plan}"));
+        }
+        if tab == Tab::Predict && !pending_images.is_empty() {
+            ui.add_space(12.0);
+            ui.strong(format!(
+                "{} picture(s) will be predicted here once this tab is ready:",
+                pending_images.len()
+            ));
+            for path in pending_images.iter().take(10) {
+                ui.monospace(path.display().to_string());
+            }
         }
         ui.add_space(12.0);
         ui.weak("Meanwhile, explore the data in Dataset (Ctrl+1) and design a network in Model (Ctrl+2).");

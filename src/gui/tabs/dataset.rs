@@ -152,8 +152,9 @@ fn sample_ui(
 ) {
     let key = TextureKey::Sample(split, dataset.source_index(position));
     let texture = view.textures.get(ui.ctx(), key, dataset.image(position));
-    let response = image_ui(ui, &texture, side)
-        .on_hover_text(format!("{} · #{position} (click to enlarge)", dataset.class(position).name()));
+    let name = dataset.class(position).name();
+    let response = image_ui(ui, &texture, side, format!("{name} #{position}"))
+        .on_hover_text(format!("{name} · #{position} (click to enlarge)"));
     if response.clicked() {
         view.zoomed = Some(Zoomed { split, position });
     }
@@ -208,7 +209,7 @@ fn mean_ui(
 ) {
     let texture =
         view.textures.get(ui.ctx(), TextureKey::Mean(split, class), &overview.class_means[class.index()]);
-    image_ui(ui, &texture, side).on_hover_text(format!(
+    image_ui(ui, &texture, side, format!("Mean {}", class.name())).on_hover_text(format!(
         "Mean of all {} {} images",
         thousands(overview.class_counts[class.index()]),
         class.name()

@@ -58,6 +58,6 @@ pub fn show_ui(tab: Tab, ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     match tab {
         Tab::Dataset => dataset::show_ui(ui, cx),
         Tab::Model => model::show_ui(ui, cx),
-        Tab::Train | Tab::Evaluate | Tab::Predict => coming_next::show_ui(ui, tab),
+        Tab::Train | Tab::Evaluate | Tab::Predict => coming_next::show_ui(ui, tab, &cx.state.pending_images),
     }
 }

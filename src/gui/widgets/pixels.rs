@@ -46,10 +46,11 @@ impl TextureCache {
     }
 }
 
-/// Draws `texture` at `side` points with a thin frame; returns a clickable response.
-pub fn image_ui(ui: &mut egui::Ui, texture: &TextureHandle, side: f32) -> egui::Response {
-    let response =
-        ui.add(egui::Image::new((texture.id(), Vec2::splat(side))).sense(Sense::click()).corner_radius(2.0));
+/// Draws `texture` at `side` points; `alt` names it for screen readers (and tests). Returns a
+/// clickable response, outlined while hovered.
+pub fn image_ui(ui: &mut egui::Ui, texture: &TextureHandle, side: f32, alt: String) -> egui::Response {
+    let image = egui::Image::new((texture.id(), Vec2::splat(side))).alt_text(alt);
+    let response = ui.add(image.sense(Sense::click()).corner_radius(2.0));
     if response.hovered() {
         ui.painter().rect_stroke(
             response.rect.expand(1.0),
