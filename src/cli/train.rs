@@ -117,19 +117,13 @@ struct BarSink {
     bar: ProgressBar,
     total_epochs: usize,
     last_draw: Option<Instant>,
-    smoothed_loss: Option<f64>,
-    smoothed_accuracy: f64,
+    /// Exponentially smoothed training loss and accuracy.
+    smoothed: Option<(f64, f64)>,
 }
 
 impl BarSink {
     fn new() -> Self {
-        Self {
-            bar: ProgressBar::hidden(),
-            total_epochs: 0,
-            last_draw: None,
-            smoothed_loss: None,
-            smoothed_accuracy: 0.0,
-        }
+        Self { bar: ProgressBar::hidden(), total_epochs: 0, last_draw: None, smoothed: None }
     }
 }
 
@@ -146,7 +140,7 @@ impl ProgressSink for BarSink {
         let total = u64::try_from(info.total_epochs * info.batches_per_epoch).unwrap_or(u64::MAX);
         self.bar = ProgressBar::new(total);
         self.bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {percent:>3}% {msg} ETA {eta}")
+            ProgressStyle::with_template("{prefix} [{bar:20}] {percent:>3}% {msg} ETA {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
@@ -154,9 +148,13 @@ impl ProgressSink for BarSink {
 
     fn batch_finished(&mut self, metrics: &BatchMetrics) {
         // Exponential smoothing so the bar shows a trend, not one batch's noise.
-        let loss = self.smoothed_loss.map_or(metrics.loss, |previous| 0.95 * previous + 0.05 * metrics.loss);
-        self.smoothed_loss = Some(loss);
-        self.smoothed_accuracy = 0.95 * self.smoothed_accuracy + 0.05 * metrics.accuracy;
+        let (loss, accuracy) = match self.smoothed {
+            Some((loss, accuracy)) => {
+                (0.95 * loss + 0.05 * metrics.loss, 0.95 * accuracy + 0.05 * metrics.accuracy)
+            }
+            None => (metrics.loss, metrics.accuracy),
+        };
+        self.smoothed = Some((loss, accuracy));
         if self.last_draw.is_some_and(|last| last.elapsed() < DRAW_INTERVAL) {
             return;
         }
@@ -166,7 +164,7 @@ impl ProgressSink for BarSink {
         self.bar.set_prefix(format!("epoch {}/{}", metrics.epoch, self.total_epochs));
         self.bar.set_message(format!(
             "loss {loss:.4} acc {:.1}% {:.0} img/s",
-            self.smoothed_accuracy * 100.0,
+            accuracy * 100.0,
             metrics.images_per_sec
         ));
     }
