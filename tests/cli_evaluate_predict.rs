@@ -24,8 +24,9 @@ fn discovered() -> FashionMnist {
     data::load(None).unwrap()
 }
 
-/// Trains a small dense model for one epoch on the sample and saves it.
-fn trained_model(dir: &Path) -> PathBuf {
+/// Trains a small dense model for two epochs on the sample and saves it; also returns the trained
+/// network itself, as it was before saving.
+fn trained(dir: &Path) -> (PathBuf, Predictor) {
     let data = sample();
     let spec = ModelSpec {
         name: "tiny-dense".to_owned(),
@@ -44,7 +45,11 @@ fn trained_model(dir: &Path) -> PathBuf {
     let mut metadata = ModelMetadata::for_network(&outcome.network);
     metadata.train_config = Some(config);
     save_model(&path, &outcome.network, &metadata).unwrap();
-    path
+    (path, Predictor::new(outcome.network))
+}
+
+fn trained_model(dir: &Path) -> PathBuf {
+    trained(dir).0
 }
 
 fn atelier(args: &[&std::ffi::OsStr]) -> Output {
@@ -74,9 +79,10 @@ fn assert_one_line_failure(output: &Output, names: &Path) {
 #[test]
 fn evaluate_prints_the_in_process_accuracy_and_writes_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let model_path = trained_model(dir.path());
-    let predictor = Predictor::from(load_model(&model_path, &Device::Cpu).unwrap());
-    let report = predictor.evaluate(&discovered().test, &mut |_, _| {}).unwrap().predictions.report();
+    // The network as training left it, never saved or loaded: train → save → load → evaluate must
+    // agree with it to the last image.
+    let (model_path, trained_network) = trained(dir.path());
+    let report = trained_network.evaluate(&discovered().test, &mut |_, _| {}).unwrap().predictions.report();
     assert!(report.accuracy > 0.3, "two epochs on the sample learn something: {}", report.accuracy);
 
     let report_dir = dir.path().join("report");
