@@ -152,7 +152,11 @@ fn fetch(
         ureq::Error::Status(code, response) => {
             http(format!("the server answered {code} {}", response.status_text()))
         }
-        ureq::Error::Transport(transport) => http(transport.to_string()),
+        // Not `transport.to_string()`: it repeats the URL the message already names.
+        ureq::Error::Transport(transport) => http(match transport.message() {
+            Some(message) => format!("{}: {message}", transport.kind()),
+            None => transport.kind().to_string(),
+        }),
     })?;
     let total_bytes = response.header("Content-Length").and_then(|value| value.trim().parse::<u64>().ok());
     let mut reader = response.into_reader();

@@ -39,7 +39,7 @@ impl Origin {
             Self::EnvVar => "ATELIER_DATA",
             Self::WorkingDir => "./data/fashion-mnist",
             Self::UserDataDir => "user data folder",
-            Self::SystemDir => "system data set (dataset-fashion-mnist)",
+            Self::SystemDir => "system data set, package dataset-fashion-mnist",
             Self::Picked => "chosen folder",
         }
     }
