@@ -4,11 +4,11 @@
 //! Format: big-endian `u32` magic (2051 images, 2049 labels), `u32` count, for images `u32` rows
 //! and `u32` columns, then `count` items of `rows × cols` (or 1) bytes, and nothing after.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use super::{DataError, IMAGE_PIXELS, IMAGE_SIDE};
@@ -87,12 +87,18 @@ const MAX_BODY_BYTES: usize = 1 << 30;
 
 /// Reads and checks one IDX file from disk (`.gz` or raw, recognised by content).
 ///
+/// The file is streamed (no copy of the compressed bytes in memory) and, when asked, hashed on a
+/// second thread while it is decompressed: both keep the full set's load time down.
+///
 /// # Errors
 /// A [`DataError`] naming `path`: unreadable, empty, not gzip, bad magic or dimensions, truncated,
 /// padded.
 pub fn read_file(path: &Path, kind: IdxKind, hashing: Hashing) -> Result<IdxContent, DataError> {
-    let raw = std::fs::read(path).map_err(|source| DataError::Read { path: path.to_path_buf(), source })?;
-    parse(&raw, path, kind, hashing)
+    let read_error = |source| DataError::Read { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let length = file.metadata().map_err(read_error)?.len();
+    let reader = io::BufReader::with_capacity(1 << 18, file);
+    parse_reader(reader, usize::try_from(length).unwrap_or(usize::MAX), path, kind, hashing)
 }
 
 /// Checks and parses IDX bytes (gzip-compressed or raw) that came from `path`.
@@ -100,19 +106,29 @@ pub fn read_file(path: &Path, kind: IdxKind, hashing: Hashing) -> Result<IdxCont
 /// # Errors
 /// See [`read_file`].
 pub fn parse(raw: &[u8], path: &Path, kind: IdxKind, hashing: Hashing) -> Result<IdxContent, DataError> {
-    if raw.is_empty() {
+    parse_reader(raw, raw.len(), path, kind, hashing)
+}
+
+/// Recognises gzip by its signature (not by the name) and parses what is inside.
+fn parse_reader(
+    mut reader: impl BufRead,
+    length: usize,
+    path: &Path,
+    kind: IdxKind,
+    hashing: Hashing,
+) -> Result<IdxContent, DataError> {
+    let head = reader.fill_buf().map_err(|source| DataError::Read { path: path.to_path_buf(), source })?;
+    if head.is_empty() {
         return Err(DataError::Empty { path: path.to_path_buf() });
     }
-    if raw.starts_with(&[0x1f, 0x8b]) {
+    if head.starts_with(&[0x1f, 0x8b]) {
         // Multi-member, because some tools write gzip files as several concatenated members.
-        let mut reader = MultiGzDecoder::new(raw);
-        let size_bound = raw.len().saturating_mul(MAX_DEFLATE_RATIO);
-        parse_stream(&mut reader, path, kind, hashing, size_bound)
+        let mut decoder = MultiGzDecoder::new(reader);
+        parse_stream(&mut decoder, path, kind, hashing, length.saturating_mul(MAX_DEFLATE_RATIO))
     } else if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz")) {
-        Err(DataError::NotGzip { path: path.to_path_buf(), what: describe_content(raw).to_string() })
+        Err(DataError::NotGzip { path: path.to_path_buf(), what: describe_content(head).to_string() })
     } else {
-        let mut reader = raw;
-        parse_stream(&mut reader, path, kind, hashing, raw.len())
+        parse_stream(&mut reader, path, kind, hashing, length)
     }
 }
 
@@ -176,7 +192,13 @@ fn parse_stream(
     let Some(buffer) = Arc::get_mut(&mut body) else {
         unreachable!("a freshly collected Arc has no other owner")
     };
-    let read = read_full(reader, buffer).map_err(gz_error)?;
+    let (read, sha256) = match hashing {
+        Hashing::Skip => (read_full(reader, buffer).map_err(gz_error)?, None),
+        Hashing::Compute => {
+            let (read, digest) = read_and_hash(reader, header, buffer).map_err(gz_error)?;
+            (read, Some(digest))
+        }
+    };
     if read < body_bytes {
         return Err(DataError::Truncated {
             path: path.to_path_buf(),
@@ -194,19 +216,42 @@ fn parse_stream(
             extra_bytes: usize::try_from(extra_bytes).unwrap_or(usize::MAX),
         });
     }
-    let sha256 = match hashing {
-        Hashing::Compute => Some(sha256_parts(header, &body)),
-        Hashing::Skip => None,
-    };
     Ok(IdxContent { count, body, decompressed_bytes: expected_bytes as u64, sha256 })
 }
 
-/// SHA-256 of the concatenation of `header` and `body`.
-fn sha256_parts(header: &[u8], body: &[u8]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(header);
-    hasher.update(body);
-    hasher.finalize().into()
+/// Bytes decompressed per hand-over to the hashing thread.
+const HASH_CHUNK_BYTES: usize = 4 << 20;
+
+/// Fills `buffer` from `reader` like [`read_full`], while a second thread hashes `header` and each
+/// filled chunk: the hash then costs almost nothing on top of decompression.
+/// Returns the bytes read and the SHA-256 of `header` + those bytes.
+fn read_and_hash(reader: &mut dyn Read, header: &[u8], buffer: &mut [u8]) -> io::Result<(usize, [u8; 32])> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::channel::<&[u8]>();
+        let hasher =
+            std::thread::Builder::new().name("atelier-idx-hash".into()).spawn_scoped(scope, move || {
+                let mut hasher = Sha256::new();
+                hasher.update(header);
+                for chunk in receiver {
+                    hasher.update(chunk);
+                }
+                <[u8; 32]>::from(hasher.finalize())
+            })?;
+        let mut read = 0;
+        for chunk in buffer.chunks_mut(HASH_CHUNK_BYTES) {
+            let filled = read_full(reader, chunk)?;
+            read += filled;
+            // The chunk is done being written: hand it over read-only.
+            let chunk: &[u8] = chunk;
+            let _ = sender.send(&chunk[..filled]);
+            if filled < chunk.len() {
+                break;
+            }
+        }
+        drop(sender);
+        let digest = hasher.join().map_err(|_| io::Error::other("the hashing thread failed"))?;
+        Ok((read, digest))
+    })
 }
 
 /// Turns a decoder failure into a message about the file.
