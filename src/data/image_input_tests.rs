@@ -175,3 +175,24 @@ fn the_network_input_is_pixel_over_255() {
         assert_eq!(*value, f32::from(*pixel) / 255.0);
     }
 }
+
+#[test]
+fn every_supported_format_decodes() {
+    let rgb = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(40, 30, |x, _| {
+        if x < 20 { image::Rgb([250, 250, 250]) } else { image::Rgb([10, 10, 10]) }
+    }));
+    for format in [
+        image::ImageFormat::Png,
+        image::ImageFormat::Jpeg,
+        image::ImageFormat::Bmp,
+        image::ImageFormat::Gif,
+        image::ImageFormat::WebP,
+        image::ImageFormat::Tiff,
+    ] {
+        let mut bytes = Cursor::new(Vec::new());
+        rgb.write_to(&mut bytes, format).unwrap();
+        let decoded = decode(bytes.get_ref()).unwrap_or_else(|error| panic!("{format:?}: {error}"));
+        assert_eq!((decoded.gray.width, decoded.gray.height), (40, 30), "{format:?}");
+        assert!(decoded.gray.pixels[0] > 200 && decoded.gray.pixels[39] < 50, "{format:?}");
+    }
+}
