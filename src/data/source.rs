@@ -39,7 +39,7 @@ impl Origin {
             Self::EnvVar => "ATELIER_DATA",
             Self::WorkingDir => "./data/fashion-mnist",
             Self::UserDataDir => "user data folder",
-            Self::SystemDir => "system data set, package dataset-fashion-mnist",
+            Self::SystemDir => "system package dataset-fashion-mnist",
             Self::Picked => "chosen folder",
         }
     }
@@ -139,7 +139,7 @@ impl DataSource {
             };
             let _ = writeln!(
                 text,
-                "  {:<40} {} — {finding}",
+                "  {:<38} {} — {finding}",
                 looked.candidate.origin.describe(),
                 looked.candidate.dir.display()
             );
