@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds Atelier, starts it under Xvfb, visits every tab with Ctrl+1..5 and saves
-# target/screenshots/<tab>.png (and <tab>-dark.png with the dark theme).
+# target/screenshots/<tab>.png (system theme: dark under Xvfb), dataset-image.png, dataset-binary.png,
+# then quits with Ctrl+Q, restarts with the saved settings switched to light (restarted.png) and
+# saves <tab>-light.png.
 #
 #   scripts/screenshots.sh            # debug build (deps at opt-level 3)
 #   PROFILE=release scripts/screenshots.sh
@@ -15,6 +17,7 @@ if [ "$profile" = release ]; then cargo build --release --quiet; else cargo buil
 binary=target/$profile/atelier
 out=target/screenshots
 mkdir -p "$out"
+rm -f "$out/app.log"
 
 display=${SCREENSHOT_DISPLAY:-:99}
 export DISPLAY=$display
@@ -37,7 +40,7 @@ sleep 1.5
 
 window=
 start_app() {
-  "$binary" "$@" >"$out/app.log" 2>&1 &
+  "$binary" "$@" >>"$out/app.log" 2>&1 &
   app_pid=$!
   window=
   for _ in $(seq 1 60); do
@@ -74,15 +77,30 @@ visit_tabs() {  # visit_tabs <suffix>
 
 start_app
 visit_tabs ""
-# Dataset extras: the binary view and the large view of one image.
-key ctrl+1 && sleep 1
-if [ -n "${EXTRA_CLICKS:-}" ]; then eval "$EXTRA_CLICKS"; fi
 
-# The same tabs in dark: the theme button cycles System → Light → Dark; set it through the settings
-# file instead, by closing normally and restarting with a dark preference is not needed: egui follows
-# the system (light under Xvfb), so click the toggle twice.
-theme_x=${THEME_X:-1150} theme_y=${THEME_Y:-16}
-xdotool mousemove --window "$window" "$theme_x" "$theme_y" click 1 && sleep 0.5
-xdotool mousemove --window "$window" "$theme_x" "$theme_y" click 1 && sleep 1
-visit_tabs "-dark"
-grep frame-log "$out/app.log" || true
+# Dataset extras: one image large (pixel values on hover), then the binary task's two classes.
+key ctrl+1 && sleep 1
+xdotool mousemove --window "$window" 103 112 click 1 && sleep 1
+xdotool mousemove 860 230 && sleep 0.6   # hover a pixel of the large view
+/usr/bin/import -window root "$out/dataset-image.png" && echo "saved $out/dataset-image.png"
+key Escape && sleep 0.5
+xdotool mousemove --window "$window" 533 44 click 1 && sleep 1
+shoot dataset-binary
+
+# Settings survive a restart: quit normally (Ctrl+Q saves), switch the saved theme to light, start
+# again; the window must come back on the last tab (Dataset) and in light colours.
+key ctrl+2 && sleep 0.5
+key ctrl+q
+for _ in $(seq 1 20); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.5; done
+saved=$XDG_DATA_HOME/atelier/app.ron
+if [ -f "$saved" ]; then
+  echo "settings saved: $(grep -o 'tab:[A-Za-z]*' "$saved" | head -1), $(grep -o 'theme:[A-Za-z]*' "$saved" | head -1)"
+  sed -i 's/theme:System/theme:Light/' "$saved"
+else
+  echo "no settings file at $saved after Ctrl+Q"; ls -R "$XDG_DATA_HOME" || true
+fi
+start_app
+shoot restarted
+visit_tabs "-light"
+echo "frame times (ATELIER_FRAME_LOG=1):"
+grep 'frame-log: load done' "$out/app.log" || true

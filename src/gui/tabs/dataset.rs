@@ -268,8 +268,11 @@ fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset
         view.zoomed = None;
         return;
     }
-    let mut open = true;
-    egui::Window::new("Image").open(&mut open).resizable(false).collapsible(false).show(ctx, |ui| {
+    // Escape closes it, like any viewer.
+    let mut open = !ctx.input(|input| input.key_pressed(egui::Key::Escape));
+    // Opens over the chart, beside the grid, so the clicked row stays visible.
+    let window = egui::Window::new("Image").default_pos([720.0, 70.0]);
+    window.open(&mut open).resizable(false).collapsible(false).show(ctx, |ui| {
         let pixels = dataset.image(zoomed.position);
         let class = dataset.class(zoomed.position);
         ui.heading(class.name());
