@@ -59,8 +59,8 @@ key() {  # key <keys>: real (XTEST) key presses to the focused window; winit ign
 }
 
 shoot() {  # shoot <name>
-  # Park the pointer in the status bar so no tooltip covers the picture.
-  xdotool mousemove 1270 795 2>/dev/null || true
+  # Park the pointer in an empty corner so no tooltip covers the picture.
+  xdotool mousemove 1270 740 2>/dev/null || true
   sleep 0.3
   /usr/bin/import -window root "$out/$1.png"
   echo "saved $out/$1.png"
