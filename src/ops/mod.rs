@@ -1,9 +1,24 @@
 //! The hot layers as functions over candle tensors, so the model code does not care how they run.
 //!
-//! Today they call candle's built-ins (with the odd-size max-pool fix); the speed work replaces
-//! their insides with custom ops that have their own backward passes, keeping these signatures.
+//! On the CPU with `f32` or `f64` tensors each function is a candle custom op with its own
+//! backward pass (im2col + GEMM convolution, max-pool with argmax indices, fused bias and ReLU,
+//! no input gradient for a first layer); anything else falls back to candle's built-ins
+//! ([`reference`]), which the tests also use as the yardstick.
 
-use candle_core::{Result, Tensor};
+mod activation;
+mod conv;
+mod kernel;
+mod linear;
+mod pool;
+pub mod reference;
+
+use std::sync::OnceLock;
+
+use candle_core::{DType, Result, Tensor};
+
+use conv::{Activation, Conv2dOp};
+use linear::LinearOp;
+use pool::MaxPoolOp;
 
 mod batch_norm;
 mod batch_norm_kernel;
@@ -26,41 +41,112 @@ pub enum Padding {
     Same,
 }
 
+impl Padding {
+    /// Zero rows/columns added on each side for a `kernel`-wide window.
+    #[must_use]
+    pub fn amount(self, kernel: usize) -> usize {
+        match self {
+            Padding::Valid => 0,
+            Padding::Same => kernel / 2,
+        }
+    }
+}
+
+/// Whether the custom kernels can run on `tensor` (CPU, f32 or f64).
+fn custom_kernels_fit(tensor: &Tensor) -> bool {
+    tensor.device().is_cpu() && matches!(tensor.dtype(), DType::F32 | DType::F64)
+}
+
 /// 2-D convolution: `x` [batch, in, h, w], `weight` [out, in, k, k], `bias` [out].
 ///
 /// # Errors
-/// Shape mismatches, reported by candle.
+/// Shapes that do not fit together, or an input smaller than the kernel.
 pub fn conv2d(x: &Tensor, weight: &Tensor, bias: &Tensor, stride: usize, padding: Padding) -> Result<Tensor> {
-    let kernel = weight.dim(3)?;
-    let pad = match padding {
-        Padding::Valid => 0,
-        Padding::Same => kernel / 2,
-    };
-    let out_channels = bias.dim(0)?;
-    // [batch, out, h', w']
-    let y = x.conv2d(weight, pad, stride, 1, 1)?;
-    y.broadcast_add(&bias.reshape((1, out_channels, 1, 1))?)
+    conv2d_with(x, weight, bias, stride, padding, Activation::Identity)
 }
 
-/// Max pooling with a `size`×`size` window and stride `size` (floor mode).
+/// [`conv2d`] followed by ReLU, in one pass forward and backward.
 ///
 /// # Errors
-/// Inputs smaller than the window, reported by candle.
+/// As [`conv2d`].
+pub fn conv2d_relu(x: &Tensor, weight: &Tensor, bias: &Tensor, stride: usize, padding: Padding) -> Result<Tensor> {
+    conv2d_with(x, weight, bias, stride, padding, Activation::Relu)
+}
+
+fn conv2d_with(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    stride: usize,
+    padding: Padding,
+    activation: Activation,
+) -> Result<Tensor> {
+    if !custom_kernels_fit(x) {
+        let y = reference::conv2d(x, weight, bias, stride, padding)?;
+        return match activation {
+            Activation::Identity => Ok(y),
+            Activation::Relu => y.relu(),
+        };
+    }
+    let pad = padding.amount(weight.dim(3)?);
+    // [batch, out, h', w']
+    x.contiguous()?.apply_op3(
+        &weight.contiguous()?,
+        &bias.contiguous()?,
+        Conv2dOp { stride, pad, activation },
+    )
+}
+
+/// Max pooling with a `size`×`size` window and stride `size` (floor mode: a last row or column
+/// that does not fill a window is dropped, and gets zero gradient).
+///
+/// # Errors
+/// Inputs smaller than the window.
 pub fn max_pool2d(x: &Tensor, size: usize) -> Result<Tensor> {
-    let (_, _, height, width) = x.dims4()?;
-    // candle's backward upsamples the pooled map to the input size, which misplaces gradients
-    // when the size is not a multiple of the window; cropping first gives the same floor-mode
-    // output with correct gradients.
-    let x = x.narrow(2, 0, height - height % size)?.narrow(3, 0, width - width % size)?;
-    x.max_pool2d(size)
+    if !custom_kernels_fit(x) {
+        return reference::max_pool2d(x, size);
+    }
+    // [batch, c, h / size, w / size]
+    x.contiguous()?.apply_op1(MaxPoolOp { size, keep_indices: x.track_op(), argmax: OnceLock::new() })
 }
 
 /// Fully connected layer: `x` [batch, in], `weight` [out, in], `bias` [out] → [batch, out].
 ///
 /// # Errors
-/// Shape mismatches, reported by candle.
+/// Shape mismatches.
 pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    x.matmul(&weight.t()?)?.broadcast_add(bias)
+    linear_with(x, weight, bias, Activation::Identity)
+}
+
+/// [`linear`] followed by ReLU, in one pass forward and backward.
+///
+/// # Errors
+/// Shape mismatches.
+pub fn linear_relu(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    linear_with(x, weight, bias, Activation::Relu)
+}
+
+fn linear_with(x: &Tensor, weight: &Tensor, bias: &Tensor, activation: Activation) -> Result<Tensor> {
+    if !custom_kernels_fit(x) {
+        let y = reference::linear(x, weight, bias)?;
+        return match activation {
+            Activation::Identity => Ok(y),
+            Activation::Relu => y.relu(),
+        };
+    }
+    // [batch, out]
+    x.contiguous()?.apply_op3(&weight.contiguous()?, &bias.contiguous()?, LinearOp { activation })
+}
+
+/// ReLU with a one-pass backward.
+///
+/// # Errors
+/// Only for tensors candle cannot read.
+pub fn relu(x: &Tensor) -> Result<Tensor> {
+    if !custom_kernels_fit(x) {
+        return x.relu();
+    }
+    x.contiguous()?.apply_op1(activation::ReluOp)
 }
 
 /// Error of [`set_num_threads`].
@@ -80,6 +166,10 @@ pub enum ThreadsError {
 }
 
 /// Sets how many threads training and inference use (default: all cores).
+///
+/// Every kernel here splits its work over rayon's global pool, and the matrix products hand
+/// `gemm` the same pool, so this one number bounds all of them (no oversubscription: a kernel
+/// that splits over images runs its products single-threaded). Call it once, before any work.
 ///
 /// # Errors
 /// Zero threads, or a thread pool already started with another size.

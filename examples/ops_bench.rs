@@ -1,0 +1,175 @@
+//! Micro-benchmark of the hot layers and of one whole training step of the `dense` and `cnn`
+//! presets, candle's built-ins ("reference") against atelier's custom kernels ("custom").
+//!
+//! `cargo run --release --example ops_bench -- [--steps N] [--threads N] [--only layers|steps]`
+//! Prints the median milliseconds per call over N calls, batch 128, random inputs.
+
+use std::time::Instant;
+
+use atelier::ops::{self, Padding, reference};
+use candle_core::{DType, Device, Result, Tensor, Var};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+
+const BATCH: usize = 128;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kernels {
+    Reference,
+    Custom,
+}
+
+fn median_ms(steps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    for _ in 0..steps.div_ceil(5).max(2) {
+        f()?; // warm-up: page in buffers, start the threads
+    }
+    let mut times = Vec::with_capacity(steps);
+    for _ in 0..steps {
+        let start = Instant::now();
+        f()?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+fn uniform(shape: &[usize], bound: f64) -> Result<Tensor> {
+    Tensor::rand(-bound, bound, shape, &Device::Cpu)?.to_dtype(DType::F32)
+}
+
+fn param(shape: &[usize], fan_in: usize) -> Result<Var> {
+    Var::from_tensor(&uniform(shape, 1.0 / (fan_in as f64).sqrt())?)
+}
+
+/// One layer's forward, then forward + backward of `sum(y · r)`.
+fn layer_row(name: &str, steps: usize, input: &Tensor, f: &dyn Fn(&Tensor) -> Result<Tensor>) -> Result<String> {
+    let forward = median_ms(steps, || f(input).map(|_| ()))?;
+    let y = f(input)?;
+    let r = uniform(y.dims(), 1.0)?;
+    let both = median_ms(steps, || {
+        let loss = (f(input)? * &r)?.sum_all()?;
+        loss.backward().map(|_| ())
+    })?;
+    Ok(format!("{name:<34} {forward:>8.2} {both:>10.2}"))
+}
+
+fn layers(steps: usize) -> Result<()> {
+    println!("{:<34} {:>8} {:>10}   (ms, batch {BATCH})", "layer", "forward", "fwd+bwd");
+    let x1 = uniform(&[BATCH, 1, 28, 28], 1.0)?; // the data: needs no gradient
+    let (w1, b1) = (param(&[32, 1, 3, 3], 9)?, param(&[32], 9)?);
+    let x2 = Var::from_tensor(&uniform(&[BATCH, 32, 13, 13], 1.0)?)?;
+    let (w2, b2) = (param(&[64, 32, 3, 3], 288)?, param(&[64], 288)?);
+    let p1 = Var::from_tensor(&uniform(&[BATCH, 32, 26, 26], 1.0)?)?;
+    let p2 = Var::from_tensor(&uniform(&[BATCH, 64, 11, 11], 1.0)?)?;
+    let d1 = Var::from_tensor(&uniform(&[BATCH, 1600], 1.0)?)?;
+    let (wd, bd) = (param(&[128, 1600], 1600)?, param(&[128], 1600)?);
+    let xd = uniform(&[BATCH, 784], 1.0)?;
+    let (we, be) = (param(&[256, 784], 784)?, param(&[256], 784)?);
+    for kernels in [Kernels::Reference, Kernels::Custom] {
+        let tag = format!("{kernels:?}").to_lowercase();
+        let conv = |x: &Tensor, w: &Var, b: &Var| match kernels {
+            Kernels::Reference => reference::conv2d(x, w, b, 1, Padding::Valid)?.relu(),
+            Kernels::Custom => ops::conv2d_relu(x, w, b, 1, Padding::Valid),
+        };
+        let pool = |x: &Tensor| match kernels {
+            Kernels::Reference => reference::max_pool2d(x, 2),
+            Kernels::Custom => ops::max_pool2d(x, 2),
+        };
+        let dense = |x: &Tensor, w: &Var, b: &Var| match kernels {
+            Kernels::Reference => reference::linear(x, w, b)?.relu(),
+            Kernels::Custom => ops::linear_relu(x, w, b),
+        };
+        println!("{}", layer_row(&format!("{tag} conv1 1→32 28² +relu"), steps, &x1, &|x| conv(x, &w1, &b1))?);
+        println!("{}", layer_row(&format!("{tag} pool 32×26²"), steps, &p1, &|x| pool(x))?);
+        println!("{}", layer_row(&format!("{tag} conv2 32→64 13² +relu"), steps, &x2, &|x| conv(x, &w2, &b2))?);
+        println!("{}", layer_row(&format!("{tag} pool 64×11²"), steps, &p2, &|x| pool(x))?);
+        println!("{}", layer_row(&format!("{tag} dense 1600→128 +relu"), steps, &d1, &|x| dense(x, &wd, &bd))?);
+        println!("{}", layer_row(&format!("{tag} dense 784→256 +relu (input)"), steps, &xd, &|x| dense(x, &we, &be))?);
+    }
+    Ok(())
+}
+
+/// The presets' networks over plain `Var`s, in the layer order of `model::presets`.
+struct Net {
+    params: Vec<Var>,
+    cnn: bool,
+}
+
+impl Net {
+    fn new(cnn: bool) -> Result<Self> {
+        let shapes: &[(&[usize], usize)] = if cnn {
+            &[(&[32, 1, 3, 3], 9), (&[64, 32, 3, 3], 288), (&[128, 1600], 1600), (&[10, 128], 128)]
+        } else {
+            &[(&[256, 784], 784), (&[128, 256], 256), (&[10, 128], 128)]
+        };
+        let mut params = Vec::new();
+        for (shape, fan_in) in shapes {
+            params.push(param(shape, *fan_in)?);
+            params.push(param(&[shape[0]], *fan_in)?);
+        }
+        Ok(Self { params, cnn })
+    }
+
+    fn forward(&self, x: &Tensor, kernels: Kernels) -> Result<Tensor> {
+        let p = &self.params;
+        let dense_relu = |x: &Tensor, w: &Var, b: &Var| match kernels {
+            Kernels::Reference => reference::linear(x, w, b)?.relu(),
+            Kernels::Custom => ops::linear_relu(x, w, b),
+        };
+        let dense = |x: &Tensor, w: &Var, b: &Var| match kernels {
+            Kernels::Reference => reference::linear(x, w, b),
+            Kernels::Custom => ops::linear(x, w, b),
+        };
+        if self.cnn {
+            let conv = |x: &Tensor, w: &Var, b: &Var| match kernels {
+                Kernels::Reference => reference::max_pool2d(&reference::conv2d(x, w, b, 1, Padding::Valid)?.relu()?, 2),
+                Kernels::Custom => ops::max_pool2d(&ops::conv2d_relu(x, w, b, 1, Padding::Valid)?, 2),
+            };
+            let h = conv(x, &p[0], &p[1])?; // [batch, 32, 13, 13]
+            let h = conv(&h, &p[2], &p[3])?.flatten_from(1)?; // [batch, 1600]
+            let h = candle_nn::ops::dropout(&dense_relu(&h, &p[4], &p[5])?, 0.5)?;
+            dense(&h, &p[6], &p[7])
+        } else {
+            let h = x.flatten_from(1)?; // [batch, 784]
+            let h = candle_nn::ops::dropout(&dense_relu(&h, &p[0], &p[1])?, 0.2)?;
+            let h = candle_nn::ops::dropout(&dense_relu(&h, &p[2], &p[3])?, 0.2)?;
+            dense(&h, &p[4], &p[5])
+        }
+    }
+}
+
+fn steps_table(steps: usize) -> Result<()> {
+    println!("{:<22} {:>8} {:>8} {:>8} {:>10}   (ms, batch {BATCH})", "step", "forward", "fwd+bwd", "+adam", "images/s");
+    let x = uniform(&[BATCH, 1, 28, 28], 0.5)?.affine(1.0, 0.5)?;
+    let labels = Tensor::from_vec((0..BATCH as u32).map(|i| i % 10).collect::<Vec<_>>(), BATCH, &Device::Cpu)?;
+    for cnn in [false, true] {
+        for kernels in [Kernels::Reference, Kernels::Custom] {
+            let net = Net::new(cnn)?;
+            let mut adam = AdamW::new(net.params.clone(), ParamsAdamW { weight_decay: 0.0, ..Default::default() })?;
+            let loss = |net: &Net| candle_nn::loss::cross_entropy(&net.forward(&x, kernels)?, &labels);
+            let forward = median_ms(steps, || loss(&net).map(|_| ()))?;
+            let both = median_ms(steps, || loss(&net)?.backward().map(|_| ()))?;
+            let full = median_ms(steps, || adam.backward_step(&loss(&net)?))?;
+            let name = format!("{} {kernels:?}", if cnn { "cnn" } else { "dense" });
+            println!("{name:<22} {forward:>8.2} {both:>8.2} {full:>8.2} {:>10.0}", BATCH as f64 * 1e3 / full);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(20);
+    if let Some(threads) = value("--threads").and_then(|s| s.parse().ok()) {
+        ops::set_num_threads(threads).map_err(candle_core::Error::wrap)?;
+    }
+    println!("threads: {}", rayon::current_num_threads());
+    let only = value("--only");
+    if only.as_deref() != Some("steps") {
+        layers(steps)?;
+    }
+    if only.as_deref() != Some("layers") {
+        steps_table(steps)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,368 @@
+//! 2-D convolution as a candle custom op: im2col + GEMM per image, images split over the cores,
+//! bias (and optionally ReLU) fused, and a backward pass that skips the input gradient when
+//! nothing upstream needs it (the first layer).
+
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::kernel::{self, Accumulate, Data, Float, Mat, Real};
+
+/// What runs after the convolution and bias, inside the same pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Activation {
+    /// Nothing: the output is the convolution plus bias.
+    Identity,
+    /// `max(0, ·)`; the backward pass masks the gradient where the output is 0.
+    Relu,
+}
+
+/// The sizes of one convolution, all derived from the input and weight shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Geometry {
+    pub batch: usize,
+    pub in_channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub out_channels: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub pad: usize,
+    pub out_height: usize,
+    pub out_width: usize,
+}
+
+impl Geometry {
+    /// Checks the shapes and works out the output size.
+    pub fn new(x: &[usize], weight: &[usize], bias: &[usize], stride: usize, pad: usize) -> Result<Self> {
+        let fail = |why: String| Err(candle_core::Error::Msg(format!("conv2d: {why}")));
+        let (&[batch, in_channels, height, width], &[out_channels, w_in, kernel, kernel_w]) = (x, weight)
+        else {
+            return fail(format!("expected x [batch, in, h, w] and weight [out, in, k, k], got {x:?} and {weight:?}"));
+        };
+        if w_in != in_channels || kernel != kernel_w || bias != [out_channels] || stride == 0 || kernel == 0 {
+            return fail(format!(
+                "shapes do not fit: x {x:?}, weight {weight:?}, bias {bias:?}, stride {stride}"
+            ));
+        }
+        if height + 2 * pad < kernel || width + 2 * pad < kernel {
+            return fail(format!("input {height}×{width} is smaller than the {kernel}×{kernel} kernel"));
+        }
+        let out_height = (height + 2 * pad - kernel) / stride + 1;
+        let out_width = (width + 2 * pad - kernel) / stride + 1;
+        Ok(Self {
+            batch,
+            in_channels,
+            height,
+            width,
+            out_channels,
+            kernel,
+            stride,
+            pad,
+            out_height,
+            out_width,
+        })
+    }
+
+    /// Elements of one input image.
+    pub fn in_len(&self) -> usize {
+        self.in_channels * self.height * self.width
+    }
+
+    /// Output positions per channel.
+    pub fn out_area(&self) -> usize {
+        self.out_height * self.out_width
+    }
+
+    /// Elements of one output image.
+    pub fn out_len(&self) -> usize {
+        self.out_channels * self.out_area()
+    }
+
+    /// Rows of the im2col matrix (= columns of the weight matrix).
+    pub fn patch_len(&self) -> usize {
+        self.in_channels * self.kernel * self.kernel
+    }
+
+    /// The range of output columns `ox` whose input column `ox * stride + offset - pad` lies
+    /// inside the image (the same formula serves rows).
+    fn valid_range(&self, offset: usize, size: usize, out_size: usize) -> (usize, usize) {
+        let first = self.pad.saturating_sub(offset).div_ceil(self.stride);
+        let last_input = size + self.pad; // exclusive, in padded coordinates
+        let end = if last_input > offset { (last_input - offset - 1) / self.stride + 1 } else { 0 };
+        (first.min(out_size), end.min(out_size).max(first.min(out_size)))
+    }
+}
+
+/// Unfolds one image `[in, h, w]` into `cols` `[in·k·k, oh·ow]`.
+pub(crate) fn im2col<T: Real>(g: &Geometry, image: &[T], cols: &mut [T]) {
+    let area = g.out_area();
+    let mut row = 0;
+    for channel in image.chunks_exact(g.height * g.width) {
+        for ky in 0..g.kernel {
+            let (oy_lo, oy_hi) = g.valid_range(ky, g.height, g.out_height);
+            for kx in 0..g.kernel {
+                let (ox_lo, ox_hi) = g.valid_range(kx, g.width, g.out_width);
+                let dst = &mut cols[row * area..(row + 1) * area];
+                row += 1;
+                if oy_lo > 0 || oy_hi < g.out_height || ox_lo > 0 || ox_hi < g.out_width {
+                    dst.fill(T::ZERO);
+                }
+                for oy in oy_lo..oy_hi {
+                    let iy = oy * g.stride + ky - g.pad;
+                    let src_row = &channel[iy * g.width..(iy + 1) * g.width];
+                    let dst_row = &mut dst[oy * g.out_width..(oy + 1) * g.out_width];
+                    if g.stride == 1 {
+                        let ix0 = ox_lo + kx - g.pad;
+                        dst_row[ox_lo..ox_hi].copy_from_slice(&src_row[ix0..ix0 + (ox_hi - ox_lo)]);
+                    } else {
+                        for ox in ox_lo..ox_hi {
+                            dst_row[ox] = src_row[ox * g.stride + kx - g.pad];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Folds `cols` `[in·k·k, oh·ow]` back onto one image `[in, h, w]`, adding overlapping patches.
+pub(crate) fn col2im<T: Real>(g: &Geometry, cols: &[T], image: &mut [T]) {
+    let area = g.out_area();
+    image.fill(T::ZERO);
+    let mut row = 0;
+    for channel in image.chunks_exact_mut(g.height * g.width) {
+        for ky in 0..g.kernel {
+            let (oy_lo, oy_hi) = g.valid_range(ky, g.height, g.out_height);
+            for kx in 0..g.kernel {
+                let (ox_lo, ox_hi) = g.valid_range(kx, g.width, g.out_width);
+                let src = &cols[row * area..(row + 1) * area];
+                row += 1;
+                for oy in oy_lo..oy_hi {
+                    let iy = oy * g.stride + ky - g.pad;
+                    let dst_row = &mut channel[iy * g.width..(iy + 1) * g.width];
+                    let src_row = &src[oy * g.out_width..(oy + 1) * g.out_width];
+                    for ox in ox_lo..ox_hi {
+                        dst_row[ox * g.stride + kx - g.pad] += src_row[ox];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Splits `0..batch` into contiguous runs, one per task.
+fn image_runs(batch: usize) -> (usize, usize) {
+    let tasks = kernel::task_count(batch);
+    let per_task = batch.div_ceil(tasks).max(1);
+    (per_task, batch.div_ceil(per_task))
+}
+
+/// Forward: `y = act(conv(x, w) + b)`, `[batch, out, oh, ow]`.
+pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], act: Activation) -> Vec<T> {
+    let mut y = vec![T::ZERO; g.batch * g.out_len()];
+    let (per_task, _) = image_runs(g.batch);
+    y.par_chunks_mut(per_task * g.out_len()).zip(x.par_chunks(per_task * g.in_len())).for_each(
+        |(y_run, x_run)| {
+            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
+            for (y_img, x_img) in y_run.chunks_exact_mut(g.out_len()).zip(x_run.chunks_exact(g.in_len())) {
+                im2col(g, x_img, &mut cols);
+                // Start from the bias so the product adds onto it in the same pass.
+                for (row, &b) in y_img.chunks_exact_mut(g.out_area()).zip(bias) {
+                    row.fill(b);
+                }
+                kernel::gemm(
+                    (g.out_channels, g.out_area(), g.patch_len()),
+                    y_img,
+                    Mat::rows(weight, g.patch_len()),
+                    Mat::rows(&cols, g.out_area()),
+                    Accumulate::Add,
+                    1,
+                );
+                if act == Activation::Relu {
+                    for v in y_img.iter_mut() {
+                        if *v < T::ZERO {
+                            *v = T::ZERO;
+                        }
+                    }
+                }
+            }
+        },
+    );
+    y
+}
+
+/// Gradients of one convolution.
+pub(crate) struct Grads<T> {
+    /// `[batch, in, h, w]`, when asked for.
+    pub x: Option<Vec<T>>,
+    /// `[out, in, k, k]`
+    pub weight: Vec<T>,
+    /// `[out]`
+    pub bias: Vec<T>,
+}
+
+/// Backward: from `dy` (and the output `y` when the ReLU is fused) to the three gradients.
+pub(crate) fn backward<T: Real>(
+    g: &Geometry,
+    x: &[T],
+    weight: &[T],
+    y: Option<&[T]>,
+    dy: &[T],
+    want_x: bool,
+) -> Grads<T> {
+    let (per_task, runs) = image_runs(g.batch);
+    let mut dx = if want_x { vec![T::ZERO; g.batch * g.in_len()] } else { Vec::new() };
+    let dx_runs: Vec<Option<&mut [T]>> = if want_x {
+        dx.chunks_mut(per_task * g.in_len()).map(Some).collect()
+    } else {
+        (0..runs).map(|_| None).collect()
+    };
+    let weight_len = g.out_channels * g.patch_len();
+    let (dweight, dbias) = dx_runs
+        .into_par_iter()
+        .enumerate()
+        .map(|(run, mut dx_run)| {
+            let mut dweight = vec![T::ZERO; weight_len];
+            let mut dbias = vec![T::ZERO; g.out_channels];
+            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
+            let mut masked = vec![T::ZERO; if y.is_some() { g.out_len() } else { 0 }];
+            let first = run * per_task;
+            for image in first..(first + per_task).min(g.batch) {
+                let mut dy_img = &dy[image * g.out_len()..(image + 1) * g.out_len()];
+                if let Some(y) = y {
+                    let y_img = &y[image * g.out_len()..(image + 1) * g.out_len()];
+                    for ((m, &d), &out) in masked.iter_mut().zip(dy_img).zip(y_img) {
+                        *m = if out > T::ZERO { d } else { T::ZERO };
+                    }
+                    dy_img = &masked;
+                }
+                for (db, row) in dbias.iter_mut().zip(dy_img.chunks_exact(g.out_area())) {
+                    *db += row.iter().fold(T::ZERO, |acc, &v| acc + v);
+                }
+                im2col(g, &x[image * g.in_len()..(image + 1) * g.in_len()], &mut cols);
+                // dW [out, in·k·k] += dY [out, oh·ow] × colsᵀ [oh·ow, in·k·k]
+                kernel::gemm(
+                    (g.out_channels, g.patch_len(), g.out_area()),
+                    &mut dweight,
+                    Mat::rows(dy_img, g.out_area()),
+                    Mat::transposed(&cols, g.out_area()),
+                    Accumulate::Add,
+                    1,
+                );
+                if let Some(dx_run) = dx_run.as_deref_mut() {
+                    // dcols [in·k·k, oh·ow] = Wᵀ [in·k·k, out] × dY [out, oh·ow]
+                    kernel::gemm(
+                        (g.patch_len(), g.out_area(), g.out_channels),
+                        &mut cols,
+                        Mat::transposed(weight, g.patch_len()),
+                        Mat::rows(dy_img, g.out_area()),
+                        Accumulate::Overwrite,
+                        1,
+                    );
+                    let local = image - first;
+                    col2im(g, &cols, &mut dx_run[local * g.in_len()..(local + 1) * g.in_len()]);
+                }
+            }
+            (dweight, dbias)
+        })
+        .reduce(
+            || (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]),
+            |(mut wa, mut ba), (wb, bb)| {
+                wa.iter_mut().zip(&wb).for_each(|(a, &b)| *a += b);
+                ba.iter_mut().zip(&bb).for_each(|(a, &b)| *a += b);
+                (wa, ba)
+            },
+        );
+    Grads { x: want_x.then_some(dx), weight: dweight, bias: dbias }
+}
+
+/// The candle custom op: `(x, weight, bias) → act(conv(x, weight) + bias)`.
+pub(crate) struct Conv2dOp {
+    pub stride: usize,
+    pub pad: usize,
+    pub activation: Activation,
+}
+
+impl Conv2dOp {
+    fn geometry(&self, x: &[usize], w: &[usize], b: &[usize]) -> Result<Geometry> {
+        Geometry::new(x, w, b, self.stride, self.pad)
+    }
+
+    fn run_backward<T: Real>(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        bias: &Tensor,
+        y: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let g = self.geometry(x.dims(), weight.dims(), bias.dims())?;
+        let want_x = kernel::needs_grad(x);
+        let (x_c, w_c, dy_c, y_c) = (x.contiguous()?, weight.contiguous()?, dy.contiguous()?, y.contiguous()?);
+        let (x_d, w_d, dy_d, y_d) = (Data::new(&x_c), Data::new(&w_c), Data::new(&dy_c), Data::new(&y_c));
+        let y_data = match self.activation {
+            Activation::Identity => None,
+            Activation::Relu => Some(y_d.slice::<T>()?),
+        };
+        let grads = backward(&g, x_d.slice::<T>()?, w_d.slice::<T>()?, y_data, dy_d.slice::<T>()?, want_x);
+        let dx = match grads.x {
+            Some(dx) => Some(kernel::tensor_from(dx, x.dims(), x)?),
+            None => None,
+        };
+        Ok((
+            dx,
+            Some(kernel::tensor_from(grads.weight, weight.dims(), weight)?),
+            Some(kernel::tensor_from(grads.bias, bias.dims(), bias)?),
+        ))
+    }
+}
+
+impl CustomOp3 for Conv2dOp {
+    fn name(&self) -> &'static str {
+        "atelier-conv2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let g = self.geometry(l1.dims(), l2.dims(), l3.dims())?;
+        let shape = Shape::from((g.batch, g.out_channels, g.out_height, g.out_width));
+        let storage = match kernel::float_kind(s1, self.name())? {
+            Float::F32 => CpuStorage::F32(forward::<f32>(
+                &g,
+                kernel::slice_of(s1, l1)?,
+                kernel::slice_of(s2, l2)?,
+                kernel::slice_of(s3, l3)?,
+                self.activation,
+            )),
+            Float::F64 => CpuStorage::F64(forward::<f64>(
+                &g,
+                kernel::slice_of(s1, l1)?,
+                kernel::slice_of(s2, l2)?,
+                kernel::slice_of(s3, l3)?,
+                self.activation,
+            )),
+        };
+        Ok((storage, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        bias: &Tensor,
+        y: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        match x.dtype() {
+            candle_core::DType::F64 => self.run_backward::<f64>(x, weight, bias, y, dy),
+            _ => self.run_backward::<f32>(x, weight, bias, y, dy),
+        }
+    }
+}

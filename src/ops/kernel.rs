@@ -1,0 +1,179 @@
+//! Plumbing shared by the custom ops: the element trait (f32 and f64), safe access to a tensor's
+//! contiguous CPU data, a checked wrapper over the `gemm` crate, and the thread split.
+
+use candle_core::backend::BackendStorage;
+use candle_core::{CpuStorage, DType, Layout, Result, Storage, StorageRef, Tensor, WithDType};
+
+/// The float types the kernels run on: `f32` for training, `f64` for exact gradient checks.
+pub(crate) trait Real: WithDType + Copy + Send + Sync + PartialOrd {
+    /// Additive identity.
+    const ZERO: Self;
+    /// Multiplicative identity.
+    const ONE: Self;
+}
+
+impl Real for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+}
+
+impl Real for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+}
+
+/// Which element type a storage holds, for the ops that support it.
+pub(crate) enum Float {
+    /// 32-bit floats.
+    F32,
+    /// 64-bit floats.
+    F64,
+}
+
+/// The element type of `storage`, or an error naming the op for the others.
+pub(crate) fn float_kind(storage: &CpuStorage, op: &'static str) -> Result<Float> {
+    match storage.dtype() {
+        DType::F32 => Ok(Float::F32),
+        DType::F64 => Ok(Float::F64),
+        other => Err(candle_core::Error::UnsupportedDTypeForOp(other, op)),
+    }
+}
+
+/// The contiguous elements described by `layout`; the public wrappers make their inputs
+/// contiguous, so anything else is a bug reported as an error rather than a wrong answer.
+pub(crate) fn slice_of<'a, T: Real>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [T]> {
+    let data = T::cpu_storage_as_slice(storage)?;
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => Err(candle_core::Error::Msg("atelier ops: expected a contiguous input".into())),
+    }
+}
+
+/// Read access to a contiguous CPU tensor's elements, held for as long as this value lives.
+pub(crate) struct Data<'a> {
+    guard: StorageRef<'a>,
+    layout: &'a Layout,
+}
+
+impl<'a> Data<'a> {
+    /// Locks `tensor`'s storage for reading; `tensor` must be contiguous (call `.contiguous()`).
+    pub fn new(tensor: &'a Tensor) -> Self {
+        let (guard, layout) = tensor.storage_and_layout();
+        Self { guard, layout }
+    }
+
+    /// The elements, or an error for a GPU tensor, another dtype or a strided layout.
+    pub fn slice<T: Real>(&self) -> Result<&[T]> {
+        match &*self.guard {
+            Storage::Cpu(cpu) => slice_of::<T>(cpu, self.layout),
+            _ => Err(candle_core::Error::Msg("atelier ops run on the CPU only".into())),
+        }
+    }
+}
+
+/// A new tensor on `like`'s device holding `data` with `shape`.
+pub(crate) fn tensor_from<T: Real>(data: Vec<T>, shape: &[usize], like: &Tensor) -> Result<Tensor> {
+    Tensor::from_vec(data, shape, like.device())
+}
+
+/// A matrix view for [`gemm`]: data, row stride, column stride (in elements).
+#[derive(Clone, Copy)]
+pub(crate) struct Mat<'a, T> {
+    pub data: &'a [T],
+    pub row_stride: usize,
+    pub col_stride: usize,
+}
+
+impl<'a, T> Mat<'a, T> {
+    /// A row-major `rows × cols` matrix.
+    pub fn rows(data: &'a [T], cols: usize) -> Self {
+        Self { data, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of a row-major matrix with `cols` columns (no copy).
+    pub fn transposed(data: &'a [T], cols: usize) -> Self {
+        Self { data, row_stride: 1, col_stride: cols }
+    }
+
+    fn max_index(&self, rows: usize, cols: usize) -> usize {
+        (rows - 1) * self.row_stride + (cols - 1) * self.col_stride
+    }
+}
+
+/// Whether [`gemm`] overwrites or adds to its destination.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accumulate {
+    /// `dst = lhs × rhs`
+    Overwrite,
+    /// `dst += lhs × rhs`
+    Add,
+}
+
+/// `dst (m × n, row-major) (+)= lhs (m × k) × rhs (k × n)`, bounds-checked, on `threads` threads
+/// of the current rayon pool (1: on the calling thread).
+pub(crate) fn gemm<T: Real>(
+    (m, n, k): (usize, usize, usize),
+    dst: &mut [T],
+    lhs: Mat<'_, T>,
+    rhs: Mat<'_, T>,
+    accumulate: Accumulate,
+    threads: usize,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(dst.len() >= m * n, "gemm destination too small");
+    if k == 0 {
+        if accumulate == Accumulate::Overwrite {
+            dst[..m * n].fill(T::ZERO);
+        }
+        return;
+    }
+    assert!(lhs.max_index(m, k) < lhs.data.len(), "gemm lhs out of bounds");
+    assert!(rhs.max_index(k, n) < rhs.data.len(), "gemm rhs out of bounds");
+    let parallelism =
+        if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    let as_isize = |v: usize| isize::try_from(v).unwrap_or(isize::MAX);
+    // SAFETY: the asserts above keep every index the kernel touches inside the three slices,
+    // `dst` is borrowed mutably so nothing else aliases it, and T is f32 or f64, both of which
+    // `gemm` supports.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            as_isize(n),
+            accumulate == Accumulate::Add,
+            lhs.data.as_ptr(),
+            as_isize(lhs.col_stride),
+            as_isize(lhs.row_stride),
+            rhs.data.as_ptr(),
+            as_isize(rhs.col_stride),
+            as_isize(rhs.row_stride),
+            T::ONE,
+            T::ONE,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// How many pieces to cut a batch of `batch` items into so that both cores stay busy even when
+/// another process takes one for a while.
+pub(crate) fn task_count(batch: usize) -> usize {
+    (rayon::current_num_threads() * 4).clamp(1, batch.max(1))
+}
+
+/// Threads for one large matrix product: all of the pool when the work is big enough to split.
+pub(crate) fn gemm_threads(m: usize, n: usize, k: usize) -> usize {
+    if m * n * k >= 1 << 18 { rayon::current_num_threads() } else { 1 }
+}
+
+/// Whether `tensor` takes part in the gradient graph (a variable or computed from one).
+pub(crate) fn needs_grad(tensor: &Tensor) -> bool {
+    tensor.track_op()
+}

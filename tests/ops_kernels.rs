@@ -1,0 +1,249 @@
+//! The custom kernels in `atelier::ops` against candle's built-ins (values and gradients, f32 and
+//! f64, odd sizes, stride 2, `Same` padding) and against finite differences in f64.
+
+use atelier::ops::{self, Padding, reference};
+use candle_core::{DType, Device, Result, Tensor, Var};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn random_vec(rng: &mut StdRng, len: usize) -> Vec<f64> {
+    (0..len).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+fn tensor(data: &[f64], shape: &[usize], dtype: DType) -> Tensor {
+    Tensor::from_vec(data.to_vec(), shape, &Device::Cpu).unwrap().to_dtype(dtype).unwrap()
+}
+
+fn values(t: &Tensor) -> Vec<f64> {
+    t.to_dtype(DType::F64).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap()
+}
+
+fn assert_close(what: &str, got: &[f64], want: &[f64], tolerance: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!((g - w).abs() <= tolerance * (1.0 + w.abs()), "{what}[{i}]: got {g}, want {w}");
+    }
+}
+
+/// A layer under test: inputs → output, written once for the custom op and once for the reference.
+type Layer = dyn Fn(&[Tensor]) -> Result<Tensor>;
+
+/// Output and the gradients of `sum(output · upstream)` with respect to every input.
+fn run_with_grads(layer: &Layer, inputs: &[(Vec<f64>, Vec<usize>)], upstream: &[f64], dtype: DType) -> Vec<Vec<f64>> {
+    let vars: Vec<Var> = inputs.iter().map(|(data, shape)| Var::from_tensor(&tensor(data, shape, dtype)).unwrap()).collect();
+    let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
+    let y = layer(&tensors).unwrap();
+    let r = tensor(upstream, y.dims(), dtype);
+    let loss = (&y * &r).unwrap().sum_all().unwrap();
+    let grads = loss.backward().unwrap();
+    let mut out = vec![values(&y)];
+    for t in &tensors {
+        out.push(values(grads.get(t).expect("every input gets a gradient")));
+    }
+    out
+}
+
+/// Which results [`check_against_reference`] compares.
+#[derive(Clone, Copy, PartialEq)]
+enum Compare {
+    /// Output and every gradient.
+    OutputAndGradients,
+    /// The output only: candle's own conv2d backward breaks on stride 2 with odd sizes ("shape
+    /// mismatch in add"), so there the gradients are checked against finite differences only.
+    Output,
+}
+
+/// Compares the custom op with the reference in f32 and f64.
+fn check_against_reference(what: &str, custom: &Layer, reference: &Layer, inputs: &[(Vec<f64>, Vec<usize>)], seed: u64) {
+    check_against_reference_on(what, custom, reference, inputs, seed, Compare::OutputAndGradients);
+}
+
+fn check_against_reference_on(
+    what: &str,
+    custom: &Layer,
+    reference: &Layer,
+    inputs: &[(Vec<f64>, Vec<usize>)],
+    seed: u64,
+    compare: Compare,
+) {
+    let out_len = {
+        let ts: Vec<Tensor> = inputs.iter().map(|(d, s)| tensor(d, s, DType::F64)).collect();
+        reference(&ts).unwrap().elem_count()
+    };
+    let upstream = random_vec(&mut StdRng::seed_from_u64(seed), out_len);
+    for (dtype, tolerance) in [(DType::F64, 1e-10), (DType::F32, 1e-4)] {
+        if compare == Compare::Output {
+            let ts: Vec<Tensor> = inputs.iter().map(|(d, s)| tensor(d, s, dtype)).collect();
+            let (got, want) = (values(&custom(&ts).unwrap()), values(&reference(&ts).unwrap()));
+            assert_close(&format!("{what} {dtype:?} output"), &got, &want, tolerance);
+            continue;
+        }
+        let got = run_with_grads(custom, inputs, &upstream, dtype);
+        let want = run_with_grads(reference, inputs, &upstream, dtype);
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            let part = if k == 0 { "output".to_string() } else { format!("grad of input {}", k - 1) };
+            assert_close(&format!("{what} {dtype:?} {part}"), g, w, tolerance);
+        }
+    }
+}
+
+/// Central finite differences of `sum(layer(inputs) · upstream)` in f64 against the analytic
+/// gradients of the custom op.
+fn check_finite_differences(what: &str, layer: &Layer, inputs: &[(Vec<f64>, Vec<usize>)], seed: u64) {
+    let loss_of = |inputs: &[(Vec<f64>, Vec<usize>)], upstream: &[f64]| -> f64 {
+        let ts: Vec<Tensor> = inputs.iter().map(|(d, s)| tensor(d, s, DType::F64)).collect();
+        let y = values(&layer(&ts).unwrap());
+        y.iter().zip(upstream).map(|(a, b)| a * b).sum()
+    };
+    let out_len = {
+        let ts: Vec<Tensor> = inputs.iter().map(|(d, s)| tensor(d, s, DType::F64)).collect();
+        layer(&ts).unwrap().elem_count()
+    };
+    let upstream = random_vec(&mut StdRng::seed_from_u64(seed), out_len);
+    let analytic = run_with_grads(layer, inputs, &upstream, DType::F64);
+    let eps = 1e-6;
+    for (k, (data, _)) in inputs.iter().enumerate() {
+        let mut numeric = Vec::with_capacity(data.len());
+        for i in 0..data.len() {
+            let mut plus = inputs.to_vec();
+            plus[k].0[i] += eps;
+            let mut minus = inputs.to_vec();
+            minus[k].0[i] -= eps;
+            numeric.push((loss_of(&plus, &upstream) - loss_of(&minus, &upstream)) / (2.0 * eps));
+        }
+        assert_close(&format!("{what}: d/d input {k}"), &analytic[k + 1], &numeric, 1e-6);
+    }
+}
+
+fn conv_inputs(rng: &mut StdRng, x: [usize; 4], out: usize, kernel: usize) -> Vec<(Vec<f64>, Vec<usize>)> {
+    let w = [out, x[1], kernel, kernel];
+    vec![
+        (random_vec(rng, x.iter().product()), x.to_vec()),
+        (random_vec(rng, w.iter().product()), w.to_vec()),
+        (random_vec(rng, out), vec![out]),
+    ]
+}
+
+/// (input shape, filters, kernel, stride, padding): odd and even sizes, stride 2, `Same`.
+const CONV_CASES: [([usize; 4], usize, usize, usize, Padding); 7] = [
+    ([2, 1, 8, 8], 4, 3, 1, Padding::Valid),
+    ([3, 3, 7, 9], 5, 3, 1, Padding::Valid),
+    ([2, 2, 9, 7], 3, 3, 2, Padding::Valid),
+    ([2, 3, 7, 7], 4, 3, 1, Padding::Same),
+    ([1, 2, 8, 9], 3, 5, 2, Padding::Same),
+    ([2, 4, 5, 6], 6, 1, 1, Padding::Valid),
+    ([1, 2, 6, 6], 2, 5, 1, Padding::Same),
+];
+
+#[test]
+fn conv2d_matches_candle_on_odd_sizes_strides_and_padding() {
+    let mut rng = StdRng::seed_from_u64(1);
+    for (case, (x, out, kernel, stride, padding)) in CONV_CASES.into_iter().enumerate() {
+        let inputs = conv_inputs(&mut rng, x, out, kernel);
+        let custom = move |t: &[Tensor]| ops::conv2d(&t[0], &t[1], &t[2], stride, padding);
+        let reference = move |t: &[Tensor]| reference::conv2d(&t[0], &t[1], &t[2], stride, padding);
+        let compare = if stride == 1 { Compare::OutputAndGradients } else { Compare::Output };
+        check_against_reference_on(&format!("conv case {case}"), &custom, &reference, &inputs, case as u64, compare);
+        let custom_relu = move |t: &[Tensor]| ops::conv2d_relu(&t[0], &t[1], &t[2], stride, padding);
+        let reference_relu = move |t: &[Tensor]| reference::conv2d(&t[0], &t[1], &t[2], stride, padding)?.relu();
+        let what = format!("conv+relu case {case}");
+        check_against_reference_on(&what, &custom_relu, &reference_relu, &inputs, 10 + case as u64, compare);
+    }
+}
+
+#[test]
+fn conv2d_gradients_match_finite_differences() {
+    let mut rng = StdRng::seed_from_u64(2);
+    for (case, (x, out, kernel, stride, padding)) in CONV_CASES.into_iter().enumerate().skip(1).take(4) {
+        let inputs = conv_inputs(&mut rng, x, out, kernel);
+        let layer = move |t: &[Tensor]| ops::conv2d(&t[0], &t[1], &t[2], stride, padding);
+        check_finite_differences(&format!("conv case {case}"), &layer, &inputs, case as u64);
+        let fused = move |t: &[Tensor]| ops::conv2d_relu(&t[0], &t[1], &t[2], stride, padding);
+        check_finite_differences(&format!("conv+relu case {case}"), &fused, &inputs, case as u64);
+    }
+}
+
+#[test]
+fn first_layer_input_gets_no_gradient() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let inputs = conv_inputs(&mut rng, [2, 1, 6, 6], 3, 3);
+    let x = tensor(&inputs[0].0, &inputs[0].1, DType::F32); // a plain tensor: nothing needs its gradient
+    let w = Var::from_tensor(&tensor(&inputs[1].0, &inputs[1].1, DType::F32)).unwrap();
+    let b = Var::from_tensor(&tensor(&inputs[2].0, &inputs[2].1, DType::F32)).unwrap();
+    let y = ops::conv2d_relu(&x, &w, &b, 1, Padding::Valid).unwrap();
+    let flat = y.flatten_from(1).unwrap();
+    let lw = Var::from_tensor(&tensor(&random_vec(&mut rng, 2 * flat.dim(1).unwrap()), &[2, flat.dim(1).unwrap()], DType::F32)).unwrap();
+    let lb = Var::zeros(2, DType::F32, &Device::Cpu).unwrap();
+    let loss = ops::linear(&flat, &lw, &lb).unwrap().sum_all().unwrap();
+    let grads = loss.backward().unwrap();
+    assert!(grads.get(&x).is_none(), "the input's gradient was computed although nothing needs it");
+    assert!(grads.get(&w).is_some() && grads.get(&b).is_some() && grads.get(&lw).is_some());
+}
+
+#[test]
+fn max_pool_matches_candle_and_finite_differences_on_odd_sizes() {
+    let mut rng = StdRng::seed_from_u64(4);
+    for (case, (shape, size)) in [([2, 3, 8, 8], 2), ([2, 2, 11, 11], 2), ([1, 3, 7, 10], 3), ([3, 1, 5, 4], 2)].into_iter().enumerate() {
+        // Distinct values (a shuffled grid) so that the maximum of each window is unique and
+        // finite differences never cross a tie.
+        let len: usize = shape.iter().product();
+        let mut data: Vec<f64> = (0..len).map(|i| i as f64 / len as f64 - 0.5).collect();
+        for i in (1..len).rev() {
+            data.swap(i, rng.random_range(0..=i));
+        }
+        let inputs = vec![(data, shape.to_vec())];
+        let custom = move |t: &[Tensor]| ops::max_pool2d(&t[0], size);
+        let reference = move |t: &[Tensor]| reference::max_pool2d(&t[0], size);
+        check_against_reference(&format!("pool case {case}"), &custom, &reference, &inputs, case as u64);
+        check_finite_differences(&format!("pool case {case}"), &custom, &inputs, case as u64);
+    }
+}
+
+#[test]
+fn max_pool_of_11_by_11_routes_each_gradient_to_its_maximum() {
+    // The CNN pools an 11×11 map: the last row and column are dropped and get no gradient.
+    let data: Vec<f32> = (0..121).map(|i| i as f32).collect();
+    let x = Var::from_tensor(&Tensor::from_vec(data, (1, 1, 11, 11), &Device::Cpu).unwrap()).unwrap();
+    let y = ops::max_pool2d(&x, 2).unwrap();
+    assert_eq!(y.dims(), &[1, 1, 5, 5]);
+    let grads = y.sum_all().unwrap().backward().unwrap();
+    let g = grads.get(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    for (i, v) in g.iter().enumerate() {
+        let (row, col) = (i / 11, i % 11);
+        let is_max = row % 2 == 1 && col % 2 == 1 && row < 10 && col < 10;
+        assert_eq!(*v, if is_max { 1.0 } else { 0.0 }, "position {row},{col}");
+    }
+}
+
+#[test]
+fn linear_and_relu_match_candle_and_finite_differences() {
+    let mut rng = StdRng::seed_from_u64(5);
+    for (case, (batch, inputs_len, outputs)) in [(3, 7, 5), (1, 16, 1), (17, 33, 9)].into_iter().enumerate() {
+        let inputs = vec![
+            (random_vec(&mut rng, batch * inputs_len), vec![batch, inputs_len]),
+            (random_vec(&mut rng, outputs * inputs_len), vec![outputs, inputs_len]),
+            (random_vec(&mut rng, outputs), vec![outputs]),
+        ];
+        let custom = |t: &[Tensor]| ops::linear(&t[0], &t[1], &t[2]);
+        let reference = |t: &[Tensor]| reference::linear(&t[0], &t[1], &t[2]);
+        check_against_reference(&format!("linear case {case}"), &custom, &reference, &inputs, case as u64);
+        check_finite_differences(&format!("linear case {case}"), &custom, &inputs, case as u64);
+        let fused = |t: &[Tensor]| ops::linear_relu(&t[0], &t[1], &t[2]);
+        let unfused = |t: &[Tensor]| reference::linear(&t[0], &t[1], &t[2])?.relu();
+        check_against_reference(&format!("linear+relu case {case}"), &fused, &unfused, &inputs, case as u64);
+        check_finite_differences(&format!("linear+relu case {case}"), &fused, &inputs, case as u64);
+        let relu = |t: &[Tensor]| ops::relu(&t[0]);
+        let candle_relu = |t: &[Tensor]| t[0].relu();
+        check_against_reference(&format!("relu case {case}"), &relu, &candle_relu, &inputs[..1], case as u64);
+    }
+}
+
+#[test]
+fn a_larger_batch_splits_over_threads_with_the_same_result() {
+    // 37 images: more than the task split, not a multiple of it.
+    let mut rng = StdRng::seed_from_u64(6);
+    let inputs = conv_inputs(&mut rng, [37, 3, 12, 12], 8, 3);
+    let custom = |t: &[Tensor]| ops::max_pool2d(&ops::conv2d_relu(&t[0], &t[1], &t[2], 1, Padding::Valid)?, 2);
+    let reference = |t: &[Tensor]| reference::max_pool2d(&reference::conv2d(&t[0], &t[1], &t[2], 1, Padding::Valid)?.relu()?, 2);
+    check_against_reference("conv+relu+pool batch 37", &custom, &reference, &inputs, 6);
+}
