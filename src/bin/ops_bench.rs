@@ -1,7 +1,7 @@
 //! Micro-benchmark of the hot layers and of one whole training step of the `dense` and `cnn`
 //! presets, candle's built-ins ("reference") against atelier's custom kernels ("custom").
 //!
-//! `cargo run --release --example ops_bench -- [--steps N] [--threads N] [--only layers|steps]`
+//! `cargo run --release --no-default-features --bin ops_bench -- [--steps N] [--threads N] [--only layers|steps]`
 //! Prints the median milliseconds per call over N calls, batch 128, random inputs.
 
 use std::time::Instant;
