@@ -29,8 +29,14 @@ fn assert_close(what: &str, got: &[f64], want: &[f64], tolerance: f64) {
 type Layer = dyn Fn(&[Tensor]) -> Result<Tensor>;
 
 /// Output and the gradients of `sum(output · upstream)` with respect to every input.
-fn run_with_grads(layer: &Layer, inputs: &[(Vec<f64>, Vec<usize>)], upstream: &[f64], dtype: DType) -> Vec<Vec<f64>> {
-    let vars: Vec<Var> = inputs.iter().map(|(data, shape)| Var::from_tensor(&tensor(data, shape, dtype)).unwrap()).collect();
+fn run_with_grads(
+    layer: &Layer,
+    inputs: &[(Vec<f64>, Vec<usize>)],
+    upstream: &[f64],
+    dtype: DType,
+) -> Vec<Vec<f64>> {
+    let vars: Vec<Var> =
+        inputs.iter().map(|(data, shape)| Var::from_tensor(&tensor(data, shape, dtype)).unwrap()).collect();
     let tensors: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
     let y = layer(&tensors).unwrap();
     let r = tensor(upstream, y.dims(), dtype);
@@ -54,7 +60,13 @@ enum Compare {
 }
 
 /// Compares the custom op with the reference in f32 and f64.
-fn check_against_reference(what: &str, custom: &Layer, reference: &Layer, inputs: &[(Vec<f64>, Vec<usize>)], seed: u64) {
+fn check_against_reference(
+    what: &str,
+    custom: &Layer,
+    reference: &Layer,
+    inputs: &[(Vec<f64>, Vec<usize>)],
+    seed: u64,
+) {
     check_against_reference_on(what, custom, reference, inputs, seed, Compare::OutputAndGradients);
 }
 
@@ -143,9 +155,17 @@ fn conv2d_matches_candle_on_odd_sizes_strides_and_padding() {
         let custom = move |t: &[Tensor]| ops::conv2d(&t[0], &t[1], &t[2], stride, padding);
         let reference = move |t: &[Tensor]| reference::conv2d(&t[0], &t[1], &t[2], stride, padding);
         let compare = if stride == 1 { Compare::OutputAndGradients } else { Compare::Output };
-        check_against_reference_on(&format!("conv case {case}"), &custom, &reference, &inputs, case as u64, compare);
+        check_against_reference_on(
+            &format!("conv case {case}"),
+            &custom,
+            &reference,
+            &inputs,
+            case as u64,
+            compare,
+        );
         let custom_relu = move |t: &[Tensor]| ops::conv2d_relu(&t[0], &t[1], &t[2], stride, padding);
-        let reference_relu = move |t: &[Tensor]| reference::conv2d(&t[0], &t[1], &t[2], stride, padding)?.relu();
+        let reference_relu =
+            move |t: &[Tensor]| reference::conv2d(&t[0], &t[1], &t[2], stride, padding)?.relu();
         let what = format!("conv+relu case {case}");
         check_against_reference_on(&what, &custom_relu, &reference_relu, &inputs, 10 + case as u64, compare);
     }
@@ -172,7 +192,12 @@ fn first_layer_input_gets_no_gradient() {
     let b = Var::from_tensor(&tensor(&inputs[2].0, &inputs[2].1, DType::F32)).unwrap();
     let y = ops::conv2d_relu(&x, &w, &b, 1, Padding::Valid).unwrap();
     let flat = y.flatten_from(1).unwrap();
-    let lw = Var::from_tensor(&tensor(&random_vec(&mut rng, 2 * flat.dim(1).unwrap()), &[2, flat.dim(1).unwrap()], DType::F32)).unwrap();
+    let lw = Var::from_tensor(&tensor(
+        &random_vec(&mut rng, 2 * flat.dim(1).unwrap()),
+        &[2, flat.dim(1).unwrap()],
+        DType::F32,
+    ))
+    .unwrap();
     let lb = Var::zeros(2, DType::F32, &Device::Cpu).unwrap();
     let loss = ops::linear(&flat, &lw, &lb).unwrap().sum_all().unwrap();
     let grads = loss.backward().unwrap();
@@ -183,7 +208,11 @@ fn first_layer_input_gets_no_gradient() {
 #[test]
 fn max_pool_matches_candle_and_finite_differences_on_odd_sizes() {
     let mut rng = StdRng::seed_from_u64(4);
-    for (case, (shape, size)) in [([2, 3, 8, 8], 2), ([2, 2, 11, 11], 2), ([1, 3, 7, 10], 3), ([3, 1, 5, 4], 2)].into_iter().enumerate() {
+    for (case, (shape, size)) in
+        [([2, 3, 8, 8], 2), ([2, 2, 11, 11], 2), ([1, 3, 7, 10], 3), ([3, 1, 5, 4], 2)]
+            .into_iter()
+            .enumerate()
+    {
         // Distinct values (a shuffled grid) so that the maximum of each window is unique and
         // finite differences never cross a tie.
         let len: usize = shape.iter().product();
@@ -239,11 +268,45 @@ fn linear_and_relu_match_candle_and_finite_differences() {
 }
 
 #[test]
+fn fused_conv_relu_pool_matches_the_three_layers_and_finite_differences() {
+    let mut rng = StdRng::seed_from_u64(8);
+    // (input, filters, kernel, stride, padding, pool): the CNN's 11×11 → 5×5, odd sizes, stride 2.
+    let cases = [
+        ([3, 2, 13, 13], 4, 3, 1, Padding::Valid, 2),
+        ([2, 3, 9, 8], 3, 3, 1, Padding::Same, 2),
+        ([2, 2, 11, 10], 3, 3, 2, Padding::Valid, 2),
+        ([1, 2, 10, 10], 2, 3, 1, Padding::Valid, 3),
+    ];
+    for (case, (x, out, kernel, stride, padding, pool)) in cases.into_iter().enumerate() {
+        let inputs = conv_inputs(&mut rng, x, out, kernel);
+        let fused = move |t: &[Tensor]| ops::conv2d_relu_pool(&t[0], &t[1], &t[2], stride, padding, pool);
+        let layers = move |t: &[Tensor]| {
+            reference::max_pool2d(&reference::conv2d(&t[0], &t[1], &t[2], stride, padding)?.relu()?, pool)
+        };
+        let compare = if stride == 1 { Compare::OutputAndGradients } else { Compare::Output };
+        check_against_reference_on(
+            &format!("conv+relu+pool case {case}"),
+            &fused,
+            &layers,
+            &inputs,
+            case as u64,
+            compare,
+        );
+        check_finite_differences(&format!("conv+relu+pool case {case}"), &fused, &inputs, case as u64);
+    }
+}
+
+#[test]
 fn a_larger_batch_splits_over_threads_with_the_same_result() {
     // 37 images: more than the task split, not a multiple of it.
     let mut rng = StdRng::seed_from_u64(6);
     let inputs = conv_inputs(&mut rng, [37, 3, 12, 12], 8, 3);
-    let custom = |t: &[Tensor]| ops::max_pool2d(&ops::conv2d_relu(&t[0], &t[1], &t[2], 1, Padding::Valid)?, 2);
-    let reference = |t: &[Tensor]| reference::max_pool2d(&reference::conv2d(&t[0], &t[1], &t[2], 1, Padding::Valid)?.relu()?, 2);
+    let custom =
+        |t: &[Tensor]| ops::max_pool2d(&ops::conv2d_relu(&t[0], &t[1], &t[2], 1, Padding::Valid)?, 2);
+    let reference = |t: &[Tensor]| {
+        reference::max_pool2d(&reference::conv2d(&t[0], &t[1], &t[2], 1, Padding::Valid)?.relu()?, 2)
+    };
     check_against_reference("conv+relu+pool batch 37", &custom, &reference, &inputs, 6);
+    let fused = |t: &[Tensor]| ops::conv2d_relu_pool(&t[0], &t[1], &t[2], 1, Padding::Valid, 2);
+    check_against_reference("fused conv+relu+pool batch 37", &fused, &reference, &inputs, 6);
 }

@@ -2,11 +2,18 @@
 //! presets, candle's built-ins ("reference") against atelier's custom kernels ("custom").
 //!
 //! `cargo run --release --no-default-features --bin ops_bench -- [--steps N] [--threads N] [--only layers|steps]`
-//! Prints the median milliseconds per call over N calls, batch 128, random inputs.
+//! prints the median milliseconds per call over N calls, batch 128, random inputs.
+//!
+//! `ops_bench train --preset cnn [--steps 300] [--warmup 20] [--batch-size 128]` runs the real
+//! training loop (`training::train` on the real data) and prints images/s over the timed steps;
+//! `ops_bench infer --preset cnn` times the 10,000 test images and a single image.
 
 use std::time::Instant;
 
+use atelier::data::{Batch, Targets};
+use atelier::model::{ForwardMode, Network, PresetId};
 use atelier::ops::{self, Padding, reference};
+use atelier::training::{self, BatchMetrics, Control, ProgressSink, TrainConfig, TrainingData};
 use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
@@ -41,7 +48,12 @@ fn param(shape: &[usize], fan_in: usize) -> Result<Var> {
 }
 
 /// One layer's forward, then forward + backward of `sum(y · r)`.
-fn layer_row(name: &str, steps: usize, input: &Tensor, f: &dyn Fn(&Tensor) -> Result<Tensor>) -> Result<String> {
+fn layer_row(
+    name: &str,
+    steps: usize,
+    input: &Tensor,
+    f: &dyn Fn(&Tensor) -> Result<Tensor>,
+) -> Result<String> {
     let forward = median_ms(steps, || f(input).map(|_| ()))?;
     let y = f(input)?;
     let r = uniform(y.dims(), 1.0)?;
@@ -78,12 +90,24 @@ fn layers(steps: usize) -> Result<()> {
             Kernels::Reference => reference::linear(x, w, b)?.relu(),
             Kernels::Custom => ops::linear_relu(x, w, b),
         };
-        println!("{}", layer_row(&format!("{tag} conv1 1→32 28² +relu"), steps, &x1, &|x| conv(x, &w1, &b1))?);
+        println!(
+            "{}",
+            layer_row(&format!("{tag} conv1 1→32 28² +relu"), steps, &x1, &|x| conv(x, &w1, &b1))?
+        );
         println!("{}", layer_row(&format!("{tag} pool 32×26²"), steps, &p1, &|x| pool(x))?);
-        println!("{}", layer_row(&format!("{tag} conv2 32→64 13² +relu"), steps, &x2, &|x| conv(x, &w2, &b2))?);
+        println!(
+            "{}",
+            layer_row(&format!("{tag} conv2 32→64 13² +relu"), steps, &x2, &|x| conv(x, &w2, &b2))?
+        );
         println!("{}", layer_row(&format!("{tag} pool 64×11²"), steps, &p2, &|x| pool(x))?);
-        println!("{}", layer_row(&format!("{tag} dense 1600→128 +relu"), steps, &d1, &|x| dense(x, &wd, &bd))?);
-        println!("{}", layer_row(&format!("{tag} dense 784→256 +relu (input)"), steps, &xd, &|x| dense(x, &we, &be))?);
+        println!(
+            "{}",
+            layer_row(&format!("{tag} dense 1600→128 +relu"), steps, &d1, &|x| dense(x, &wd, &bd))?
+        );
+        println!(
+            "{}",
+            layer_row(&format!("{tag} dense 784→256 +relu (input)"), steps, &xd, &|x| dense(x, &we, &be))?
+        );
     }
     Ok(())
 }
@@ -121,7 +145,9 @@ impl Net {
         };
         if self.cnn {
             let conv = |x: &Tensor, w: &Var, b: &Var| match kernels {
-                Kernels::Reference => reference::max_pool2d(&reference::conv2d(x, w, b, 1, Padding::Valid)?.relu()?, 2),
+                Kernels::Reference => {
+                    reference::max_pool2d(&reference::conv2d(x, w, b, 1, Padding::Valid)?.relu()?, 2)
+                }
                 Kernels::Custom => ops::max_pool2d(&ops::conv2d_relu(x, w, b, 1, Padding::Valid)?, 2),
             };
             let h = conv(x, &p[0], &p[1])?; // [batch, 32, 13, 13]
@@ -138,13 +164,18 @@ impl Net {
 }
 
 fn steps_table(steps: usize) -> Result<()> {
-    println!("{:<22} {:>8} {:>8} {:>8} {:>10}   (ms, batch {BATCH})", "step", "forward", "fwd+bwd", "+adam", "images/s");
+    println!(
+        "{:<22} {:>8} {:>8} {:>8} {:>10}   (ms, batch {BATCH})",
+        "step", "forward", "fwd+bwd", "+adam", "images/s"
+    );
     let x = uniform(&[BATCH, 1, 28, 28], 0.5)?.affine(1.0, 0.5)?;
-    let labels = Tensor::from_vec((0..BATCH as u32).map(|i| i % 10).collect::<Vec<_>>(), BATCH, &Device::Cpu)?;
+    let labels =
+        Tensor::from_vec((0..BATCH as u32).map(|i| i % 10).collect::<Vec<_>>(), BATCH, &Device::Cpu)?;
     for cnn in [false, true] {
         for kernels in [Kernels::Reference, Kernels::Custom] {
             let net = Net::new(cnn)?;
-            let mut adam = AdamW::new(net.params.clone(), ParamsAdamW { weight_decay: 0.0, ..Default::default() })?;
+            let mut adam =
+                AdamW::new(net.params.clone(), ParamsAdamW { weight_decay: 0.0, ..Default::default() })?;
             let loss = |net: &Net| candle_nn::loss::cross_entropy(&net.forward(&x, kernels)?, &labels);
             let forward = median_ms(steps, || loss(&net).map(|_| ()))?;
             let both = median_ms(steps, || loss(&net)?.backward().map(|_| ()))?;
@@ -156,13 +187,96 @@ fn steps_table(steps: usize) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
+/// Times `steps` batches of the real training loop after `warmup` untimed ones, then cancels.
+struct Meter<'a> {
+    control: &'a Control,
+    warmup: usize,
+    steps: usize,
+    batches: usize,
+    started: Option<Instant>,
+    timed_secs: Option<f64>,
+}
+
+impl ProgressSink for Meter<'_> {
+    fn batch_finished(&mut self, _metrics: &BatchMetrics) {
+        self.batches += 1;
+        if self.batches == self.warmup {
+            self.started = Some(Instant::now());
+        }
+        if self.batches == self.warmup + self.steps {
+            self.timed_secs = self.started.map(|t| t.elapsed().as_secs_f64());
+            self.control.cancel();
+        }
+    }
+}
+
+fn train_throughput(preset: PresetId, steps: usize, warmup: usize, batch_size: usize) -> anyhow::Result<()> {
+    let data = atelier::data::load(None)?;
+    let training_data = TrainingData::from(&data);
+    let config = TrainConfig { batch_size, epochs: 100, ..TrainConfig::for_preset(preset) };
+    let control = Control::new();
+    let mut meter = Meter {
+        control: &control,
+        warmup: warmup.max(1),
+        steps,
+        batches: 0,
+        started: None,
+        timed_secs: None,
+    };
+    training::train(&training_data, &preset.spec(), &config, &mut meter, &control)?;
+    let secs =
+        meter.timed_secs.ok_or_else(|| anyhow::anyhow!("training ended before {steps} timed steps"))?;
+    println!(
+        "atelier {preset} threads={} batch={batch_size} steps={steps} images_per_sec={:.0} ms_per_step={:.2}",
+        rayon::current_num_threads(),
+        (steps * batch_size) as f64 / secs,
+        secs * 1e3 / steps as f64
+    );
+    Ok(())
+}
+
+fn inference_latency(preset: PresetId) -> anyhow::Result<()> {
+    let data = atelier::data::load(None)?;
+    let network = Network::new(&preset.spec(), &Device::Cpu, 1)?;
+    let test = &data.test;
+    let positions: Vec<usize> = (0..test.len()).collect();
+    let no_augmentation = atelier::data::Augmentation::default();
+    let start = Instant::now();
+    let mut predicted = 0;
+    for chunk in positions.chunks(1000) {
+        let (x, _) =
+            Batch::assemble(test, chunk, Targets::TenClass, &no_augmentation, 0).to_tensors(&Device::Cpu)?;
+        predicted += network.forward(&x, ForwardMode::Eval)?.argmax(1)?.dim(0)?;
+    }
+    let all_secs = start.elapsed().as_secs_f64();
+    let (one, _) =
+        Batch::assemble(test, &[0], Targets::TenClass, &no_augmentation, 0).to_tensors(&Device::Cpu)?;
+    let one_ms = median_ms(200, || network.forward(&one, ForwardMode::Eval)?.argmax(1).map(|_| ()))?;
+    println!(
+        "atelier {preset} inference threads={} test_images={predicted} total_secs={all_secs:.3} one_image_ms={one_ms:.3}",
+        rayon::current_num_threads()
+    );
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(20);
     if let Some(threads) = value("--threads").and_then(|s| s.parse().ok()) {
-        ops::set_num_threads(threads).map_err(candle_core::Error::wrap)?;
+        ops::set_num_threads(threads)?;
     }
+    let preset: PresetId = value("--preset").unwrap_or_else(|| "cnn".into()).parse()?;
+    match args.get(1).map(String::as_str) {
+        Some("train") => {
+            let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(300);
+            let warmup = value("--warmup").and_then(|s| s.parse().ok()).unwrap_or(20);
+            let batch_size = value("--batch-size").and_then(|s| s.parse().ok()).unwrap_or(BATCH);
+            return train_throughput(preset, steps, warmup, batch_size);
+        }
+        Some("infer") => return inference_latency(preset),
+        _ => {}
+    }
+    let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(20);
     println!("threads: {}", rayon::current_num_threads());
     let only = value("--only");
     if only.as_deref() != Some("steps") {

@@ -202,14 +202,32 @@ impl Network {
             candle_core::bail!("the network holds {:?} weights but the input is {:?}", self.dtype, x.dtype());
         }
         let mut x = x.clone();
-        for (index, layer) in self.layers.iter().enumerate() {
+        let mut layers = self.layers.iter().enumerate().peekable();
+        while let Some((index, layer)) = layers.next() {
+            // A Dense or Conv2d followed by ReLU runs as one fused op (one pass, no extra buffer),
+            // and Conv2d → ReLU → MaxPool as one op that never materialises the full-size map.
+            let fuse_relu = matches!(layer, Layer::Dense { .. } | Layer::Conv2d { .. })
+                && layers.next_if(|(_, next)| matches!(next, Layer::Relu)).is_some();
+            let fused_pool = if fuse_relu && matches!(layer, Layer::Conv2d { .. }) {
+                layers.next_if(|(_, next)| matches!(next, Layer::MaxPool { .. })).and_then(|(_, next)| {
+                    match next {
+                        Layer::MaxPool { size } => Some(*size),
+                        _ => None,
+                    }
+                })
+            } else {
+                None
+            };
             x = match layer {
                 // [batch, units]
+                Layer::Dense { weight, bias } if fuse_relu => ops::linear_relu(&x, weight, bias)?,
                 Layer::Dense { weight, bias } => ops::linear(&x, weight, bias)?,
-                // [batch, filters, h', w']
-                Layer::Conv2d { weight, bias, stride, padding } => {
-                    ops::conv2d(&x, weight, bias, *stride, *padding)?
-                }
+                // [batch, filters, h', w'], or [batch, filters, h' / size, w' / size] when pooled
+                Layer::Conv2d { weight, bias, stride, padding } => match (fuse_relu, fused_pool) {
+                    (true, Some(size)) => ops::conv2d_relu_pool(&x, weight, bias, *stride, *padding, size)?,
+                    (true, None) => ops::conv2d_relu(&x, weight, bias, *stride, *padding)?,
+                    (false, _) => ops::conv2d(&x, weight, bias, *stride, *padding)?,
+                },
                 // [batch, c, h / size, w / size]
                 Layer::MaxPool { size } => ops::max_pool2d(&x, *size)?,
                 // [batch, c]
@@ -244,7 +262,7 @@ impl Network {
                 },
                 // [batch, c·h·w]
                 Layer::Flatten => x.flatten_from(1)?,
-                Layer::Relu => x.relu()?,
+                Layer::Relu => ops::relu(&x)?,
                 // x - (1 - slope)·min(x, 0), i.e. slope·x for negatives.
                 Layer::LeakyRelu { negative_slope } => {
                     (x.relu()? - (x.neg()?.relu()? * f64::from(*negative_slope))?)?

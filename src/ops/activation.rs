@@ -53,7 +53,9 @@ impl CustomOp1 for ReluOp {
         let (y_c, dy_c) = (y.contiguous()?, dy.contiguous()?);
         let (y_d, dy_d) = (Data::new(&y_c), Data::new(&dy_c));
         let dx = match x.dtype() {
-            candle_core::DType::F64 => kernel::tensor_from(backward::<f64>(y_d.slice()?, dy_d.slice()?), x.dims(), x)?,
+            candle_core::DType::F64 => {
+                kernel::tensor_from(backward::<f64>(y_d.slice()?, dy_d.slice()?), x.dims(), x)?
+            }
             _ => kernel::tensor_from(backward::<f32>(y_d.slice()?, dy_d.slice()?), x.dims(), x)?,
         };
         Ok(Some(dx))

@@ -37,7 +37,9 @@ impl Geometry {
         let fail = |why: String| Err(candle_core::Error::Msg(format!("conv2d: {why}")));
         let (&[batch, in_channels, height, width], &[out_channels, w_in, kernel, kernel_w]) = (x, weight)
         else {
-            return fail(format!("expected x [batch, in, h, w] and weight [out, in, k, k], got {x:?} and {weight:?}"));
+            return fail(format!(
+                "expected x [batch, in, h, w] and weight [out, in, k, k], got {x:?} and {weight:?}"
+            ));
         };
         if w_in != in_channels || kernel != kernel_w || bias != [out_channels] || stride == 0 || kernel == 0 {
             return fail(format!(
@@ -298,7 +300,8 @@ impl Conv2dOp {
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let g = self.geometry(x.dims(), weight.dims(), bias.dims())?;
         let want_x = kernel::needs_grad(x);
-        let (x_c, w_c, dy_c, y_c) = (x.contiguous()?, weight.contiguous()?, dy.contiguous()?, y.contiguous()?);
+        let (x_c, w_c, dy_c, y_c) =
+            (x.contiguous()?, weight.contiguous()?, dy.contiguous()?, y.contiguous()?);
         let (x_d, w_d, dy_d, y_d) = (Data::new(&x_c), Data::new(&w_c), Data::new(&dy_c), Data::new(&y_c));
         let y_data = match self.activation {
             Activation::Identity => None,

@@ -131,8 +131,7 @@ pub(crate) fn gemm<T: Real>(
     }
     assert!(lhs.max_index(m, k) < lhs.data.len(), "gemm lhs out of bounds");
     assert!(rhs.max_index(k, n) < rhs.data.len(), "gemm rhs out of bounds");
-    let parallelism =
-        if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
+    let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
     let as_isize = |v: usize| isize::try_from(v).unwrap_or(isize::MAX);
     // SAFETY: the asserts above keep every index the kernel touches inside the three slices,
     // `dst` is borrowed mutably so nothing else aliases it, and T is f32 or f64, both of which

@@ -29,7 +29,13 @@ impl LinearGeometry {
 }
 
 /// Forward: `y [batch, out] = act(x Wᵀ + b)`.
-pub(crate) fn forward<T: Real>(g: &LinearGeometry, x: &[T], weight: &[T], bias: &[T], act: Activation) -> Vec<T> {
+pub(crate) fn forward<T: Real>(
+    g: &LinearGeometry,
+    x: &[T],
+    weight: &[T],
+    bias: &[T],
+    act: Activation,
+) -> Vec<T> {
     let mut y = Vec::with_capacity(g.batch * g.outputs);
     for _ in 0..g.batch {
         y.extend_from_slice(bias);
@@ -125,7 +131,8 @@ impl LinearOp {
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let g = LinearGeometry::new(x.dims(), weight.dims(), bias.dims())?;
         let want_x = kernel::needs_grad(x);
-        let (x_c, w_c, dy_c, y_c) = (x.contiguous()?, weight.contiguous()?, dy.contiguous()?, y.contiguous()?);
+        let (x_c, w_c, dy_c, y_c) =
+            (x.contiguous()?, weight.contiguous()?, dy.contiguous()?, y.contiguous()?);
         let (x_d, w_d, dy_d, y_d) = (Data::new(&x_c), Data::new(&w_c), Data::new(&dy_c), Data::new(&y_c));
         let y_data = match self.activation {
             Activation::Identity => None,

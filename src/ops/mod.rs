@@ -6,9 +6,14 @@
 //! ([`reference`]), which the tests also use as the yardstick.
 
 mod activation;
+mod batch_norm;
+mod batch_norm_kernel;
 mod conv;
+mod conv_pool;
+mod dropout;
 mod kernel;
 mod linear;
+mod loss;
 mod pool;
 pub mod reference;
 
@@ -19,11 +24,6 @@ use candle_core::{DType, Result, Tensor};
 use conv::{Activation, Conv2dOp};
 use linear::LinearOp;
 use pool::MaxPoolOp;
-
-mod batch_norm;
-mod batch_norm_kernel;
-mod dropout;
-mod loss;
 
 pub use batch_norm::{
     BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, BatchStats, batch_norm_eval, batch_norm_train,
@@ -69,8 +69,40 @@ pub fn conv2d(x: &Tensor, weight: &Tensor, bias: &Tensor, stride: usize, padding
 ///
 /// # Errors
 /// As [`conv2d`].
-pub fn conv2d_relu(x: &Tensor, weight: &Tensor, bias: &Tensor, stride: usize, padding: Padding) -> Result<Tensor> {
+pub fn conv2d_relu(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    stride: usize,
+    padding: Padding,
+) -> Result<Tensor> {
     conv2d_with(x, weight, bias, stride, padding, Activation::Relu)
+}
+
+/// [`conv2d`], ReLU and [`max_pool2d`] with a `pool`×`pool` window, as one op: the full-size
+/// activation map never becomes a tensor, and the backward pass works from the pooled maxima.
+///
+/// # Errors
+/// As [`conv2d`] and [`max_pool2d`].
+pub fn conv2d_relu_pool(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    stride: usize,
+    padding: Padding,
+    pool: usize,
+) -> Result<Tensor> {
+    if !custom_kernels_fit(x) {
+        return reference::max_pool2d(&reference::conv2d(x, weight, bias, stride, padding)?.relu()?, pool);
+    }
+    let pad = padding.amount(weight.dim(3)?);
+    let keep_indices = x.track_op() || weight.track_op() || bias.track_op();
+    // [batch, out, h' / pool, w' / pool]
+    x.contiguous()?.apply_op3(
+        &weight.contiguous()?,
+        &bias.contiguous()?,
+        conv_pool::ConvReluPoolOp { stride, pad, pool, keep_indices, argmax: OnceLock::new() },
+    )
 }
 
 fn conv2d_with(

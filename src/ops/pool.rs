@@ -24,7 +24,9 @@ impl PoolGeometry {
     /// Checks the shape `[batch, channels, h, w]` against the window.
     pub fn new(dims: &[usize], size: usize) -> Result<Self> {
         let &[batch, channels, height, width] = dims else {
-            return Err(candle_core::Error::Msg(format!("max_pool2d: expected [batch, c, h, w], got {dims:?}")));
+            return Err(candle_core::Error::Msg(format!(
+                "max_pool2d: expected [batch, c, h, w], got {dims:?}"
+            )));
         };
         if size == 0 || height < size || width < size {
             return Err(candle_core::Error::Msg(format!(
@@ -162,7 +164,9 @@ impl CustomOp1 for MaxPoolOp {
         let dy_c = dy.contiguous()?;
         let dy_d = Data::new(&dy_c);
         let dx = match x.dtype() {
-            candle_core::DType::F64 => kernel::tensor_from(backward::<f64>(&g, argmax, dy_d.slice()?), x.dims(), x)?,
+            candle_core::DType::F64 => {
+                kernel::tensor_from(backward::<f64>(&g, argmax, dy_d.slice()?), x.dims(), x)?
+            }
             _ => kernel::tensor_from(backward::<f32>(&g, argmax, dy_d.slice()?), x.dims(), x)?,
         };
         Ok(Some(dx))

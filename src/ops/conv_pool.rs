@@ -1,0 +1,294 @@
+//! Convolution + bias + ReLU + max-pool as one candle custom op. The full-size activation map
+//! (e.g. [128, 32, 26, 26] in the CNN, 11 MB) then lives only in a per-thread scratch buffer: it
+//! is never allocated as a tensor, never zero-filled and summed by candle's gradient bookkeeping,
+//! and the backward pass rebuilds its gradient from the pooled argmax indices alone (a maximum
+//! after ReLU is positive exactly when the gradient passes).
+
+use std::sync::OnceLock;
+
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::conv::{self, Geometry};
+use super::kernel::{self, Accumulate, Data, Float, Mat, Real};
+
+/// Sizes of the pooled output.
+#[derive(Debug, Clone, Copy)]
+struct Pooled {
+    size: usize,
+    height: usize,
+    width: usize,
+}
+
+impl Pooled {
+    fn new(g: &Geometry, size: usize) -> Result<Self> {
+        if size == 0 || g.out_height < size || g.out_width < size {
+            return Err(candle_core::Error::Msg(format!(
+                "max_pool2d: input {}×{} is smaller than the {size}×{size} window",
+                g.out_height, g.out_width
+            )));
+        }
+        Ok(Self { size, height: g.out_height / size, width: g.out_width / size })
+    }
+
+    fn area(&self) -> usize {
+        self.height * self.width
+    }
+}
+
+fn runs(batch: usize) -> usize {
+    batch.div_ceil(kernel::task_count(batch)).max(1)
+}
+
+/// Forward: pooled maxima of `relu(conv(x) + b)` `[batch, out, ph, pw]` and their positions
+/// inside each `[oh, ow]` plane.
+fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T]) -> (Vec<T>, Vec<u32>) {
+    let out_len = g.out_channels * p.area();
+    let mut y = vec![T::ZERO; g.batch * out_len];
+    let mut argmax = vec![0_u32; g.batch * out_len];
+    let per_task = runs(g.batch);
+    y.par_chunks_mut(per_task * out_len)
+        .zip(argmax.par_chunks_mut(per_task * out_len))
+        .zip(x.par_chunks(per_task * g.in_len()))
+        .for_each(|((y_run, idx_run), x_run)| {
+            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
+            let mut full = vec![T::ZERO; g.out_len()];
+            let images = y_run.chunks_exact_mut(out_len).zip(idx_run.chunks_exact_mut(out_len));
+            for ((y_img, idx_img), x_img) in images.zip(x_run.chunks_exact(g.in_len())) {
+                conv::im2col(g, x_img, &mut cols);
+                for (row, &b) in full.chunks_exact_mut(g.out_area()).zip(bias) {
+                    row.fill(b);
+                }
+                kernel::gemm(
+                    (g.out_channels, g.out_area(), g.patch_len()),
+                    &mut full,
+                    Mat::rows(weight, g.patch_len()),
+                    Mat::rows(&cols, g.out_area()),
+                    Accumulate::Add,
+                    1,
+                );
+                let planes = y_img.chunks_exact_mut(p.area()).zip(idx_img.chunks_exact_mut(p.area()));
+                for ((y_plane, idx_plane), plane) in planes.zip(full.chunks_exact(g.out_area())) {
+                    pool_relu_plane(g, p, plane, y_plane, idx_plane);
+                }
+            }
+        });
+    (y, argmax)
+}
+
+fn pool_relu_plane<T: Real>(g: &Geometry, p: &Pooled, plane: &[T], y: &mut [T], argmax: &mut [u32]) {
+    for py in 0..p.height {
+        for px in 0..p.width {
+            let first = py * p.size * g.out_width + px * p.size;
+            let mut best = first;
+            for dy in 0..p.size {
+                let row = first + dy * g.out_width;
+                for i in row..row + p.size {
+                    if plane[i] > plane[best] || plane[i].partial_cmp(&plane[i]).is_none() {
+                        best = i;
+                    }
+                }
+            }
+            let o = py * p.width + px;
+            // ReLU after the max: max(relu(v)) = relu(max(v)); a NaN stays NaN.
+            y[o] = if plane[best] < T::ZERO { T::ZERO } else { plane[best] };
+            argmax[o] = u32::try_from(best).unwrap_or(u32::MAX);
+        }
+    }
+}
+
+/// Backward from the pooled gradient `dy`, the pooled output `y` and the argmax positions.
+#[allow(clippy::too_many_arguments)]
+fn backward<T: Real>(
+    g: &Geometry,
+    p: &Pooled,
+    x: &[T],
+    weight: &[T],
+    y: &[T],
+    argmax: &[u32],
+    dy: &[T],
+    want_x: bool,
+) -> conv::Grads<T> {
+    let out_len = g.out_channels * p.area();
+    let per_task = runs(g.batch);
+    let tasks = g.batch.div_ceil(per_task);
+    let mut dx = if want_x { vec![T::ZERO; g.batch * g.in_len()] } else { Vec::new() };
+    let dx_runs: Vec<Option<&mut [T]>> = if want_x {
+        dx.chunks_mut(per_task * g.in_len()).map(Some).collect()
+    } else {
+        (0..tasks).map(|_| None).collect()
+    };
+    let weight_len = g.out_channels * g.patch_len();
+    let (dweight, dbias) = dx_runs
+        .into_par_iter()
+        .enumerate()
+        .map(|(run, mut dx_run)| {
+            let mut dweight = vec![T::ZERO; weight_len];
+            let mut dbias = vec![T::ZERO; g.out_channels];
+            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
+            let mut dfull = vec![T::ZERO; g.out_len()];
+            let first = run * per_task;
+            for image in first..(first + per_task).min(g.batch) {
+                let span = image * out_len..(image + 1) * out_len;
+                let (y_img, idx_img, dy_img) = (&y[span.clone()], &argmax[span.clone()], &dy[span]);
+                dfull.fill(T::ZERO);
+                for (c, db) in dbias.iter_mut().enumerate() {
+                    let plane = &mut dfull[c * g.out_area()..(c + 1) * g.out_area()];
+                    for o in c * p.area()..(c + 1) * p.area() {
+                        if y_img[o] > T::ZERO {
+                            plane[idx_img[o] as usize] = dy_img[o];
+                            *db += dy_img[o];
+                        }
+                    }
+                }
+                conv::im2col(g, &x[image * g.in_len()..(image + 1) * g.in_len()], &mut cols);
+                // dW [out, in·k·k] += dFull [out, oh·ow] × colsᵀ
+                kernel::gemm(
+                    (g.out_channels, g.patch_len(), g.out_area()),
+                    &mut dweight,
+                    Mat::rows(&dfull, g.out_area()),
+                    Mat::transposed(&cols, g.out_area()),
+                    Accumulate::Add,
+                    1,
+                );
+                if let Some(dx_run) = dx_run.as_deref_mut() {
+                    kernel::gemm(
+                        (g.patch_len(), g.out_area(), g.out_channels),
+                        &mut cols,
+                        Mat::transposed(weight, g.patch_len()),
+                        Mat::rows(&dfull, g.out_area()),
+                        Accumulate::Overwrite,
+                        1,
+                    );
+                    let local = image - first;
+                    conv::col2im(g, &cols, &mut dx_run[local * g.in_len()..(local + 1) * g.in_len()]);
+                }
+            }
+            (dweight, dbias)
+        })
+        .reduce(
+            || (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]),
+            |(mut wa, mut ba), (wb, bb)| {
+                wa.iter_mut().zip(&wb).for_each(|(a, &b)| *a += b);
+                ba.iter_mut().zip(&bb).for_each(|(a, &b)| *a += b);
+                (wa, ba)
+            },
+        );
+    conv::Grads { x: want_x.then_some(dx), weight: dweight, bias: dbias }
+}
+
+/// The candle custom op `(x, weight, bias) → max_pool(relu(conv(x, weight) + bias), size)`.
+pub(crate) struct ConvReluPoolOp {
+    pub stride: usize,
+    pub pad: usize,
+    pub pool: usize,
+    pub keep_indices: bool,
+    pub argmax: OnceLock<Vec<u32>>,
+}
+
+impl ConvReluPoolOp {
+    fn shapes(&self, x: &[usize], w: &[usize], b: &[usize]) -> Result<(Geometry, Pooled)> {
+        let g = Geometry::new(x, w, b, self.stride, self.pad)?;
+        let p = Pooled::new(&g, self.pool)?;
+        Ok((g, p))
+    }
+
+    fn run_backward<T: Real>(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        bias: &Tensor,
+        y: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (g, p) = self.shapes(x.dims(), weight.dims(), bias.dims())?;
+        let Some(argmax) = self.argmax.get() else {
+            return Err(candle_core::Error::Msg(
+                "conv2d_relu_pool: backward without a recorded forward".into(),
+            ));
+        };
+        let want_x = kernel::needs_grad(x);
+        let (x_c, w_c, dy_c, y_c) =
+            (x.contiguous()?, weight.contiguous()?, dy.contiguous()?, y.contiguous()?);
+        let (x_d, w_d, dy_d, y_d) = (Data::new(&x_c), Data::new(&w_c), Data::new(&dy_c), Data::new(&y_c));
+        let grads = backward(
+            &g,
+            &p,
+            x_d.slice::<T>()?,
+            w_d.slice::<T>()?,
+            y_d.slice::<T>()?,
+            argmax,
+            dy_d.slice::<T>()?,
+            want_x,
+        );
+        let dx = match grads.x {
+            Some(dx) => Some(kernel::tensor_from(dx, x.dims(), x)?),
+            None => None,
+        };
+        Ok((
+            dx,
+            Some(kernel::tensor_from(grads.weight, weight.dims(), weight)?),
+            Some(kernel::tensor_from(grads.bias, bias.dims(), bias)?),
+        ))
+    }
+}
+
+impl CustomOp3 for ConvReluPoolOp {
+    fn name(&self) -> &'static str {
+        "atelier-conv2d-relu-pool"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (g, p) = self.shapes(l1.dims(), l2.dims(), l3.dims())?;
+        let shape = Shape::from((g.batch, g.out_channels, p.height, p.width));
+        let (x, w, b) = (s1, s2, s3);
+        let (storage, argmax) = match kernel::float_kind(s1, self.name())? {
+            Float::F32 => {
+                let (y, idx) = forward::<f32>(
+                    &g,
+                    &p,
+                    kernel::slice_of(x, l1)?,
+                    kernel::slice_of(w, l2)?,
+                    kernel::slice_of(b, l3)?,
+                );
+                (CpuStorage::F32(y), idx)
+            }
+            Float::F64 => {
+                let (y, idx) = forward::<f64>(
+                    &g,
+                    &p,
+                    kernel::slice_of(x, l1)?,
+                    kernel::slice_of(w, l2)?,
+                    kernel::slice_of(b, l3)?,
+                );
+                (CpuStorage::F64(y), idx)
+            }
+        };
+        if self.keep_indices {
+            let _ = self.argmax.set(argmax);
+        }
+        Ok((storage, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        bias: &Tensor,
+        y: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        match x.dtype() {
+            candle_core::DType::F64 => self.run_backward::<f64>(x, weight, bias, y, dy),
+            _ => self.run_backward::<f32>(x, weight, bias, y, dy),
+        }
+    }
+}
