@@ -95,7 +95,6 @@ fn dense_gradients() {
 }
 
 #[test]
-#[ignore = "candle 0.11 built-ins: max-pool backward gives a quarter of the gradient, stride-2 conv backward fails; passes with the custom ops of the speed work"]
 fn conv2d_gradients_valid_and_same_stride_1_and_2() {
     let cases = [
         // (input dims, filters, kernel, stride, padding)
@@ -116,7 +115,6 @@ fn conv2d_gradients_valid_and_same_stride_1_and_2() {
 }
 
 #[test]
-#[ignore = "candle 0.11 built-ins: max-pool backward gives a quarter of the gradient, stride-2 conv backward fails; passes with the custom ops of the speed work"]
 fn max_pool_gradients_on_even_and_odd_sizes() {
     for (seed, (dims, size)) in
         [([2, 3, 8, 8], 2), ([2, 3, 11, 11], 2), ([1, 2, 7, 10], 3), ([1, 2, 5, 4], 2)]
@@ -212,7 +210,6 @@ fn cross_entropy_gradients_with_and_without_smoothing() {
 /// A whole network in training mode (batch norm on batch statistics, dropout with a fixed step
 /// seed) through the loss: every layer kind, and an odd 11×11 map pooled like the CNN's.
 #[test]
-#[ignore = "candle 0.11 built-ins: max-pool backward gives a quarter of the gradient, stride-2 conv backward fails; passes with the custom ops of the speed work"]
 fn whole_network_gradients_in_training_mode() {
     use LayerSpec::*;
     let spec = ModelSpec {
