@@ -1,5 +1,6 @@
 //! The custom kernels in `atelier::ops` against candle's built-ins (values and gradients, f32 and
 //! f64, odd sizes, stride 2, `Same` padding) and against finite differences in f64.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 use atelier::ops::{self, Padding, reference};
 use candle_core::{DType, Device, Result, Tensor, Var};
