@@ -308,15 +308,7 @@ impl Conv2dOp {
             Activation::Relu => Some(y_d.slice::<T>()?),
         };
         let grads = backward(&g, x_d.slice::<T>()?, w_d.slice::<T>()?, y_data, dy_d.slice::<T>()?, want_x);
-        let dx = match grads.x {
-            Some(dx) => Some(kernel::tensor_from(dx, x.dims(), x)?),
-            None => None,
-        };
-        Ok((
-            dx,
-            Some(kernel::tensor_from(grads.weight, weight.dims(), weight)?),
-            Some(kernel::tensor_from(grads.bias, bias.dims(), bias)?),
-        ))
+        kernel::layer_grad_tensors(grads.x, grads.weight, grads.bias, (x, weight, bias))
     }
 }
 

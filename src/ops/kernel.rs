@@ -76,6 +76,21 @@ pub(crate) fn tensor_from<T: Real>(data: Vec<T>, shape: &[usize], like: &Tensor)
     Tensor::from_vec(data, shape, like.device())
 }
 
+/// A layer op's gradients (input when asked for, weight, bias) as tensors shaped like its operands:
+/// what every `CustomOp3::bwd` of a weighted layer returns.
+pub(crate) fn layer_grad_tensors<T: Real>(
+    dx: Option<Vec<T>>,
+    dweight: Vec<T>,
+    dbias: Vec<T>,
+    (x, weight, bias): (&Tensor, &Tensor, &Tensor),
+) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    let dx = match dx {
+        Some(dx) => Some(tensor_from(dx, x.dims(), x)?),
+        None => None,
+    };
+    Ok((dx, Some(tensor_from(dweight, weight.dims(), weight)?), Some(tensor_from(dbias, bias.dims(), bias)?)))
+}
+
 /// A matrix view for [`gemm`]: data, row stride, column stride (in elements).
 #[derive(Clone, Copy)]
 pub(crate) struct Mat<'a, T> {
