@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub use atomic::write_atomically;
 pub use format::{FORMAT_VERSION, RawModelFile, RawTensor, keys};
-pub use model_file::{LoadedModel, ModelMetadata, load_model, read_metadata, save_model};
+pub use model_file::{LoadedModel, ModelMetadata, load_model, load_model_bytes, read_metadata, save_model};
 pub use time::{now_rfc3339, rfc3339_utc};
 
 /// Why a model file could not be written or loaded. Every variant names the file.

@@ -94,7 +94,18 @@ pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> R
 /// # Errors
 /// Any [`CheckpointError`]; each names the file.
 pub fn load_model(path: &Path, device: &Device) -> Result<LoadedModel, CheckpointError> {
-    let raw = read_raw(path)?;
+    let bytes =
+        std::fs::read(path).map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })?;
+    load_model_bytes(path, &bytes, device)
+}
+
+/// Loads a model from the bytes of a model file (`path` only names it in errors): the bundled
+/// model, and the fuzzer's entry point. Checked exactly like [`load_model`].
+///
+/// # Errors
+/// Any [`CheckpointError`] but `Io`; each names `path`.
+pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<LoadedModel, CheckpointError> {
+    let raw = super::format::decode(path, bytes)?;
     let metadata = parse_metadata(path, &raw.metadata)?;
     let network = Network::new(&metadata.spec, device, 0).map_err(|source| {
         CheckpointError::Architecture { path: path.to_path_buf(), source: Box::new(source) }

@@ -240,6 +240,7 @@ fn save(args: &TrainArgs, config: TrainConfig, network: Network, data: &FashionM
     let mut metadata = ModelMetadata::for_network(predictor.network());
     metadata.train_config = Some(config);
     metadata.report = Some(evaluation.predictions.report());
+    metadata.dataset_checksum = Some(data.fingerprint());
     save_model(&args.out, predictor.network(), &metadata)
         .with_context(|| format!("saving the model to {}", args.out.display()))?;
     println!("saved {}", args.out.display());

@@ -47,6 +47,23 @@ impl FashionMnist {
         notices.extend(self.checksums.warnings());
         notices
     }
+
+    /// `sha256:<hex>` over both splits' visible images and labels, in order: the data a model was
+    /// trained on, recorded in its file so two models can be told apart by their data.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for split in [&self.train, &self.test] {
+            for i in 0..split.len() {
+                hasher.update(split.image(i));
+            }
+            hasher.update((0..split.len()).map(|i| split.label(i)).collect::<Vec<u8>>());
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        format!("sha256:{hex}")
+    }
 }
 
 /// Loads the data: from `data_dir` if given (an error if it lacks the files), else from the first

@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::worker::{Command, DataRequest, WorkerHandle};
+use crate::data::image_input::PrepOptions;
+use crate::worker::{Command, DataRequest, PredictRequest, WorkerHandle, WorkerOptions};
 
 use super::events;
 use super::frame_log::FrameLog;
-use super::settings::{DataChoice, STORAGE_KEY, Settings};
+use super::settings::{DataChoice, ModelRef, STORAGE_KEY, Settings};
 use super::shell;
 use super::state::{AppState, DataState, NoticeKind};
 use super::tabs::{self, Tab};
@@ -24,6 +25,8 @@ pub struct AppOptions {
     pub images: Vec<PathBuf>,
     /// Log frame times to stderr (`ATELIER_FRAME_LOG=1`).
     pub frame_log: bool,
+    /// Where the run history lives; `None` is the user data folder (tests pass a temporary one).
+    pub runs_dir: Option<PathBuf>,
 }
 
 /// The borrowed pieces a tab works with: settings to change, state to read and write, the worker to
@@ -75,8 +78,10 @@ impl AtelierApp {
             cc.storage.and_then(|storage| eframe::get_value(storage, STORAGE_KEY)).unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
         let repaint_ctx = cc.egui_ctx.clone();
-        let worker = WorkerHandle::spawn(Box::new(move || repaint_ctx.request_repaint()))
-            .context("could not start the worker thread")?;
+        let worker_options = WorkerOptions { runs_dir: options.runs_dir.clone() };
+        let worker =
+            WorkerHandle::spawn_with(Box::new(move || repaint_ctx.request_repaint()), &worker_options)
+                .context("could not start the worker thread")?;
         let request = options.data.unwrap_or_else(|| match &settings.data {
             DataChoice::Discover => DataRequest::Discover { data_dir: None },
             DataChoice::Folder(folder) => DataRequest::Folder(folder.clone()),
@@ -93,7 +98,19 @@ impl AtelierApp {
             worker,
             frame_log: options.frame_log.then(FrameLog::default),
         };
-        app.ctx().load_data(request);
+        let mut cx = app.ctx();
+        cx.load_data(request);
+        cx.send(Command::ListRuns);
+        // The worker runs commands in order: the model is back before the pictures are predicted.
+        match cx.settings.current_model.clone() {
+            Some(ModelRef::Run(id)) => cx.send(Command::OpenRun { id }),
+            Some(ModelRef::File(path)) => cx.send(Command::LoadModel { path }),
+            None => true,
+        };
+        if !cx.state.pending_images.is_empty() {
+            let paths = std::mem::take(&mut cx.state.pending_images);
+            cx.send(Command::Predict(PredictRequest { paths, options: PrepOptions::default() }));
+        }
         Ok(app)
     }
 

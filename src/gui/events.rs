@@ -3,11 +3,11 @@
 
 use crate::data::thousands;
 use crate::model::PresetId;
-use crate::worker::{Event, Job};
+use crate::worker::{Command, Event, Job, ModelInfo, ModelOrigin};
 
 use super::app::Ctx;
 use super::model_draft::ModelDraft;
-use super::settings::DataChoice;
+use super::settings::{DataChoice, ModelRef};
 use super::state::{DataState, NoticeKind};
 
 /// Updates the state for one event.
@@ -50,6 +50,73 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
             let preset = spec.name.parse::<PresetId>().ok();
             cx.settings.model = ModelDraft { preset, spec };
         }
+        Event::TrainingStarted(info) => cx.state.train.on_started(info),
+        Event::BatchFinished(metrics) => cx.state.train.on_batch(metrics),
+        Event::EpochFinished(metrics) => cx.state.train.on_epoch(metrics),
+        Event::TrainingFinished(result) => {
+            cx.state.busy = None;
+            let mut text = format!(
+                "{}. Current model: {}",
+                capitalise(&result.summary.stop_reason.message()),
+                result.model.summary()
+            );
+            match &result.run {
+                Ok(run) => text.push_str(&format!(" (kept in the run history as \"{}\")", run.name)),
+                Err(error) => {
+                    text.push_str(&format!(
+                        ". It could not be kept in the run history: {error}; use Save model as…"
+                    ));
+                }
+            }
+            let kind = if result.run.is_ok() { NoticeKind::Info } else { NoticeKind::Error };
+            cx.state.inform(kind, text);
+            make_current(cx, result.model.clone());
+            cx.state.train.on_finished(result);
+            cx.send(Command::ListRuns);
+        }
+        Event::EvaluationProgressed { done, total } => cx.state.evaluate.on_progress(done, total),
+        Event::EvaluationFinished(result) => {
+            cx.state.busy = None;
+            let text = format!(
+                "Evaluated {} on {} test images: {:.2}% accuracy",
+                result.model.name,
+                thousands(result.evaluation.predictions.len()),
+                result.evaluation.predictions.accuracy() * 100.0
+            );
+            cx.state.inform(NoticeKind::Info, text);
+            cx.state.evaluate.on_finished(result);
+        }
+        Event::Explained(explanation) => {
+            cx.state.busy = None;
+            cx.state.evaluate.on_explained(explanation);
+        }
+        Event::PicturesPredicted(outcomes) => {
+            cx.state.busy = None;
+            let failed = outcomes.iter().filter(|outcome| outcome.result.is_err()).count();
+            let text = if failed == 0 {
+                format!("Predicted {} picture(s)", outcomes.len())
+            } else {
+                format!("Predicted {} picture(s); {failed} could not be read (see the table)", outcomes.len())
+            };
+            cx.state.inform(if failed == 0 { NoticeKind::Info } else { NoticeKind::Error }, text);
+            cx.state.predict.on_predicted(outcomes);
+        }
+        Event::ModelSaved { path } => {
+            cx.state.busy = None;
+            cx.state.inform(NoticeKind::Info, format!("Saved the model to {}", path.display()));
+        }
+        Event::ModelLoaded(info) => {
+            cx.state.busy = None;
+            cx.state.inform(NoticeKind::Info, format!("Current model: {}", info.summary()));
+            make_current(cx, *info);
+        }
+        Event::RunsListed(listing) => {
+            cx.state.busy = None;
+            if let Some(warning) = listing.warnings.first() {
+                cx.state.inform(NoticeKind::Error, format!("Skipped a damaged run: {warning}"));
+            }
+            cx.state.train.runs = listing;
+        }
         Event::Cancelled(job) => {
             cx.state.busy = None;
             cx.state.download = None;
@@ -66,11 +133,36 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
                         cx.state.data = DataState::Missing { error: error.clone() };
                     }
                 }
-                Job::DownloadDataset | Job::SaveSpec | Job::LoadSpec => {}
+                Job::Train => cx.state.train.on_failed(error.clone()),
+                Job::Evaluate => cx.state.evaluate.on_failed(error.clone()),
+                Job::LoadModel => {
+                    // A model that no longer opens is not reopened at the next start.
+                    if cx.state.current_model.is_none() {
+                        cx.settings.current_model = None;
+                    }
+                }
+                Job::DownloadDataset
+                | Job::SaveSpec
+                | Job::LoadSpec
+                | Job::Explain
+                | Job::Predict
+                | Job::SaveModel
+                | Job::Runs
+                | Job::SelfTest => {}
             }
             cx.state.inform(NoticeKind::Error, format!("{} failed: {error}", capitalise(job.describe())));
         }
     }
+}
+
+/// Shows `info` as the current model and remembers it for the next start.
+fn make_current(cx: &mut Ctx<'_>, info: ModelInfo) {
+    cx.settings.current_model = match &info.origin {
+        ModelOrigin::Run { id } => Some(ModelRef::Run(id.clone())),
+        ModelOrigin::File(path) => Some(ModelRef::File(path.clone())),
+        ModelOrigin::Unsaved | ModelOrigin::Bundled => None,
+    };
+    cx.state.current_model = Some(info);
 }
 
 fn capitalise(text: &str) -> String {

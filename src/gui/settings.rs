@@ -68,6 +68,15 @@ pub enum DataChoice {
     Sample,
 }
 
+/// The model to reopen at start: the last one trained or opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModelRef {
+    /// A run in the history, by id.
+    Run(String),
+    /// A model file.
+    File(PathBuf),
+}
+
 /// Everything persisted; unknown or missing fields fall back to defaults.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -82,6 +91,8 @@ pub struct Settings {
     pub dataset_split: Split,
     /// The model on the Model tab.
     pub model: ModelDraft,
+    /// The current model, reopened at start.
+    pub current_model: Option<ModelRef>,
 }
 
 impl Default for Settings {
@@ -92,6 +103,7 @@ impl Default for Settings {
             data: DataChoice::default(),
             dataset_split: Split::Train,
             model: ModelDraft::default(),
+            current_model: None,
         }
     }
 }

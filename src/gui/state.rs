@@ -5,12 +5,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::data::DownloadProgress;
-use crate::worker::{Job, LoadedDataset};
+use crate::worker::{Job, LoadedDataset, ModelInfo};
 
 use super::file_dialogs::PendingDialog;
 use super::settings::DataChoice;
 use super::tabs::dataset::DatasetView;
+use super::tabs::evaluate::EvaluateView;
 use super::tabs::model::ModelView;
+use super::tabs::predict::PredictView;
+use super::tabs::train::TrainView;
 
 /// Where the data set stands.
 pub enum DataState {
@@ -74,6 +77,14 @@ pub struct AppState {
     pub dataset: DatasetView,
     /// Model tab view state.
     pub model: ModelView,
+    /// The model the worker evaluates and predicts with (`None` until one is trained or opened).
+    pub current_model: Option<ModelInfo>,
+    /// Train tab state (live metrics, the run history).
+    pub train: TrainView,
+    /// Evaluate tab state.
+    pub evaluate: EvaluateView,
+    /// Predict tab state.
+    pub predict: PredictView,
     /// Whether the F1 help window is open.
     pub show_help: bool,
     /// Pictures given on the command line, for the Predict tab.
@@ -94,6 +105,10 @@ impl AppState {
             first_run: FirstRunState::default(),
             dataset: DatasetView::default(),
             model: ModelView::default(),
+            current_model: None,
+            train: TrainView::default(),
+            evaluate: EvaluateView::default(),
+            predict: PredictView::default(),
             show_help: false,
             pending_images,
             pending_data_choice: None,

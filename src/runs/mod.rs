@@ -151,6 +151,7 @@ impl RunStore {
             let mut metadata = ModelMetadata::for_network(network);
             metadata.train_config = Some(record.config.clone());
             metadata.report.clone_from(&record.report);
+            metadata.dataset_checksum.clone_from(&record.dataset_checksum);
             checkpoint::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
             write_record(&staging, &record)?;
             let folder = self.root.join(&record.id);

@@ -46,6 +46,9 @@ pub struct RunRecord {
     /// 1-based epoch with the lowest validation loss (`None` without validation).
     #[serde(default)]
     pub best_epoch: Option<usize>,
+    /// `FashionMnist::fingerprint` of the data trained on, also written into the model file.
+    #[serde(default)]
+    pub dataset_checksum: Option<String>,
 }
 
 impl RunRecord {
@@ -74,6 +77,7 @@ impl RunRecord {
             created: String::new(),
             stop_reason: summary.stop_reason,
             best_epoch: summary.best_epoch,
+            dataset_checksum: None,
         }
     }
 

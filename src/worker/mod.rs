@@ -5,6 +5,8 @@
 //! through an injected callback, so this module never depends on egui.
 
 mod dataset_jobs;
+mod model_jobs;
+mod payloads;
 mod protocol;
 mod run_loop;
 mod spec_files;
@@ -15,9 +17,14 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
+use crate::runs::RunStore;
 use crate::training::Control;
 
 pub use dataset_jobs::overview;
+pub use payloads::{
+    EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureOutcome, PictureResult, PredictRequest,
+    RunsListing, TrainRequest, TrainingResult,
+};
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
 
 /// Called by the worker after each event it sends (the GUI passes `ctx.request_repaint()`).
@@ -39,6 +46,13 @@ pub enum SendError {
     Stopped,
 }
 
+/// Where the worker keeps what it stores.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerOptions {
+    /// The run history's folder; `None` uses the user data folder (tests pass a temporary one).
+    pub runs_dir: Option<std::path::PathBuf>,
+}
+
 /// The UI's end of the worker: send commands, drain events, cancel the running job.
 pub struct WorkerHandle {
     commands: Sender<Command>,
@@ -56,6 +70,18 @@ impl WorkerHandle {
     /// # Errors
     /// The operating system refused to create the thread.
     pub fn spawn(waker: Waker) -> std::io::Result<Self> {
+        Self::spawn_with(waker, &WorkerOptions::default())
+    }
+
+    /// Starts the `atelier-worker` thread with its storage where `options` say.
+    ///
+    /// # Errors
+    /// The operating system refused to create the thread.
+    pub fn spawn_with(waker: Waker, options: &WorkerOptions) -> std::io::Result<Self> {
+        let runs = match &options.runs_dir {
+            Some(dir) => Some(RunStore::at(dir)),
+            None => RunStore::open_default().ok(),
+        };
         let (command_tx, command_rx) = crossbeam_channel::bounded(COMMAND_CAPACITY);
         let (event_tx, event_rx) = crossbeam_channel::bounded(EVENT_CAPACITY);
         let control = Arc::new(Control::new());
@@ -66,6 +92,7 @@ impl WorkerHandle {
             waker,
             Arc::clone(&control),
             Arc::clone(&cancel_download),
+            runs,
         );
         let thread =
             std::thread::Builder::new().name("atelier-worker".to_owned()).spawn(move || worker.run())?;

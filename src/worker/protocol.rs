@@ -3,8 +3,13 @@
 
 use std::path::PathBuf;
 
+use super::payloads::{
+    EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing, TrainRequest,
+    TrainingResult,
+};
 use crate::data::{DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
 use crate::model::ModelSpec;
+use crate::training::{BatchMetrics, EpochMetrics, TrainingStarted};
 
 /// Where to load the data set from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +44,75 @@ pub enum Command {
         /// The file to read.
         path: PathBuf,
     },
+    /// Train on the loaded data set; the result becomes the current model and a stored run.
+    Train(Box<TrainRequest>),
+    /// Evaluate the current model on the test split.
+    Evaluate,
+    /// Compute an occlusion map of one 28×28 picture (784 bytes) for output `class_index`.
+    Explain {
+        /// The picture, light-on-dark.
+        image: Vec<u8>,
+        /// The output whose probability is watched.
+        class_index: usize,
+    },
+    /// Prepare pictures from files and predict them with the current model.
+    Predict(PredictRequest),
+    /// Write the current model to a `.safetensors` file.
+    SaveModel {
+        /// Where to write it.
+        path: PathBuf,
+    },
+    /// Open a model file as the current model.
+    LoadModel {
+        /// The file to read.
+        path: PathBuf,
+    },
+    /// Make a stored run's model the current model.
+    OpenRun {
+        /// The run's id.
+        id: String,
+    },
+    /// Read the run history.
+    ListRuns,
+    /// Rename a stored run (the history is listed again afterwards).
+    RenameRun {
+        /// The run's id.
+        id: String,
+        /// Its new display name.
+        name: String,
+    },
+    /// Delete a stored run and its model file (the history is listed again afterwards).
+    DeleteRun {
+        /// The run's id.
+        id: String,
+    },
+    /// Panic inside the worker, to test that a crashed job is reported and the worker survives.
+    #[doc(hidden)]
+    Crash,
     /// Stop the worker loop; the thread ends after the current job.
     Shutdown,
+}
+
+impl Command {
+    /// The job this command starts (`None` for `Shutdown`).
+    #[must_use]
+    pub fn job(&self) -> Option<Job> {
+        Some(match self {
+            Self::LoadDataset(_) => Job::LoadDataset,
+            Self::DownloadDataset => Job::DownloadDataset,
+            Self::SaveSpec { .. } => Job::SaveSpec,
+            Self::LoadSpec { .. } => Job::LoadSpec,
+            Self::Train(_) => Job::Train,
+            Self::Evaluate => Job::Evaluate,
+            Self::Explain { .. } => Job::Explain,
+            Self::Predict(_) => Job::Predict,
+            Self::SaveModel { .. } => Job::SaveModel,
+            Self::LoadModel { .. } | Self::OpenRun { .. } => Job::LoadModel,
+            Self::ListRuns | Self::RenameRun { .. } | Self::DeleteRun { .. } => Job::Runs,
+            Self::Crash => Job::SelfTest,
+            Self::Shutdown => return None,
+        })
+    }
 }
 
 /// Which job an event or failure belongs to.
@@ -54,6 +126,22 @@ pub enum Job {
     SaveSpec,
     /// Opening a model spec.
     LoadSpec,
+    /// Training a network.
+    Train,
+    /// Evaluating the current model.
+    Evaluate,
+    /// Computing an occlusion map.
+    Explain,
+    /// Predicting pictures.
+    Predict,
+    /// Saving the current model.
+    SaveModel,
+    /// Opening a model file or a stored run.
+    LoadModel,
+    /// Reading or changing the run history.
+    Runs,
+    /// The worker's self-test (a deliberate crash, in tests).
+    SelfTest,
 }
 
 impl Job {
@@ -65,6 +153,14 @@ impl Job {
             Self::DownloadDataset => "downloading the data set",
             Self::SaveSpec => "saving the model spec",
             Self::LoadSpec => "opening a model spec",
+            Self::Train => "training",
+            Self::Evaluate => "evaluating the model",
+            Self::Explain => "computing the occlusion map",
+            Self::Predict => "predicting pictures",
+            Self::SaveModel => "saving the model",
+            Self::LoadModel => "opening the model",
+            Self::Runs => "updating the run history",
+            Self::SelfTest => "running the self-test",
         }
     }
 }
@@ -117,6 +213,38 @@ pub enum Event {
         /// The spec (possibly invalid; the Model tab shows why).
         spec: ModelSpec,
     },
+    /// Training began (sizes of the splits, batches per epoch).
+    TrainingStarted(TrainingStarted),
+    /// A training step finished (throttled to ~20 a second, and dropped rather than blocking
+    /// when the UI is not draining events, e.g. while the window is minimised).
+    BatchFinished(BatchMetrics),
+    /// A training epoch finished, validation included.
+    EpochFinished(EpochMetrics),
+    /// Training ended (completed, stopped, early-stopped or diverged: see the summary's reason);
+    /// its model is now the current model.
+    TrainingFinished(Box<TrainingResult>),
+    /// Evaluation progress: `done` of `total` test images predicted.
+    EvaluationProgressed {
+        /// Images predicted so far.
+        done: usize,
+        /// Images to predict.
+        total: usize,
+    },
+    /// The current model was evaluated on the test split.
+    EvaluationFinished(Box<EvaluationResult>),
+    /// An occlusion map is ready.
+    Explained(Box<Explanation>),
+    /// Pictures were prepared and predicted, one outcome per file (failures included).
+    PicturesPredicted(Vec<PictureOutcome>),
+    /// The current model was written.
+    ModelSaved {
+        /// Where.
+        path: PathBuf,
+    },
+    /// A model became the current model (opened from a file or a run, or the bundled one).
+    ModelLoaded(Box<ModelInfo>),
+    /// The run history as now on disk.
+    RunsListed(RunsListing),
     /// The user cancelled the running job; nothing half-written was kept.
     Cancelled(Job),
     /// A job failed; `error` is the full message chain, ready to show.

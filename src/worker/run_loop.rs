@@ -1,22 +1,34 @@
-//! The worker thread's loop: one exhaustive match over the commands, events out.
+//! The worker thread's loop: one exhaustive match over the commands, events out. Each job runs
+//! inside `catch_unwind`, so a bug in one job is reported as a failure and the worker lives on.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use super::dataset_jobs::{self, DownloadOutcome};
+use super::model_jobs::{self, CurrentModel, EventSink};
+use super::payloads::{RunsListing, TrainRequest};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
+use crate::data::FashionMnist;
+use crate::runs::RunStore;
 use crate::training::Control;
 
-/// State owned by the worker thread.
+/// State owned by the worker thread: the channels, the loaded data and the current model.
 pub(super) struct Worker {
     commands: Receiver<Command>,
     events: Sender<Event>,
     waker: Waker,
     control: Arc<Control>,
     cancel_download: Arc<AtomicBool>,
+    /// The data set of the last successful load.
+    data: Option<FashionMnist>,
+    /// The model that evaluates and predicts.
+    model: Option<CurrentModel>,
+    /// The run history (`None` when the platform has no user data folder).
+    runs: Option<RunStore>,
 }
 
 impl Worker {
@@ -26,48 +38,212 @@ impl Worker {
         waker: Waker,
         control: Arc<Control>,
         cancel_download: Arc<AtomicBool>,
+        runs: Option<RunStore>,
     ) -> Self {
-        Self { commands, events, waker, control, cancel_download }
+        Self { commands, events, waker, control, cancel_download, data: None, model: None, runs }
     }
 
     /// Runs until `Shutdown` or until the UI drops its end of either channel.
-    pub(super) fn run(self) {
+    pub(super) fn run(mut self) {
         while let Ok(command) = self.commands.recv() {
             // A cancel meant for an earlier job must not stop this one.
             self.control.reset();
             self.cancel_download.store(false, Ordering::SeqCst);
-            let keep_going = match command {
-                Command::LoadDataset(request) => {
-                    self.start(Job::LoadDataset);
-                    self.finish(
-                        Job::LoadDataset,
-                        dataset_jobs::load(&request).map(Box::new).map(Event::DatasetLoaded),
-                    )
-                }
-                Command::DownloadDataset => self.download(),
-                Command::SaveSpec { spec, path } => {
-                    self.start(Job::SaveSpec);
-                    self.finish(
-                        Job::SaveSpec,
-                        spec_files::save(&spec, &path).map(|()| Event::SpecSaved { path }),
-                    )
-                }
-                Command::LoadSpec { path } => {
-                    self.start(Job::LoadSpec);
-                    self.finish(
-                        Job::LoadSpec,
-                        spec_files::load(&path).map(|spec| Event::SpecLoaded { path, spec }),
-                    )
-                }
-                Command::Shutdown => false,
-            };
+            let Some(job) = command.job() else { break };
+            let outcome = catch_unwind(AssertUnwindSafe(|| self.handle(command)));
+            let keep_going = outcome.unwrap_or_else(|panic| {
+                let reason = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown cause".to_owned());
+                let error =
+                    format!("internal error ({reason}); the job was abandoned, Atelier keeps running");
+                self.emit(Event::Failed { job, error })
+            });
             if !keep_going {
                 break;
             }
         }
     }
 
-    fn download(&self) -> bool {
+    /// Runs one command; `false` when the UI has gone.
+    fn handle(&mut self, command: Command) -> bool {
+        match command {
+            Command::LoadDataset(request) => {
+                self.start(Job::LoadDataset);
+                let result = dataset_jobs::load(&request);
+                self.take_data(result)
+            }
+            Command::DownloadDataset => self.download(),
+            Command::SaveSpec { spec, path } => {
+                self.start(Job::SaveSpec);
+                self.finish(Job::SaveSpec, spec_files::save(&spec, &path).map(|()| Event::SpecSaved { path }))
+            }
+            Command::LoadSpec { path } => {
+                self.start(Job::LoadSpec);
+                self.finish(
+                    Job::LoadSpec,
+                    spec_files::load(&path).map(|spec| Event::SpecLoaded { path, spec }),
+                )
+            }
+            Command::Train(request) => self.train(&request),
+            Command::Evaluate => self.evaluate(),
+            Command::Explain { image, class_index } => {
+                self.start(Job::Explain);
+                let result = self
+                    .current_model()
+                    .and_then(|model| model_jobs::explain(model, image, class_index))
+                    .map(|explanation| Event::Explained(Box::new(explanation)));
+                self.finish(Job::Explain, result)
+            }
+            Command::Predict(request) => {
+                self.start(Job::Predict);
+                let outcomes = model_jobs::predict(self.model.as_ref(), &request);
+                self.emit(Event::PicturesPredicted(outcomes))
+            }
+            Command::SaveModel { path } => {
+                self.start(Job::SaveModel);
+                let result = self
+                    .current_model()
+                    .and_then(|model| model_jobs::save(model, &path))
+                    .map(|()| Event::ModelSaved { path });
+                self.finish(Job::SaveModel, result)
+            }
+            Command::LoadModel { path } => {
+                self.start(Job::LoadModel);
+                let result = model_jobs::load_file(&path);
+                self.take_model(result)
+            }
+            Command::OpenRun { id } => {
+                self.start(Job::LoadModel);
+                let result = self.run_store().and_then(|store| model_jobs::load_run(store, &id));
+                self.take_model(result)
+            }
+            Command::ListRuns => self.list_runs(),
+            Command::RenameRun { id, name } => {
+                let renamed =
+                    self.run_store().and_then(|store| store.rename(&id, &name).map_err(|e| format!("{e:#}")));
+                self.after_runs_change(renamed.map(drop))
+            }
+            Command::DeleteRun { id } => {
+                let deleted =
+                    self.run_store().and_then(|store| store.delete(&id).map_err(|e| format!("{e:#}")));
+                self.after_runs_change(deleted)
+            }
+            Command::Crash => panic!("deliberate crash requested by a test"),
+            // `run` stops before handing `Shutdown` here.
+            Command::Shutdown => false,
+        }
+    }
+
+    fn take_data(&mut self, result: Result<crate::worker::LoadedDataset, String>) -> bool {
+        match result {
+            Ok(loaded) => {
+                self.data = Some(loaded.mnist.clone());
+                self.emit(Event::DatasetLoaded(Box::new(loaded)))
+            }
+            Err(error) => self.emit(Event::Failed { job: Job::LoadDataset, error }),
+        }
+    }
+
+    fn take_model(&mut self, result: Result<CurrentModel, String>) -> bool {
+        match result {
+            Ok(model) => {
+                let info = model.info.clone();
+                self.model = Some(model);
+                self.emit(Event::ModelLoaded(Box::new(info)))
+            }
+            Err(error) => self.emit(Event::Failed { job: Job::LoadModel, error }),
+        }
+    }
+
+    fn current_model(&self) -> Result<&CurrentModel, String> {
+        self.model.as_ref().ok_or_else(|| "there is no model yet: train one, or open a model file".to_owned())
+    }
+
+    fn run_store(&self) -> Result<&RunStore, String> {
+        self.runs.as_ref().ok_or_else(|| "there is no user data folder to keep the run history in".to_owned())
+    }
+
+    fn train(&mut self, request: &TrainRequest) -> bool {
+        self.start(Job::Train);
+        let Some(data) = self.data.clone() else {
+            return self
+                .emit(Event::Failed { job: Job::Train, error: "the data set is not loaded yet".to_owned() });
+        };
+        let events = &self.events;
+        let waker = &self.waker;
+        let send = |event: Event| {
+            let _ = events.send(event);
+            waker();
+        };
+        let mut started =
+            |info: &crate::training::TrainingStarted| send(Event::TrainingStarted(info.clone()));
+        // Batch events are optional: when the UI is not draining (a minimised window) they are
+        // dropped rather than letting a full channel slow training down.
+        let mut batch = |metrics: &crate::training::BatchMetrics| {
+            let room = events.capacity().is_none_or(|capacity| events.len() < capacity / 2);
+            if room {
+                let _ = events.try_send(Event::BatchFinished(*metrics));
+                waker();
+            }
+        };
+        let mut epoch = |metrics: &crate::training::EpochMetrics| send(Event::EpochFinished(*metrics));
+        let mut sink =
+            EventSink { started: &mut started, batch: &mut batch, epoch: &mut epoch, last_batch_event: None };
+        let result = model_jobs::train(&data, request, self.runs.as_ref(), &mut sink, &self.control);
+        match result {
+            Ok((model, training)) => {
+                self.model = Some(model);
+                self.emit(Event::TrainingFinished(Box::new(training)))
+            }
+            Err(error) => self.emit(Event::Failed { job: Job::Train, error }),
+        }
+    }
+
+    fn evaluate(&mut self) -> bool {
+        self.start(Job::Evaluate);
+        let result = match (&self.model, &self.data) {
+            (None, _) => Err("there is no model yet: train one, or open a model file".to_owned()),
+            (_, None) => Err("the data set is not loaded yet".to_owned()),
+            (Some(model), Some(data)) => {
+                let events = &self.events;
+                let waker = &self.waker;
+                model_jobs::evaluate(model, data, &mut |done, total| {
+                    let _ = events.try_send(Event::EvaluationProgressed { done, total });
+                    waker();
+                })
+            }
+        };
+        self.finish(Job::Evaluate, result.map(|evaluation| Event::EvaluationFinished(Box::new(evaluation))))
+    }
+
+    fn list_runs(&self) -> bool {
+        self.start(Job::Runs);
+        let listing = self.run_store().and_then(|store| store.list().map_err(|error| format!("{error:#}")));
+        self.finish(
+            Job::Runs,
+            listing.map(|list| {
+                Event::RunsListed(RunsListing {
+                    runs: list.runs,
+                    warnings: list.warnings.iter().map(|warning| format!("{warning:#}")).collect(),
+                })
+            }),
+        )
+    }
+
+    /// Reports a failed change, then lists the history as it now is either way.
+    fn after_runs_change(&self, change: Result<(), String>) -> bool {
+        if let Err(error) = change
+            && !self.emit(Event::Failed { job: Job::Runs, error })
+        {
+            return false;
+        }
+        self.list_runs()
+    }
+
+    fn download(&mut self) -> bool {
         self.start(Job::DownloadDataset);
         let outcome = dataset_jobs::download(&self.cancel_download, &mut |step| {
             self.emit(Event::DownloadProgressed(step.clone()))
@@ -75,11 +251,7 @@ impl Worker {
         match outcome {
             Ok(DownloadOutcome::Finished(folder)) => {
                 let request = super::DataRequest::Folder(folder.clone());
-                self.emit(Event::DownloadFinished { folder })
-                    && self.finish(
-                        Job::LoadDataset,
-                        dataset_jobs::load(&request).map(Box::new).map(Event::DatasetLoaded),
-                    )
+                self.emit(Event::DownloadFinished { folder }) && self.take_data(dataset_jobs::load(&request))
             }
             Ok(DownloadOutcome::Cancelled) => self.emit(Event::Cancelled(Job::DownloadDataset)),
             Err(error) => self.emit(Event::Failed { job: Job::DownloadDataset, error }),

@@ -2,7 +2,10 @@
 
 mod coming_next;
 pub mod dataset;
+pub mod evaluate;
 pub mod model;
+pub mod predict;
+pub mod train;
 
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +61,8 @@ pub fn show_ui(tab: Tab, ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     match tab {
         Tab::Dataset => dataset::show_ui(ui, cx),
         Tab::Model => model::show_ui(ui, cx),
-        Tab::Train | Tab::Evaluate | Tab::Predict => coming_next::show_ui(ui, tab, &cx.state.pending_images),
+        Tab::Train => train::show_ui(ui, cx),
+        Tab::Evaluate => evaluate::show_ui(ui, cx),
+        Tab::Predict => predict::show_ui(ui, cx),
     }
 }

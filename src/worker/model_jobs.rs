@@ -1,0 +1,240 @@
+//! Model jobs on the worker: training (progress turned into throttled events), evaluation, the
+//! occlusion map, predicting pictures, and saving or opening the current model.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use candle_core::Device;
+
+use super::payloads::{
+    EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureOutcome, PictureResult, PredictRequest,
+    TrainRequest, TrainingResult,
+};
+use crate::checkpoint::{self, LoadedModel, ModelMetadata};
+use crate::data::FashionMnist;
+use crate::data::image_input::{self, PrepOptions};
+use crate::inference::{Evaluation, Predictor};
+use crate::runs::{RunRecord, RunStore};
+use crate::training::{
+    self, BatchMetrics, Control, EpochMetrics, ProgressSink, TrainSummary, TrainingData, TrainingStarted,
+};
+
+/// Batch events at most this often: enough for smooth plots, too few to slow training.
+const BATCH_EVENT_INTERVAL: Duration = Duration::from_millis(50);
+/// Side of the occlusion patch, in pixels, and its step.
+const OCCLUSION_PATCH: usize = 6;
+const OCCLUSION_STRIDE: usize = 2;
+/// Picture formats a dropped folder is searched for.
+const PICTURE_EXTENSIONS: [&str; 9] = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff", "pgm"];
+/// A dropped folder contributes at most this many pictures.
+const MAX_PICTURES_PER_FOLDER: usize = 2000;
+
+/// The model the worker answers with; the UI only ever sees its [`ModelInfo`].
+pub(super) struct CurrentModel {
+    pub(super) predictor: Predictor,
+    pub(super) info: ModelInfo,
+    pub(super) metadata: ModelMetadata,
+}
+
+/// Where training progress goes: a callback that sends one event and says whether the UI is
+/// still there, and whether the event channel has room for an optional one.
+pub(super) struct EventSink<'a> {
+    pub(super) started: &'a mut dyn FnMut(&TrainingStarted),
+    pub(super) batch: &'a mut dyn FnMut(&BatchMetrics),
+    pub(super) epoch: &'a mut dyn FnMut(&EpochMetrics),
+    pub(super) last_batch_event: Option<Instant>,
+}
+
+impl ProgressSink for EventSink<'_> {
+    fn started(&mut self, info: &TrainingStarted) {
+        (self.started)(info);
+    }
+
+    fn batch_finished(&mut self, metrics: &BatchMetrics) {
+        let last_of_epoch = metrics.batch == metrics.batches_per_epoch;
+        if last_of_epoch || self.last_batch_event.is_none_or(|sent| sent.elapsed() >= BATCH_EVENT_INTERVAL) {
+            self.last_batch_event = Some(Instant::now());
+            (self.batch)(metrics);
+        }
+    }
+
+    fn epoch_finished(&mut self, metrics: &EpochMetrics) {
+        (self.epoch)(metrics);
+    }
+}
+
+/// Trains as `request` says and stores the run; the trained network is returned as the new current
+/// model together with the result for the UI.
+pub(super) fn train(
+    data: &FashionMnist,
+    request: &TrainRequest,
+    runs: Option<&RunStore>,
+    sink: &mut EventSink<'_>,
+    control: &Control,
+) -> Result<(CurrentModel, TrainingResult), String> {
+    let outcome = training::train(&TrainingData::from(data), &request.spec, &request.config, sink, control)
+        .map_err(|error| format!("{error:#}"))?;
+    let predictor = Predictor::new(outcome.network);
+    let report = predictor
+        .evaluate(&data.test, &mut |_, _| {})
+        .ok()
+        .filter(|evaluation| !evaluation.predictions.is_empty())
+        .map(|evaluation| evaluation.predictions.report());
+    let summary: TrainSummary = outcome.summary;
+    let mut record = RunRecord::from_training(
+        &request.name,
+        request.preset,
+        &request.spec,
+        &request.config,
+        &summary,
+        report,
+    );
+    record.dataset_checksum = Some(data.fingerprint());
+    let mut metadata = ModelMetadata::for_network(predictor.network());
+    metadata.train_config = Some(request.config.clone());
+    metadata.report.clone_from(&record.report);
+    metadata.dataset_checksum.clone_from(&record.dataset_checksum);
+    let run = match runs {
+        Some(store) => store.save(record, predictor.network()).map_err(|error| format!("{error:#}")),
+        None => Err("no user data folder to keep the run history in".to_owned()),
+    };
+    let origin = match &run {
+        Ok(stored) => ModelOrigin::Run { id: stored.id.clone() },
+        Err(_) => ModelOrigin::Unsaved,
+    };
+    let info = ModelInfo {
+        name: request.name.clone(),
+        spec: request.spec.clone(),
+        params: request.spec.param_count().unwrap_or(0),
+        origin,
+        test_accuracy: summary.test_accuracy,
+    };
+    let model = CurrentModel { predictor, info: info.clone(), metadata };
+    Ok((model, TrainingResult { summary, model: info, run }))
+}
+
+/// Predicts the whole test split with the current model, reporting progress.
+pub(super) fn evaluate(
+    model: &CurrentModel,
+    data: &FashionMnist,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<EvaluationResult, String> {
+    let evaluation: Evaluation =
+        model.predictor.evaluate(&data.test, progress).map_err(|error| format!("{error:#}"))?;
+    Ok(EvaluationResult { model: model.info.clone(), evaluation })
+}
+
+/// The occlusion map of `image` for output `class_index`.
+pub(super) fn explain(
+    model: &CurrentModel,
+    image: Vec<u8>,
+    class_index: usize,
+) -> Result<Explanation, String> {
+    let map = model
+        .predictor
+        .occlusion_map(&image, class_index, OCCLUSION_PATCH, OCCLUSION_STRIDE)
+        .map_err(|error| format!("{error:#}"))?;
+    Ok(Explanation { image, map })
+}
+
+/// Prepares every picture named in `request` (folders expanded) and predicts it when there is a
+/// model. One failed file never stops the others.
+pub(super) fn predict(model: Option<&CurrentModel>, request: &PredictRequest) -> Vec<PictureOutcome> {
+    expand_folders(&request.paths)
+        .into_iter()
+        .map(|path| {
+            let result = predict_file(model, &path, &request.options);
+            PictureOutcome { path, result }
+        })
+        .collect()
+}
+
+fn predict_file(
+    model: Option<&CurrentModel>,
+    path: &Path,
+    options: &PrepOptions,
+) -> Result<PictureResult, String> {
+    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
+    let decoded = image_input::decode(&bytes).map_err(|error| format!("{error:#}"))?;
+    let prepared = image_input::prepare(&decoded.gray, options);
+    let (prediction, first_conv) = match model {
+        Some(model) => {
+            let input = &prepared.input.pixels;
+            let prediction = model
+                .predictor
+                .predict_pixels(&[input])
+                .map_err(|error| format!("{error:#}"))?
+                .into_iter()
+                .next();
+            let first_conv = model.predictor.first_conv(input).map_err(|error| format!("{error:#}"))?;
+            (prediction, first_conv)
+        }
+        None => (None, None),
+    };
+    Ok(PictureResult {
+        original_size: (decoded.original_width, decoded.original_height),
+        preview: decoded.preview,
+        prepared,
+        prediction,
+        first_conv,
+    })
+}
+
+/// Files stay; a folder becomes its pictures (by extension, sorted, not recursive, capped).
+fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(path) else {
+            // Unreadable folders fail as a file would, with the reason in their row.
+            files.push(path.clone());
+            continue;
+        };
+        let mut pictures: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|file| {
+                file.is_file()
+                    && file.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| {
+                        PICTURE_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known))
+                    })
+            })
+            .collect();
+        pictures.sort();
+        pictures.truncate(MAX_PICTURES_PER_FOLDER);
+        files.extend(pictures);
+    }
+    files
+}
+
+/// Writes the current model to `path` (atomically; a failure leaves any previous file intact).
+pub(super) fn save(model: &CurrentModel, path: &Path) -> Result<(), String> {
+    checkpoint::save_model(path, model.predictor.network(), &model.metadata)
+        .map_err(|error| format!("{error:#}"))
+}
+
+/// Opens a model file as the current model.
+pub(super) fn load_file(path: &Path) -> Result<CurrentModel, String> {
+    let loaded = checkpoint::load_model(path, &Device::Cpu).map_err(|error| format!("{error:#}"))?;
+    let name = path
+        .file_stem()
+        .map_or_else(|| path.display().to_string(), |stem| stem.to_string_lossy().into_owned());
+    Ok(current(loaded, name, ModelOrigin::File(path.to_path_buf())))
+}
+
+/// Opens stored run `id`'s model as the current model.
+pub(super) fn load_run(store: &RunStore, id: &str) -> Result<CurrentModel, String> {
+    let record = store.get(id).map_err(|error| format!("{error:#}"))?;
+    let loaded = store.load_model(id, &Device::Cpu).map_err(|error| format!("{error:#}"))?;
+    Ok(current(loaded, record.name, ModelOrigin::Run { id: id.to_owned() }))
+}
+
+fn current(loaded: LoadedModel, name: String, origin: ModelOrigin) -> CurrentModel {
+    let spec = loaded.network.spec().clone();
+    let test_accuracy = loaded.metadata.report.as_ref().map(|report| report.accuracy);
+    let info = ModelInfo { name, params: spec.param_count().unwrap_or(0), spec, origin, test_accuracy };
+    CurrentModel { predictor: Predictor::new(loaded.network), info, metadata: loaded.metadata }
+}

@@ -1,0 +1,150 @@
+//! The worker's model jobs end to end on the bundled sample: train (events in order, the run
+//! stored), evaluate, save and reopen, predict files, the run history, and a crashed job that
+//! leaves the worker usable.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use atelier::data::image_input::PrepOptions;
+use atelier::model::{LayerSpec, ModelSpec, Task};
+use atelier::training::{StopReason, TrainConfig};
+use atelier::worker::{
+    Command, DataRequest, Event, Job, ModelOrigin, PredictRequest, TrainRequest, WorkerHandle, WorkerOptions,
+};
+
+fn worker(runs_dir: &Path) -> WorkerHandle {
+    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()) };
+    WorkerHandle::spawn_with(Box::new(|| {}), &options).expect("worker starts")
+}
+
+/// The next event that is not a start, progress or batch notice (the test fails after 60 s).
+fn next_result(worker: &WorkerHandle) -> Event {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match worker.try_recv() {
+            Some(
+                Event::JobStarted(_)
+                | Event::BatchFinished(_)
+                | Event::EpochFinished(_)
+                | Event::TrainingStarted(_)
+                | Event::EvaluationProgressed { .. },
+            ) => {}
+            Some(event) => return event,
+            None => {
+                assert!(Instant::now() < deadline, "no result from the worker");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+fn tiny_request(epochs: usize) -> TrainRequest {
+    let spec = ModelSpec {
+        name: "tiny".to_owned(),
+        task: Task::TenClass,
+        layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
+    };
+    let config = TrainConfig { epochs, batch_size: 32, ..TrainConfig::default() };
+    TrainRequest { name: "tiny run".to_owned(), preset: None, spec, config }
+}
+
+fn loaded_worker(runs_dir: &Path) -> WorkerHandle {
+    let worker = worker(runs_dir);
+    worker.send(Command::LoadDataset(DataRequest::Sample)).unwrap();
+    assert!(matches!(next_result(&worker), Event::DatasetLoaded(_)));
+    worker
+}
+
+#[test]
+fn training_stores_a_run_and_the_model_evaluates_saves_and_reopens() {
+    let runs = tempfile::tempdir().unwrap();
+    let worker = loaded_worker(runs.path());
+    worker.send(Command::Train(Box::new(tiny_request(2)))).unwrap();
+    let Event::TrainingFinished(result) = next_result(&worker) else {
+        panic!("expected the training result")
+    };
+    assert_eq!(result.summary.stop_reason, StopReason::Completed);
+    assert_eq!(result.summary.history.len(), 2);
+    let run = result.run.as_ref().expect("run stored");
+    assert_eq!(result.model.origin, ModelOrigin::Run { id: run.id.clone() });
+    assert!(run.dataset_checksum.as_deref().is_some_and(|sum| sum.starts_with("sha256:")));
+
+    worker.send(Command::Evaluate).unwrap();
+    let Event::EvaluationFinished(evaluation) = next_result(&worker) else {
+        panic!("expected an evaluation")
+    };
+    let accuracy = evaluation.evaluation.predictions.accuracy();
+    assert!((accuracy - result.summary.test_accuracy.unwrap()).abs() < 1e-9, "same model, same accuracy");
+
+    let file = runs.path().join("saved.safetensors");
+    worker.send(Command::SaveModel { path: file.clone() }).unwrap();
+    assert!(matches!(next_result(&worker), Event::ModelSaved { .. }));
+    worker.send(Command::LoadModel { path: file.clone() }).unwrap();
+    let Event::ModelLoaded(info) = next_result(&worker) else { panic!("expected the model") };
+    assert_eq!(info.origin, ModelOrigin::File(file));
+    assert_eq!(info.params, 7850);
+
+    worker.send(Command::ListRuns).unwrap();
+    let Event::RunsListed(listing) = next_result(&worker) else { panic!("expected the run list") };
+    assert_eq!(listing.runs.len(), 1);
+    worker.send(Command::RenameRun { id: run.id.clone(), name: "renamed".to_owned() }).unwrap();
+    let Event::RunsListed(listing) = next_result(&worker) else { panic!("expected the run list") };
+    assert_eq!(listing.runs[0].name, "renamed");
+    worker.send(Command::DeleteRun { id: run.id.clone() }).unwrap();
+    let Event::RunsListed(listing) = next_result(&worker) else { panic!("expected the run list") };
+    assert!(listing.runs.is_empty());
+}
+
+#[test]
+fn pictures_are_predicted_one_by_one_and_a_bad_file_fails_alone() {
+    let runs = tempfile::tempdir().unwrap();
+    let worker = loaded_worker(runs.path());
+    let folder = tempfile::tempdir().unwrap();
+    let good = folder.path().join("shirt.png");
+    image::GrayImage::from_fn(28, 28, |x, y| {
+        image::Luma([if (8..20).contains(&x) && y > 4 { 200 } else { 0 }])
+    })
+    .save(&good)
+    .unwrap();
+    let bad = folder.path().join("broken.png");
+    std::fs::write(&bad, b"not a picture").unwrap();
+    let request =
+        || PredictRequest { paths: vec![good.clone(), bad.clone()], options: PrepOptions::default() };
+
+    // Without a model the steps are still shown, with no prediction.
+    worker.send(Command::Predict(request())).unwrap();
+    let Event::PicturesPredicted(outcomes) = next_result(&worker) else { panic!("expected pictures") };
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes[0].result.as_ref().unwrap().prediction.is_none());
+    assert!(outcomes[1].result.is_err());
+
+    worker.send(Command::Train(Box::new(tiny_request(1)))).unwrap();
+    assert!(matches!(next_result(&worker), Event::TrainingFinished(_)));
+    worker.send(Command::Predict(request())).unwrap();
+    let Event::PicturesPredicted(outcomes) = next_result(&worker) else { panic!("expected pictures") };
+    let prediction = outcomes[0].result.as_ref().unwrap().prediction.as_ref().expect("a prediction");
+    let total: f32 = prediction.probabilities.iter().sum();
+    assert!((total - 1.0).abs() < 1e-4);
+    let error = outcomes[1].result.as_ref().unwrap_err();
+    assert!(!error.is_empty());
+}
+
+#[test]
+fn jobs_that_need_a_model_say_so_and_a_crash_is_reported_without_killing_the_worker() {
+    let runs = tempfile::tempdir().unwrap();
+    let worker = worker(runs.path());
+    worker.send(Command::Evaluate).unwrap();
+    let Event::Failed { job: Job::Evaluate, error } = next_result(&worker) else {
+        panic!("expected a failure")
+    };
+    assert!(error.contains("no model"), "{error}");
+
+    worker.send(Command::Crash).unwrap();
+    let Event::Failed { job: Job::SelfTest, error } = next_result(&worker) else {
+        panic!("expected a failure")
+    };
+    assert!(error.contains("internal error"), "{error}");
+    worker.send(Command::LoadDataset(DataRequest::Sample)).unwrap();
+    assert!(matches!(next_result(&worker), Event::DatasetLoaded(_)));
+}
