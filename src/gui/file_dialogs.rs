@@ -42,6 +42,10 @@ pub enum DialogKind {
     OpenSpec,
     /// Choose where to save a model spec JSON file.
     SaveSpec,
+    /// Choose a model file (`.safetensors`) to open as the current model.
+    OpenModel,
+    /// Choose the folder an evaluation report is exported into.
+    PickReportFolder,
 }
 
 /// Opens a chooser on a background thread; `repaint` is called when it closes.
@@ -60,6 +64,12 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
                 .add_filter("Model spec", &["json"])
                 .set_file_name("model.json")
                 .save_file(),
+            DialogKind::OpenModel => {
+                dialog.set_title("Open a model").add_filter("Model", &["safetensors"]).pick_file()
+            }
+            DialogKind::PickReportFolder => {
+                dialog.set_title("Choose a folder for the evaluation report").pick_folder()
+            }
         };
         let _ = sender.send(picked);
         repaint();

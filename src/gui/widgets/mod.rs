@@ -1,5 +1,9 @@
 //! Reusable drawing pieces shared by the tabs.
 
 pub mod class_chart;
+pub mod confusion_matrix;
 pub mod layer_table;
+pub mod occlusion_overlay;
+pub mod per_class_bars;
 pub mod pixels;
+pub mod report_table;
