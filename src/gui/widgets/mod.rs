@@ -6,4 +6,5 @@ pub mod layer_table;
 pub mod occlusion_overlay;
 pub mod per_class_bars;
 pub mod pixels;
+pub mod probability_bars;
 pub mod report_table;
