@@ -15,13 +15,28 @@ use atelier::gui::tabs::Tab;
 use atelier::gui::tabs::evaluate::Section;
 use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::{LayerSpec, ModelSpec, Task};
+use atelier::runs::{RunRecord, RunStore};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
-use atelier::worker::DataRequest;
+use atelier::worker::{DataRequest, ModelOrigin};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 
 /// A small dense model trained for one epoch on the sample through the core, saved as a file.
 fn trained_model(dir: &Path) -> PathBuf {
+    let (_, _, outcome) = train_tiny();
+    let path = dir.join("tiny.safetensors");
+    save_model(&path, &outcome.network, &ModelMetadata::for_network(&outcome.network)).expect("saves");
+    path
+}
+
+/// The same model stored as a run in the history at `runs_dir`; returns the run's id.
+fn stored_run(runs_dir: &Path) -> String {
+    let (spec, config, outcome) = train_tiny();
+    let record = RunRecord::from_training("tiny run", None, &spec, &config, &outcome.summary, None);
+    RunStore::at(runs_dir).save(record, &outcome.network).expect("run stored").id
+}
+
+fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
     let sample = data::load_sample().expect("sample");
     let spec = ModelSpec {
         name: "tiny-dense".to_owned(),
@@ -36,9 +51,7 @@ fn trained_model(dir: &Path) -> PathBuf {
     let config = TrainConfig { epochs: 1, batch_size: 50, seed: 7, ..TrainConfig::default() };
     let training = TrainingData { train: sample.train.clone(), test: None };
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).expect("trains");
-    let path = dir.join("tiny.safetensors");
-    save_model(&path, &outcome.network, &ModelMetadata::for_network(&outcome.network)).expect("saves");
-    path
+    (spec, config, outcome)
 }
 
 fn app(runs_dir: &Path) -> Harness<'static, AtelierApp> {
@@ -90,6 +103,23 @@ fn without_a_model_the_tab_says_how_to_get_one() {
     harness.get_by_label("Go to the Train tab").click();
     harness.run_steps(2);
     assert_eq!(harness.state().settings().tab, Tab::Train);
+}
+
+#[test]
+fn a_saved_run_is_opened_and_evaluated_from_the_list() {
+    let runs = tempfile::tempdir().unwrap();
+    let id = stored_run(runs.path());
+    let mut harness = app(runs.path());
+    wait_until(&mut harness, |app| !app.state().train.runs.runs.is_empty());
+    harness.get_by_label("tiny run");
+    harness.get_by_label("Evaluate this run").click();
+    harness.run_steps(1);
+    wait_until(&mut harness, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
+    let result = harness.state().state().evaluate.result.as_ref().unwrap();
+    assert_eq!(result.model.origin, ModelOrigin::Run { id });
+    assert_eq!(result.evaluation.predictions.len(), 500);
+    harness.get_by_label("Confusion matrix");
+    harness.query_all_by_label_contains("% accuracy").next().expect("the accuracy is shown");
 }
 
 #[test]
@@ -147,6 +177,13 @@ fn clicking_a_confusion_cell_opens_exactly_its_images_and_one_opens_large_with_i
     harness.run_steps(2);
     let inspected = harness.state().state().evaluate.inspected.expect("the image opens large");
     assert_eq!(inspected.map_class, t);
+    // The large view shows every class's probability, the model's answer among them.
+    let probabilities = {
+        let result = harness.state().state().evaluate.result.as_ref().unwrap();
+        result.evaluation.predictions.probabilities(inspected.example.index).to_vec()
+    };
+    harness.get_by_label(&format!("{predicted_name} {:.1}%", probabilities[p] * 100.0));
+    harness.get_by_label(&format!("{true_name} {:.1}%", probabilities[t] * 100.0));
     wait_until(&mut harness, |app| app.state().evaluate.explanation.is_some());
     let explanation = harness.state().state().evaluate.explanation.as_ref().unwrap();
     assert_eq!(explanation.map.class_index, t);

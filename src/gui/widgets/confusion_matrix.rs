@@ -3,6 +3,7 @@
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
+use crate::data::thousands;
 use crate::evaluation::ConfusionMatrix;
 
 /// What the cells show.
@@ -50,7 +51,12 @@ pub fn cell_sentence(confusion: &ConfusionMatrix, names: &[String], cell: Cell) 
     } else {
         format!("predicted as {}", name(names, cell.predicted_class))
     };
-    format!("{count} {things} {verdict} ({share:.1}% of the {support} {})", plural(truth))
+    format!(
+        "{} {things} {verdict} ({share:.1}% of the {} {})",
+        thousands(count as usize),
+        thousands(support as usize),
+        plural(truth)
+    )
 }
 
 /// An English plural of a class name ("Dress" → "Dresses", "Ankle boot" → "Ankle boots").

@@ -44,6 +44,9 @@ pub fn per_class_bars_ui(
         .show_grid([true, false])
         .default_x_bounds(0.0, 100.0)
         .default_y_bounds(-0.6, rows as f64 - 0.4)
+        .x_grid_spacer(|_| {
+            (0..=5).map(|i| GridMark { value: f64::from(i) * 20.0, step_size: 20.0 }).collect()
+        })
         .x_axis_formatter(|mark, _| format!("{:.0}%", mark.value))
         .y_grid_spacer(move |_| (0..rows).map(|i| GridMark { value: i as f64, step_size: 1.0 }).collect())
         .y_axis_formatter(move |mark, _| {

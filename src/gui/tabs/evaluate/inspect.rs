@@ -4,14 +4,19 @@
 use egui::TextureOptions;
 
 use crate::data::{IMAGE_SIDE, Split};
+use crate::inference::Prediction;
 use crate::worker::Command;
 
 use super::super::super::app::Ctx;
 use super::super::super::widgets::occlusion_overlay::{heat_image, occlusion_overlay_ui};
 use super::super::super::widgets::pixels::{TextureKey, large_image_ui};
+use super::super::super::widgets::probability_bars::{BarsStyle, probability_bars_ui};
 
 /// Side of the large picture and of the map, in points.
 const LARGE: f32 = 7.0 * IMAGE_SIDE as f32;
+
+/// Below this largest change in probability the map is called "barely any effect".
+const TINY_EFFECT: f32 = 0.02;
 
 /// Draws the window while an image is inspected; asks the worker for its occlusion map once per
 /// image and class.
@@ -27,6 +32,8 @@ pub(super) fn window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     let predictions = &result.evaluation.predictions;
     let names = predictions.class_names().to_vec();
     let pixels = dataset.image(index).to_vec();
+    let classes = result.model.spec.task.classes();
+    let probabilities = predictions.probabilities(index).to_vec();
     let wanted = (index, inspected.map_class);
     if view.explain_requested != Some(wanted) {
         view.explain_requested = Some(wanted);
@@ -41,7 +48,7 @@ pub(super) fn window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     let mut map_class = inspected.map_class;
     let title = format!("Test image #{index}");
     egui::Window::new(title)
-        .default_pos([560.0, 90.0])
+        .default_pos([16.0, 90.0])
         .open(&mut open)
         .resizable(false)
         .collapsible(false)
@@ -67,6 +74,12 @@ pub(super) fn window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
                     let texture = view.textures.get(ui.ctx(), key, &pixels);
                     large_image_ui(ui, &texture, &pixels, LARGE);
                     ui.weak("Hover a pixel to read its value.");
+                    ui.add_space(8.0);
+                    ui.strong("What the model said");
+                    let answer =
+                        Prediction { classes: classes.clone(), probabilities: probabilities.clone() };
+                    let style = BarsStyle { bar_width: 110.0, ..BarsStyle::default() };
+                    probability_bars_ui(ui, "inspect_bars", &answer, style);
                 });
                 ui.add_space(12.0);
                 ui.vertical(|ui| {
@@ -140,11 +153,14 @@ fn map_ui(
             .labelled_by(label.id);
     });
     ui.set_max_width(LARGE + 40.0);
+    let strongest = map.heat.iter().fold(0.0f32, |most, value| most.max(value.abs()));
     ui.weak(format!(
-        "A gray {0}×{0} patch slides over the picture in steps of {1} pixels. Red: covering there lowers P({class_name}), so the model relies on it; blue: covering raises it. P({class_name}) = {2:.3} on the whole picture; the largest drop is {3:.3}.",
-        map.patch,
-        map.stride,
-        map.base_probability,
-        map.max_drop()
+        "A gray {0}×{0} patch slides over the picture in steps of {1} pixels. Red: covering there lowers P({class_name}), so the model relies on it; blue: covering raises it. Full colour is a change of {2:.3}; P({class_name}) = {3:.3} on the whole picture.",
+        map.patch, map.stride, strongest, map.base_probability
     ));
+    if strongest < TINY_EFFECT {
+        ui.label(format!(
+            "Covering any part barely changes P({class_name}): the colours show very small effects."
+        ));
+    }
 }

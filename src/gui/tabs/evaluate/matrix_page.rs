@@ -26,8 +26,7 @@ pub(super) fn show_ui(ui: &mut egui::Ui, view: &mut EvaluateView) {
         ui.vertical(|ui| {
             ui.set_width(matrix_width);
             ui.horizontal(|ui| {
-                ui.strong("Confusion matrix");
-                ui.separator();
+                ui.label("Show:");
                 ui.selectable_value(&mut view.values, MatrixValues::Counts, "Counts");
                 ui.selectable_value(&mut view.values, MatrixValues::RowShares, "Share of each true class");
             });

@@ -77,7 +77,7 @@ pub(super) fn open_model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 ui.weak(format!("{} parameters", thousands(run.params)));
                 ui.weak(&run.created);
                 let is_current = current.as_ref() == Some(&ModelOrigin::Run { id: run.id.clone() });
-                let text = if is_current { "Current" } else { "Open and evaluate" };
+                let text = if is_current { "Current model" } else { "Evaluate this run" };
                 let button = egui::Button::new(text);
                 if ui.add_enabled(!is_current && cx.state.busy.is_none(), button).clicked() {
                     chosen = Some(run.id.clone());
