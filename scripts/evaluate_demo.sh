@@ -11,6 +11,7 @@
 #   evaluate-report.png      the sortable report and the per-class accuracy
 #   evaluate-mistakes.png    the most confident mistakes
 #   evaluate-export.png      the export panel after writing the report files
+#   evaluate-other.png       the panel to evaluate another model file or a saved run
 # and the same with -light after switching the theme with the top bar's button.
 #
 #   scripts/evaluate_demo.sh
@@ -75,7 +76,7 @@ cell() {  # cell <row> <column>: the centre of a confusion-matrix cell
 key ctrl+4 && sleep 1.5
 shoot evaluate-empty
 click 300 221 0.5                       # the Model file field
-xdotool type --delay 10 "$model"
+xdotool type --delay 40 "$model"
 click 580 222 8                         # Open and evaluate
 report=$home/report
 
@@ -98,11 +99,14 @@ shots() {  # shots <suffix>
   shoot "evaluate-mistakes$1"
   click 1213 76                         # Export report…
   click 300 108 0.5                     # the Report folder field
-  xdotool key ctrl+a && xdotool type --delay 10 "$report$1"
+  xdotool key ctrl+a && xdotool type --delay 40 "$report$1"
   click 521 108 3                       # Export
   shoot "evaluate-export$1"
   echo "exported: $(ls "$report$1" 2>/dev/null | tr '\n' ' ')"
   click 1213 76                         # hide the export panel
+  click 858 44                          # Other model…: a file or a saved run instead
+  shoot "evaluate-other$1"
+  click 858 44                          # hide it again
 }
 
 shots ""
