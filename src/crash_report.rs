@@ -30,7 +30,7 @@ pub fn install() {
             match write_report(&folder, info) {
                 Ok(path) => eprintln!("atelier: a crash report was written to {}", path.display()),
                 Err(error) => {
-                    eprintln!("atelier: could not write a crash report in {}: {error}", folder.display())
+                    eprintln!("atelier: could not write a crash report in {}: {error}", folder.display());
                 }
             }
         }
