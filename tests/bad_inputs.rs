@@ -1,6 +1,6 @@
 //! Every bad input of `tests/bad_inputs/` through the command line that reads it: exit code 2, one
-//! `error:` line naming the file and saying what is wrong, no panic. Then the inputs the fuzzers
-//! found, through the same core functions the fuzz targets call (no cargo fuzz needed).
+//! `error:` line naming the file and saying what is wrong, no panic. Then the fuzz corpus, through
+//! the same core functions the fuzz targets call (no cargo fuzz needed).
 #![allow(clippy::unwrap_used)] // set-up failures panic
 
 #[path = "bad_inputs/cases.rs"]
@@ -130,11 +130,81 @@ fn the_valid_inputs_the_cases_start_from_are_accepted() {
     spec.validate().unwrap();
 }
 
-/// Files under `tests/bad_inputs/fuzz/<target>/`.
-fn fuzz_inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs/fuzz").join(target);
+/// The files in `folder` (relative to the package), sorted; none if it does not exist.
+fn files_in(folder: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let Ok(entries) = std::fs::read_dir(&folder) else { return Vec::new() };
     let mut files: Vec<PathBuf> = entries.map(|entry| entry.unwrap().path()).collect();
     files.sort();
     files.into_iter().map(|path| (path.clone(), std::fs::read(&path).unwrap())).collect()
+}
+
+/// The fuzz targets, by folder name.
+const TARGETS: [&str; 4] = ["idx", "model_file", "spec_json", "image_prepare"];
+
+/// What fuzz target `target` does with its bytes, without libFuzzer (see `fuzz/fuzz_targets/`).
+fn through_target(target: &str, bytes: &[u8]) {
+    use atelier::data::IdxKind;
+    use atelier::data::idx::{Hashing, parse};
+    use atelier::data::image_input::{PrepOptions, decode, prepare};
+    match target {
+        "idx" => {
+            for kind in [IdxKind::Images, IdxKind::Labels] {
+                if let Ok(content) = parse(bytes, Path::new("fuzz-idx.gz"), kind, Hashing::Compute) {
+                    let item = if kind == IdxKind::Images { 784 } else { 1 };
+                    assert_eq!(content.body.len(), content.count * item);
+                }
+            }
+        }
+        "model_file" => {
+            let device = candle_core::Device::Cpu;
+            if let Ok(loaded) =
+                atelier::checkpoint::load_model_bytes(Path::new("fuzz.safetensors"), bytes, &device)
+            {
+                let predictor = atelier::inference::Predictor::new(loaded.network);
+                assert!(predictor.predict_pixels(&[&[0_u8; 784][..]]).is_ok());
+            }
+        }
+        "spec_json" => {
+            if let Ok(spec) = serde_json::from_slice::<atelier::model::ModelSpec>(bytes) {
+                let _ = (spec.summary(), spec.param_count(), spec.output_shape(), spec.outline());
+                if spec.validate().is_ok() && spec.param_count().is_ok_and(|count| count <= 200_000) {
+                    use atelier::model::{ForwardMode, Network};
+                    let device = candle_core::Device::Cpu;
+                    let network = Network::new(&spec, &device, 1).unwrap();
+                    let input =
+                        candle_core::Tensor::zeros((2, 1, 28, 28), candle_core::DType::F32, &device).unwrap();
+                    for mode in [ForwardMode::Eval, ForwardMode::Train { step_seed: 7 }] {
+                        let logits = network.forward(&input, mode).unwrap();
+                        assert_eq!(logits.dims(), [2, spec.task.class_count()]);
+                    }
+                }
+            }
+        }
+        "image_prepare" => {
+            if let Ok(decoded) = decode(bytes) {
+                assert_eq!(prepare(&decoded.gray, &PrepOptions::default()).input.pixels.len(), 784);
+            }
+        }
+        other => panic!("unknown fuzz target {other}"),
+    }
+}
+
+/// Runs `files` through `target`, naming the file that panicked.
+fn replay(target: &str, files: &[(PathBuf, Vec<u8>)]) {
+    for (path, bytes) in files {
+        let outcome = std::panic::catch_unwind(|| through_target(target, bytes));
+        assert!(outcome.is_ok(), "{} made the core panic in the {target} path", path.display());
+    }
+}
+
+#[test]
+fn the_fuzz_corpus_replays_through_its_targets_without_a_panic() {
+    // The minimised corpus is the regression suite: CI replays it without cargo fuzz. An input that
+    // once crashed is kept in it as `crash-<what>` (fuzz/README.md).
+    for target in TARGETS {
+        let files = files_in(&format!("fuzz/corpus/{target}"));
+        assert!(files.len() > 5, "fuzz/corpus/{target} holds the corpus");
+        replay(target, &files);
+    }
 }

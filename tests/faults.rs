@@ -380,3 +380,35 @@ fn a_panic_leaves_a_crash_report_in_the_user_data_folder() {
     assert!(output.status.success());
     assert_eq!(names(&folder).len(), 1);
 }
+
+#[test]
+fn a_run_whose_files_are_damaged_is_skipped_or_refused_and_the_others_stay() {
+    let root = tempfile::tempdir().unwrap();
+    let store = RunStore::at(root.path());
+    let good = store.save(record("good"), &network(1)).unwrap();
+    let cut = store.save(record("cut-model"), &network(2)).unwrap();
+    let broken = store.save(record("broken-record"), &network(3)).unwrap();
+    let model = store.model_path(&cut.id).unwrap();
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::write(root.path().join(&broken.id).join("run.json"), "{\"name\": ").unwrap();
+
+    let worker = worker(root.path());
+    worker.send(Command::ListRuns).unwrap();
+    let Event::RunsListed(listing) = next_result(&worker) else { panic!("expected the run list") };
+    let mut listed: Vec<&str> = listing.runs.iter().map(|run| run.id.as_str()).collect();
+    listed.sort_unstable();
+    let mut expected = [good.id.as_str(), cut.id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(listed, expected, "the damaged record is skipped, the others listed");
+    assert_eq!(listing.warnings.len(), 1);
+    assert!(listing.warnings[0].contains(&broken.id), "{:?}", listing.warnings);
+
+    worker.send(Command::OpenRun { id: cut.id.clone() }).unwrap();
+    let Event::Failed { job: Job::LoadModel, error } = next_result(&worker) else {
+        panic!("expected a failure")
+    };
+    assert!(error.contains(&model.display().to_string()) && error.contains("truncated"), "{error}");
+    worker.send(Command::OpenRun { id: good.id.clone() }).unwrap();
+    assert!(matches!(next_result(&worker), Event::ModelLoaded(_)), "the good run still opens");
+}

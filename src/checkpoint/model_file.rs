@@ -115,6 +115,14 @@ pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<Lo
     })?;
     let mut tensors = HashMap::with_capacity(raw.tensors.len());
     for tensor in raw.tensors {
+        // A NaN or infinite weight makes every prediction meaningless; training never saves one.
+        if let Some(at) = tensor.values.iter().position(|value| !value.is_finite()) {
+            return Err(CheckpointError::Metadata {
+                path: path.to_path_buf(),
+                key: "tensors",
+                reason: format!("tensor `{}` holds a value that is not finite at position {at}", tensor.name),
+            });
+        }
         let values =
             Tensor::from_vec(tensor.values, tensor.shape.as_slice(), &Device::Cpu).map_err(|error| {
                 CheckpointError::Metadata {

@@ -1,6 +1,6 @@
 //! The bad-input corpus, generated: each case is bytes for one kind of input, damaged in one way,
 //! with the kind of error Atelier must answer with. `tests/bad_inputs.rs` runs the CLI on each.
-//! Inputs the fuzzers found live as files in `fuzz/<target>/` beside this file.
+//! The fuzzers' corpus (`fuzz/corpus/`) is replayed by the same test file.
 #![allow(dead_code, clippy::unwrap_used)] // set-up failures panic
 
 use std::path::Path;
@@ -63,6 +63,8 @@ pub enum ErrorKind {
     InvalidModel,
     /// The tensors do not fit the spec.
     ArchitectureMismatch,
+    /// A weight that is NaN or infinite.
+    NotFinite,
     /// A tensor stored in a type other than f32.
     TensorType,
     /// A spec file that is not JSON for a model spec.
@@ -99,6 +101,7 @@ impl ErrorKind {
             Self::BadMetadata => "metadata `",
             Self::InvalidModel => "describes an invalid model",
             Self::ArchitectureMismatch => "do not match the model's architecture",
+            Self::NotFinite => "is not finite",
             Self::TensorType => "expected F32",
             Self::NotASpec => "is not a model spec",
             Self::InvalidSpec => "is not a valid model",
@@ -330,6 +333,8 @@ fn model_cases() -> Vec<Case> {
         &format!(r#"{{{metadata},"layers.1.bias":{{"dtype":"F32","shape":[10],"data_offsets":[0,8]}}}}"#),
         &[0; 8],
     );
+    let mut nan = tiny_raw();
+    nan.tensors[0].values[3] = f32::NAN;
     let mut huge_header = valid.clone();
     huge_header[..8].copy_from_slice(&u64::MAX.to_le_bytes());
     let random: Vec<u8> = (0..4096_u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
@@ -358,6 +363,7 @@ fn model_cases() -> Vec<Case> {
         case("model-missing-tensor", M, raw_bytes(&missing_tensor), K::ArchitectureMismatch),
         case("model-extra-tensor", M, raw_bytes(&extra_tensor), K::ArchitectureMismatch),
         case("model-f16-tensor", M, f16, K::TensorType),
+        case("model-nan-weight", M, raw_bytes(&nan), K::NotFinite),
         case("model-bad-offsets", M, overlapping, K::NotAModel),
         Case { name: "model-missing", input: M, content: Content::Missing, expect: K::Unreadable },
         Case { name: "model-folder", input: M, content: Content::Folder, expect: K::Unreadable },
