@@ -6,6 +6,7 @@
 //! path whose parent is a regular file (ENOTDIR for anyone), a folder where the file should go, and
 //! for a full disk the file-size limit (`ulimit -f`, RLIMIT_FSIZE) of a child process, which makes
 //! writes fail with EFBIG exactly like ENOSPC would, as any user and in any container.
+#![cfg(unix)] // sh, ulimit and symlinks
 #![allow(clippy::unwrap_used, clippy::expect_used)] // set-up failures panic
 
 mod common;

@@ -2,6 +2,7 @@
 //! (`save_and_destroy` takes the running app), which drops the `WorkerHandle`: its `Drop` cancels
 //! the training, which ends at the next batch, stores the run as stopped, and joins the thread.
 //! Alone in its test binary, so the thread count it reads is its own.
+#![cfg(target_os = "linux")] // reads /proc/self/task
 #![allow(clippy::unwrap_used, clippy::expect_used)] // set-up failures panic
 
 use std::time::{Duration, Instant};
