@@ -96,7 +96,6 @@ pub enum Command {
         id: String,
     },
     /// Panic inside the worker, to test that a crashed job is reported and the worker survives.
-    #[doc(hidden)]
     Crash,
     /// Stop the worker loop; the thread ends after the current job.
     Shutdown,
