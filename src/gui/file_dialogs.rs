@@ -42,6 +42,8 @@ pub enum DialogKind {
     OpenSpec,
     /// Choose where to save a model spec JSON file.
     SaveSpec,
+    /// Choose where to save the current model as a `.safetensors` file.
+    SaveModel,
 }
 
 /// Opens a chooser on a background thread; `repaint` is called when it closes.
@@ -59,6 +61,11 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
                 .set_title("Save the model spec")
                 .add_filter("Model spec", &["json"])
                 .set_file_name("model.json")
+                .save_file(),
+            DialogKind::SaveModel => dialog
+                .set_title("Save the model")
+                .add_filter("Model", &["safetensors"])
+                .set_file_name("model.safetensors")
                 .save_file(),
         };
         let _ = sender.send(picked);
