@@ -127,6 +127,11 @@ fn a_diverging_learning_rate_shows_the_message_in_the_tab() {
     harness.get_by_label("exact:").set_text_value_accesskit("1000");
     harness.run_steps(2);
     assert!((harness.state().settings().train.config.learning_rate - 1000.0).abs() < 1e-9);
+    // One thread instead of all cores: the worker trains in a pool of that size.
+    harness.get_by_label("Threads").click();
+    harness.run_steps(2);
+    set_number(&mut harness, "use", 1.0);
+    assert_eq!(harness.state().settings().train.threads, Some(1));
     start(&mut harness);
     wait_until(&mut harness, 120, idle);
     let result = harness.state().state().train.last_result.as_ref().expect("a result");
@@ -141,8 +146,11 @@ fn a_diverging_learning_rate_shows_the_message_in_the_tab() {
     harness.get_by_label(&message);
 }
 
+/// Per epoch: train loss, validation loss, validation accuracy.
+type EpochOutcome = (f64, Option<f64>, Option<f64>);
+
 /// What must match between two runs with the same seed: per-epoch metrics and test accuracy.
-fn outcome(harness: &App) -> (Vec<(f64, Option<f64>, Option<f64>)>, Option<f64>) {
+fn outcome(harness: &App) -> (Vec<EpochOutcome>, Option<f64>) {
     let result = harness.state().state().train.last_result.as_ref().expect("a result");
     assert_eq!(result.summary.stop_reason, StopReason::Completed);
     let epochs = result
@@ -184,6 +192,31 @@ fn pause_then_resume_gives_the_same_result_as_an_uninterrupted_run() {
     assert_eq!(phase(&harness), TrainPhase::Running);
     wait_until(&mut harness, 180, idle);
     assert_eq!(outcome(&harness), uninterrupted, "pause/resume is exact");
+}
+
+#[test]
+fn a_learning_rate_set_while_paused_applies_after_resuming() {
+    let runs = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(&runs);
+    pick(&mut harness, PresetId::Cnn);
+    set_number(&mut harness, "Epochs", 1.0);
+    set_number(&mut harness, "Batch size", 32.0);
+    start(&mut harness);
+    wait_until(&mut harness, 120, |app| !app.state().train.batches.is_empty());
+    harness.get_by_label("Pause").click();
+    harness.run_steps(2);
+    let field = "Learning rate from the next batch:";
+    let shown = harness.get_by_label(field).value().expect("the field shows the current rate");
+    assert_eq!(shown.parse::<f64>().ok(), Some(1e-3), "{shown}");
+    harness.get_by_label(field).set_text_value_accesskit("0.0005");
+    harness.run_steps(2);
+    harness.get_by_label("Resume").click();
+    wait_until(&mut harness, 120, idle);
+    let batches = &harness.state().state().train.batches;
+    let last = batches.last().expect("batches");
+    // One epoch of cosine: its only epoch runs at the base rate, now the new one.
+    assert!((last.learning_rate - 5e-4).abs() < 1e-12, "last batch used {}", last.learning_rate);
+    assert!(batches.iter().any(|batch| (batch.learning_rate - 1e-3).abs() < 1e-12), "the start used 1e-3");
 }
 
 #[test]

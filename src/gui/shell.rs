@@ -140,6 +140,11 @@ fn model_status_ui(ui: &mut egui::Ui, cx: &Ctx<'_>) {
     } else {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Model: {name} (needs fixing)"));
     }
+    // The trained (or opened) model that Evaluate and Predict use.
+    if let Some(current) = &cx.state.current_model {
+        ui.separator();
+        ui.label(format!("Current: {}", current.name)).on_hover_text(current.summary());
+    }
 }
 
 /// The F1 window: what each tab does and every shortcut.
