@@ -3,7 +3,8 @@
 # pick `cnn`, set 2 epochs, Start (train-running-*.png while the plots fill in, with progress and
 # ETA; train-paused.png after Pause, then Resume), wait for the run (train-done.png), the run
 # history (train-history.png); then a 2-epoch `dense` run and both ticked for the comparison
-# table (train-compare.png, train-compare-light.png).
+# table (train-compare.png, train-compare-light.png); last, the augmentation preview with shift,
+# flip and erasing on (train-augment-light.png).
 #
 #   scripts/train_demo.sh                      # debug build, the bundled sample (fast)
 #   DEMO_DATA=full PROFILE=release scripts/train_demo.sh   # the full set (data discovery), release
@@ -93,14 +94,14 @@ key ctrl+3 && sleep 1.5
 shoot train-form
 set_epochs 2
 click 416 77 0.2  # Start
-running_secs=${RUNNING_SHOT_SECS:-3}
-for i in 1 2; do
-  sleep "$running_secs"
-  shoot "train-running-$i"
-done
-click 476 77 1.5  # Pause
+running_secs=${RUNNING_SHOT_SECS:-2}
+sleep "$running_secs"
+shoot train-running-1
+click 464 77 1.5  # Pause
 shoot train-paused
-click 478 77 0.5  # Resume
+click 466 77 0.5  # Resume
+sleep "$running_secs"
+shoot train-running-2
 wait_runs 1 "${RUN_TIMEOUT_SECS:-900}"
 sleep 2
 shoot train-done
@@ -123,4 +124,8 @@ click 402 128 1   # tick the other
 shoot train-compare
 click 1143 12 1.5 # Theme: system → light
 shoot train-compare-light
+click 15 486 0.3  # augmentation: shift
+click 67 486 0.3  # flip
+click 112 486 1   # erasing
+shoot train-augment-light
 echo "runs stored in the demo's history: $(runs_done)"

@@ -157,8 +157,9 @@ pub fn curves_plot_ui(ui: &mut egui::Ui, plot: CurvesPlot<'_>) {
             );
         }
         if let (PlotKind::Accuracy, Some(references)) = (kind, references) {
-            // Unnamed, so they stay out of the legend; a label at the left edge names each line.
-            let left = plot_ui.plot_bounds().min()[0];
+            // Unnamed, so they stay out of the legend; a label at epoch 0 (always in view) names
+            // each line. Not at the plot's left edge: a text item widens the bounds it sits on.
+            let left = 0.0;
             for ((name, accuracy), shown) in REFERENCES.iter().zip(references.shown) {
                 if shown {
                     plot_ui.hline(
