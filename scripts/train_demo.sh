@@ -9,6 +9,8 @@
 #   scripts/train_demo.sh                      # debug build, the bundled sample (fast)
 #   DEMO_DATA=full PROFILE=release scripts/train_demo.sh   # the full set (data discovery), release
 #   SCREENSHOT_DISPLAY=:101 scripts/train_demo.sh
+#   COMPARE_CLI=1 DEMO_DATA=full PROFILE=release RUNNING_SHOT_SECS=20 scripts/train_demo.sh
+#       # then also `atelier train` on both presets: compare its img/s with the GUI lines printed
 #
 # Needs: xvfb xauth xdotool imagemagick libgl1 libegl1 libgl1-mesa-dri.
 set -euo pipefail
@@ -124,8 +126,22 @@ click 402 128 1   # tick the other
 shoot train-compare
 click 1143 12 1.5 # Theme: system → light
 shoot train-compare-light
-click 15 486 0.3  # augmentation: shift
+click 112 486 0.3 # augmentation: erasing (right to left: ticking shift adds a field)
 click 67 486 0.3  # flip
-click 112 486 1   # erasing
+click 15 486 1    # shift
 shoot train-augment-light
 echo "runs stored in the demo's history: $(runs_done)"
+# Training speed as the GUI measured it (per epoch, from each stored run), for comparison with
+# `atelier train` on the same preset and config (COMPARE_CLI=1 runs it on the same data).
+for run in "$runs"/*/run.json; do
+  speeds=$(grep -o '"images_per_sec": *[0-9.]*' "$run" | grep -o '[0-9.]*$' | xargs printf '%.0f ')
+  echo "GUI $(grep -o '"name": *"[^"]*"' "$run" | head -1): images/s per epoch: $speeds"
+done
+if [ "${COMPARE_CLI:-0}" = 1 ]; then
+  kill "$app_pid" 2>/dev/null || true; app_pid=
+  [ "${DEMO_DATA:-sample}" = sample ] && echo "(the CLI trains on what data discovery finds, not the sample)"
+  for preset in cnn dense; do
+    echo "CLI $preset:"
+    "$binary" train --preset "$preset" --epochs 2 --out "$home/$preset.safetensors" | grep '^epoch'
+  done
+fi

@@ -111,6 +111,11 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             model_status_ui(ui, cx);
             ui.separator();
             match cx.state.busy {
+                // A spinner repaints at the display's rate; while training, frames would take
+                // cores from the worker (the Train tab shows progress instead).
+                Some(job) if job == crate::worker::Job::Train => {
+                    ui.label(format!("Worker: {}", job.describe()));
+                }
                 Some(job) => {
                     ui.spinner();
                     ui.label(format!("Worker: {}", job.describe()));

@@ -136,8 +136,8 @@ pub fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 ui.label(format!("Starting {}…", cx.state.train.run_name));
             }
             TrainPhase::Running => {
-                ui.spinner();
-                ui.label(format!("Training {}", cx.state.train.run_name));
+                // No spinner: it repaints every frame, and frames take cores from training.
+                ui.label(format!("Training {}…", cx.state.train.run_name));
             }
             TrainPhase::Paused => {
                 ui.colored_label(ui.visuals().warn_fg_color, format!("Paused: {}", cx.state.train.run_name));
@@ -152,10 +152,8 @@ pub fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         paused_learning_rate_ui(ui, cx);
     }
     progress_ui(ui, &cx.state.train);
-    if cx.state.train.is_training() {
-        // Elapsed time and ETA move between batch events.
-        ui.ctx().request_repaint_after(Duration::from_millis(500));
-    }
+    // No timer repaint while training: batch events already wake the UI ~5 times a second, and
+    // every frame costs the training cores (elapsed and ETA move with those events).
     if let Some(error) = &cx.state.train.error {
         ui.colored_label(ui.visuals().error_fg_color, format!("Training could not run: {error}"));
     }
