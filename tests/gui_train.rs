@@ -111,6 +111,14 @@ fn start_enables_pause_and_stop_and_locks_the_model_until_stop_keeps_one() {
     assert_eq!(current.origin, ModelOrigin::Run { id: run.id.clone() });
     harness.get_by_label("Training stopped");
     assert!(is_enabled(&harness, "Start") && !is_enabled(&harness, "Stop"));
+
+    // "Save model as…" writes the kept model (through the worker).
+    let file = runs.path().join("saved.safetensors");
+    harness.get_by_label("Save model as:").set_text_value_accesskit(&file.display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("Save").click();
+    wait_until(&mut harness, 30, |app| app.state().busy.is_none() && file.exists());
+    assert!(std::fs::metadata(&file).expect("saved").len() > 100_000, "225,034 weights in the file");
     wait_until(&mut harness, 30, |app| app.state().train.runs.runs.len() == 1);
 
     harness.get_by_label(Tab::Model.label()).click();
