@@ -45,20 +45,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ "${DEMO_DATA:-sample}" = sample ]; then
-  # A folder with no data opens the first-run panel, whose first button picks the bundled sample.
-  "$binary" --data-dir /nonexistent-atelier-demo >>"$log" 2>&1 &
-else
-  "$binary" >>"$log" 2>&1 &
-fi
-app_pid=$!
+start_app() {
+  if [ "${DEMO_DATA:-sample}" = sample ]; then
+    # A folder with no data opens the first-run panel, whose first button picks the bundled sample.
+    "$binary" --data-dir /nonexistent-atelier-demo >>"$log" 2>&1 &
+  else
+    "$binary" >>"$log" 2>&1 &
+  fi
+  app_pid=$!
+  window=
+  for _ in $(seq 1 60); do
+    window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
+    [ -n "$window" ] && return 0
+    kill -0 "$app_pid" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
 window=
-for _ in $(seq 1 60); do
-  window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
-  [ -n "$window" ] && break
-  sleep 0.5
+# A loaded Xvfb now and then refuses a new client: try again before giving up.
+for attempt in 1 2 3; do
+  start_app && break
+  echo "the window did not appear (attempt $attempt)"
+  kill "$app_pid" 2>/dev/null || true; app_pid=
+  sleep 2
 done
-[ -n "$window" ] || { echo "the window did not appear; log:"; cat "$log"; exit 1; }
+[ -n "$window" ] || { echo "log:"; cat "$log"; exit 1; }
 sleep "${SETTLE_SECS:-6}"
 
 key() { xdotool windowfocus --sync "$window" 2>/dev/null || true; xdotool key "$@"; }
