@@ -70,7 +70,7 @@ fn every_tab_renders_its_own_content() {
     let expectations = [
         (Tab::Dataset, "Welcome to Atelier"),
         (Tab::Model, "Start from a preset"),
-        (Tab::Train, "Train — coming next"),
+        (Tab::Train, "Hyperparameters"),
         (Tab::Evaluate, "No data set"),
         (Tab::Predict, "Predict — coming next"),
     ];

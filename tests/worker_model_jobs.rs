@@ -46,7 +46,7 @@ fn tiny_request(epochs: usize) -> TrainRequest {
         layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
     };
     let config = TrainConfig { epochs, batch_size: 32, ..TrainConfig::default() };
-    TrainRequest { name: "tiny run".to_owned(), preset: None, spec, config }
+    TrainRequest { name: "tiny run".to_owned(), preset: None, spec, config, threads: None }
 }
 
 fn loaded_worker(runs_dir: &Path) -> WorkerHandle {

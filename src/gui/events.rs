@@ -50,7 +50,7 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
             let preset = spec.name.parse::<PresetId>().ok();
             cx.settings.model = ModelDraft { preset, spec };
         }
-        Event::TrainingStarted(info) => cx.state.train.on_started(info),
+        Event::TrainingStarted(info) => cx.state.train.on_started(info, cx.worker.control()),
         Event::BatchFinished(metrics) => cx.state.train.on_batch(metrics),
         Event::EpochFinished(metrics) => cx.state.train.on_epoch(metrics),
         Event::TrainingFinished(result) => {

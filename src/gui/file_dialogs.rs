@@ -46,6 +46,8 @@ pub enum DialogKind {
     OpenModel,
     /// Choose the folder an evaluation report is exported into.
     PickReportFolder,
+    /// Choose where to save the current model as a `.safetensors` file.
+    SaveModel,
 }
 
 /// Opens a chooser on a background thread; `repaint` is called when it closes.
@@ -70,6 +72,11 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
             DialogKind::PickReportFolder => {
                 dialog.set_title("Choose a folder for the evaluation report").pick_folder()
             }
+            DialogKind::SaveModel => dialog
+                .set_title("Save the model")
+                .add_filter("Model", &["safetensors"])
+                .set_file_name("model.safetensors")
+                .save_file(),
         };
         let _ = sender.send(picked);
         repaint();

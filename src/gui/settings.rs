@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model_draft::ModelDraft;
 use super::tabs::Tab;
+use super::tabs::train::TrainSettings;
 use crate::data::Split;
 
 /// The storage key of the settings.
@@ -93,6 +94,8 @@ pub struct Settings {
     pub model: ModelDraft,
     /// The current model, reopened at start.
     pub current_model: Option<ModelRef>,
+    /// The Train tab's hyperparameters, threads and plot options.
+    pub train: TrainSettings,
 }
 
 impl Default for Settings {
@@ -104,6 +107,7 @@ impl Default for Settings {
             dataset_split: Split::Train,
             model: ModelDraft::default(),
             current_model: None,
+            train: TrainSettings::default(),
         }
     }
 }

@@ -111,6 +111,11 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             model_status_ui(ui, cx);
             ui.separator();
             match cx.state.busy {
+                // A spinner repaints at the display's rate; while training, frames would take
+                // cores from the worker (the Train tab shows progress instead).
+                Some(job) if job == crate::worker::Job::Train => {
+                    ui.label(format!("Worker: {}", job.describe()));
+                }
                 Some(job) => {
                     ui.spinner();
                     ui.label(format!("Worker: {}", job.describe()));
@@ -139,6 +144,11 @@ fn model_status_ui(ui: &mut egui::Ui, cx: &Ctx<'_>) {
         ui.label(format!("Model: {name}, {} parameters", thousands(check.total_params())));
     } else {
         ui.colored_label(ui.visuals().warn_fg_color, format!("Model: {name} (needs fixing)"));
+    }
+    // The trained (or opened) model that Evaluate and Predict use.
+    if let Some(current) = &cx.state.current_model {
+        ui.separator();
+        ui.label(format!("Current: {}", current.name)).on_hover_text(current.summary());
     }
 }
 

@@ -28,7 +28,8 @@ pub use payloads::{
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
 
 /// Called by the worker after each event it sends (the GUI passes `ctx.request_repaint()`).
-pub type Waker = Box<dyn Fn() + Send>;
+/// `Sync` too, so training can report from inside a thread pool of the size the user chose.
+pub type Waker = Box<dyn Fn() + Send + Sync>;
 
 /// Commands waiting beyond this many mean the worker is stuck; the UI is told instead of blocking.
 const COMMAND_CAPACITY: usize = 16;

@@ -20,6 +20,8 @@ pub struct TrainRequest {
     pub spec: ModelSpec,
     /// The hyperparameters.
     pub config: TrainConfig,
+    /// Threads to train with (`None`: all cores), like the command line's `--threads`.
+    pub threads: Option<usize>,
 }
 
 /// Where the current model came from.

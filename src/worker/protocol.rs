@@ -227,7 +227,7 @@ pub enum Event {
     },
     /// Training began (sizes of the splits, batches per epoch).
     TrainingStarted(TrainingStarted),
-    /// A training step finished (throttled to ~20 a second, and dropped rather than blocking
+    /// A training step finished (throttled to ~5 a second, and dropped rather than blocking
     /// when the UI is not draining events, e.g. while the window is minimised).
     BatchFinished(BatchMetrics),
     /// A training epoch finished, validation included.

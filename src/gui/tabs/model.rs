@@ -27,6 +27,18 @@ pub struct ModelView {
 /// Draws the tab.
 pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     poll_dialog(ui, cx);
+    // The running training uses this model: it stays as it is until the run ends.
+    let training = cx.state.train.is_training();
+    if training {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "Training in progress: the model is locked until the run ends (Stop it in the Train tab).",
+        );
+    }
+    ui.add_enabled_ui(!training, |ui| model_ui(ui, cx));
+}
+
+fn model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.set_width(CARD_WIDTH);
@@ -181,8 +193,15 @@ pub fn save_shortcut(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     }
 }
 
-/// Ctrl+O: choose a spec file to open.
+/// Ctrl+O: choose a spec file to open (not while training: the model is locked).
 pub fn open_shortcut(ctx: &egui::Context, cx: &mut Ctx<'_>) {
+    if cx.state.train.is_training() {
+        cx.state.inform(
+            super::super::state::NoticeKind::Info,
+            "The model is locked while it trains: stop the run to open another spec.",
+        );
+        return;
+    }
     open_dialog(ctx, cx, DialogKind::OpenSpec);
 }
 
@@ -209,10 +228,12 @@ fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
             cx.state.model.path_text = path.display().to_string();
             match kind {
                 DialogKind::SaveSpec => save_spec(cx, path),
+                // This tab never opens the other kinds; a stray answer is read as a spec to open.
                 DialogKind::OpenSpec
                 | DialogKind::PickFolder
                 | DialogKind::OpenModel
-                | DialogKind::PickReportFolder => {
+                | DialogKind::PickReportFolder
+                | DialogKind::SaveModel => {
                     cx.send(Command::LoadSpec { path });
                 }
             }

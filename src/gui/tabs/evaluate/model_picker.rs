@@ -133,7 +133,10 @@ pub(super) fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
                     cx.state.evaluate.report_folder = path.display().to_string();
                     super::export::export_to(cx, path);
                 }
-                DialogKind::PickFolder | DialogKind::OpenSpec | DialogKind::SaveSpec => {}
+                DialogKind::PickFolder
+                | DialogKind::OpenSpec
+                | DialogKind::SaveSpec
+                | DialogKind::SaveModel => {}
             }
         }
         DialogPoll::Nothing => {

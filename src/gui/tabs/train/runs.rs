@@ -1,0 +1,187 @@
+//! The run history page: every stored run (open, rename, delete with a confirmation) and, for two or
+//! more selected runs, their curves overlaid and the comparison table.
+
+use std::collections::BTreeSet;
+
+use crate::runs::RunRecord;
+use crate::worker::{Command, ModelOrigin};
+
+use super::super::super::app::Ctx;
+use super::super::super::widgets::runs_table::{RenameDraft, RunAction, comparison_table_ui, runs_list_ui};
+use super::super::super::widgets::training_plots::{
+    CurvesPlot, PlotKind, Series, SeriesStyle, curves_plot_ui, run_color,
+};
+
+/// Selection, renaming and the pending deletion in the run history.
+#[derive(Debug, Default)]
+pub struct RunsPanel {
+    /// Ids of the runs selected for comparison.
+    pub selected: BTreeSet<String>,
+    /// The rename in progress.
+    pub rename: Option<RenameDraft>,
+    /// The run waiting for the user to confirm its deletion.
+    pub confirm_delete: Option<String>,
+}
+
+/// Draws the page.
+pub fn runs_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let current = match cx.state.current_model.as_ref().map(|model| &model.origin) {
+        Some(ModelOrigin::Run { id }) => Some(id.clone()),
+        _ => None,
+    };
+    let runs = &cx.state.train.runs.runs;
+    if runs.is_empty() {
+        ui.weak("No runs yet: each training run is kept here with its curves, report and model.");
+        return;
+    }
+    // Forget selections of runs that are gone.
+    let panel = &mut cx.state.train.runs_panel;
+    panel.selected.retain(|id| runs.iter().any(|run| &run.id == id));
+    let action = egui::ScrollArea::vertical()
+        .id_salt("runs_list_scroll")
+        .max_height(ui.available_height() * 0.4)
+        .show(ui, |ui| runs_list_ui(ui, runs, &mut panel.selected, panel.rename.as_mut(), current.as_deref()))
+        .inner;
+    if let Some(action) = action {
+        apply(cx, action);
+    }
+    ui.separator();
+    let view = &cx.state.train;
+    let chosen: Vec<&RunRecord> =
+        view.runs.runs.iter().filter(|run| view.runs_panel.selected.contains(&run.id)).collect();
+    match chosen.len() {
+        0 => {
+            ui.weak("Tick two or more runs to overlay their curves and compare them.");
+        }
+        1 => {
+            ui.weak("Tick one more run to compare.");
+        }
+        _ => compare_ui(ui, &chosen),
+    }
+}
+
+fn apply(cx: &mut Ctx<'_>, action: RunAction) {
+    let panel = &mut cx.state.train.runs_panel;
+    match action {
+        RunAction::Open(id) => {
+            cx.send(Command::OpenRun { id });
+        }
+        RunAction::StartRename(id) => {
+            let text = cx.state.train.runs.runs.iter().find(|run| run.id == id).map(|run| run.name.clone());
+            panel.rename = Some(RenameDraft { id, text: text.unwrap_or_default() });
+        }
+        RunAction::Rename { id, name } => {
+            panel.rename = None;
+            cx.send(Command::RenameRun { id, name });
+        }
+        RunAction::CancelRename => panel.rename = None,
+        RunAction::AskDelete(id) => panel.confirm_delete = Some(id),
+    }
+}
+
+/// Curves of the selected runs overlaid (validation solid, training dashed), then the table.
+fn compare_ui(ui: &mut egui::Ui, runs: &[&RunRecord]) {
+    let mut loss = Vec::new();
+    let mut accuracy = Vec::new();
+    for (index, run) in runs.iter().enumerate() {
+        let color = run_color(index);
+        #[allow(clippy::cast_precision_loss)]
+        let points = |value: &dyn Fn(&crate::training::EpochMetrics) -> Option<f64>| -> Vec<[f64; 2]> {
+            run.curves.iter().filter_map(|epoch| value(epoch).map(|v| [epoch.epoch as f64, v])).collect()
+        };
+        loss.push(Series {
+            name: format!("{} validation", run.name),
+            color,
+            style: SeriesStyle::Markers,
+            points: points(&|epoch| epoch.validation_loss),
+        });
+        loss.push(Series {
+            name: format!("{} train", run.name),
+            color,
+            style: SeriesStyle::DashedMarkers,
+            points: points(&|epoch| Some(epoch.train_loss)),
+        });
+        accuracy.push(Series {
+            name: format!("{} validation", run.name),
+            color,
+            style: SeriesStyle::Markers,
+            points: points(&|epoch| epoch.validation_accuracy.map(|accuracy| accuracy * 100.0)),
+        });
+        accuracy.push(Series {
+            name: format!("{} train", run.name),
+            color,
+            style: SeriesStyle::DashedMarkers,
+            points: points(&|epoch| Some(epoch.train_accuracy * 100.0)),
+        });
+    }
+    ui.strong(format!("Comparing {} runs", runs.len()));
+    comparison_table_ui(ui, runs);
+    ui.add_space(6.0);
+    let height = (ui.available_height() - 30.0).clamp(140.0, 360.0);
+    ui.columns(2, |columns| {
+        curves_plot_ui(
+            &mut columns[0],
+            CurvesPlot {
+                id: "compare_loss",
+                kind: PlotKind::Loss,
+                series: loss,
+                best_epoch: None,
+                references: None,
+                total_epochs: None,
+                height,
+            },
+        );
+        curves_plot_ui(
+            &mut columns[1],
+            CurvesPlot {
+                id: "compare_accuracy",
+                kind: PlotKind::Accuracy,
+                series: accuracy,
+                best_epoch: None,
+                references: None,
+                total_epochs: None,
+                height,
+            },
+        );
+    });
+    ui.weak("Solid: validation; dashed: training. The gap between them is the overfitting.");
+}
+
+/// The "Delete this run?" window, while a deletion waits for an answer.
+pub fn delete_confirmation_ui(ctx: &egui::Context, cx: &mut Ctx<'_>) {
+    let Some(id) = cx.state.train.runs_panel.confirm_delete.clone() else { return };
+    let name = cx
+        .state
+        .train
+        .runs
+        .runs
+        .iter()
+        .find(|run| run.id == id)
+        .map_or_else(|| id.clone(), |run| run.name.clone());
+    let mut answer = None;
+    let modal = egui::Modal::new(egui::Id::unique("confirm_delete_run")).show(ctx, |ui| {
+        ui.heading("Delete this run?");
+        ui.label(format!("“{name}” and its model file will be deleted. This cannot be undone."));
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("Delete run").clicked() {
+                answer = Some(true);
+            }
+            if ui.button("Keep it").clicked() {
+                answer = Some(false);
+            }
+        });
+    });
+    if modal.should_close() && answer.is_none() {
+        answer = Some(false);
+    }
+    match answer {
+        Some(true) => {
+            cx.state.train.runs_panel.confirm_delete = None;
+            cx.state.train.runs_panel.selected.remove(&id);
+            cx.send(Command::DeleteRun { id });
+        }
+        Some(false) => cx.state.train.runs_panel.confirm_delete = None,
+        None => {}
+    }
+}
