@@ -3,3 +3,4 @@
 pub mod class_chart;
 pub mod layer_table;
 pub mod pixels;
+pub mod probability_bars;
