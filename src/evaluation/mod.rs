@@ -11,6 +11,7 @@ mod predictions;
 mod report;
 
 pub use confusion::ConfusionMatrix;
+pub(crate) use export::csv_field;
 pub use export::{confusion_csv, report_csv, write_report_files};
 pub use heatmap::{confusion_heatmap, save_confusion_png};
 pub use predictions::{Example, Predictions};
