@@ -63,7 +63,7 @@ pub fn prep_steps_ui(
     ui.horizontal_wrapped(|ui| {
         step_card_ui(ui, "original", &textures.original, "as given", |_| {});
         for (step, texture) in steps.iter().zip(&textures.steps) {
-            ui.label(egui::RichText::new("→").size(18.0).weak());
+            ui.label(egui::RichText::new("›").size(22.0).weak());
             let note = match &step.state {
                 StepState::Applied(note) => note.clone(),
                 StepState::Skipped(why) => format!("skipped: {why}"),
@@ -92,9 +92,11 @@ fn step_card_ui(
             let (rect, _) = ui.allocate_exact_size(Vec2::splat(STEP_BOX), egui::Sense::hover());
             let image_rect = egui::Rect::from_center_size(rect.center(), size * scale);
             ui.painter().rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-            egui::Image::new((texture.id(), size * scale))
-                .alt_text(format!("{title} step"))
-                .paint_at(ui, image_rect);
+            // `put` (not a bare paint) so the image is a node with its alt text for screen readers.
+            ui.put(
+                image_rect,
+                egui::Image::new((texture.id(), size * scale)).alt_text(format!("{title} step")),
+            );
             ui.add(egui::Label::new(egui::RichText::new(note).small()).wrap());
             controls(ui);
         });

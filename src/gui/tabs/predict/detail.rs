@@ -50,7 +50,7 @@ pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<Pr
                 );
             }
             for warning in picture.warnings() {
-                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {warning}"));
+                ui.colored_label(ui.visuals().warn_fg_color, format!("Note: {warning}"));
             }
             ui.add_space(4.0);
             probability_bars_ui(

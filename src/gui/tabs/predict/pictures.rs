@@ -213,12 +213,13 @@ impl PictureList {
         requests
     }
 
-    /// Indices of every picture worth predicting again after a model change (not those that
-    /// could not even be read).
+    /// Indices of the pictures to predict again after a model change: those with a result. (Waiting
+    /// ones are answered by the new model anyway: the worker runs commands in order. Those that
+    /// could not be read would fail again.)
     #[must_use]
     pub fn predictable(&self) -> Vec<usize> {
         (0..self.pictures.len())
-            .filter(|&index| !matches!(self.pictures[index].status, PictureStatus::Failed(_)))
+            .filter(|&index| matches!(self.pictures[index].status, PictureStatus::Ready(_)))
             .collect()
     }
 

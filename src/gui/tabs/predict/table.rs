@@ -118,8 +118,8 @@ fn header_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ];
         for (column, title, width) in columns {
             let arrow = match (sort.column == column, sort.descending) {
-                (true, false) => " ⏶",
-                (true, true) => " ⏷",
+                (true, false) => " (asc)",
+                (true, true) => " (desc)",
                 (false, _) => "",
             };
             let button = egui::Button::new(RichText::new(format!("{title}{arrow}")).strong()).frame(false);
@@ -190,7 +190,7 @@ fn status_symbol(status: &PictureStatus) -> &'static str {
     match status {
         PictureStatus::Waiting => "…",
         PictureStatus::Ready(_) => "",
-        PictureStatus::Failed(_) => "✖",
+        PictureStatus::Failed(_) => "X",
     }
 }
 
@@ -200,7 +200,7 @@ fn note_ui(ui: &mut egui::Ui, picture: &Picture) {
     match &picture.status {
         PictureStatus::Failed(error) => {
             ui.add(
-                egui::Label::new(RichText::new(format!("✖ {error}")).color(visuals.error_fg_color))
+                egui::Label::new(RichText::new(format!("Error: {error}")).color(visuals.error_fg_color))
                     .truncate(),
             )
             .on_hover_text(error);
@@ -215,8 +215,7 @@ fn note_ui(ui: &mut egui::Ui, picture: &Picture) {
             let warnings = picture.warnings();
             if let Some(first) = warnings.first() {
                 ui.add(
-                    egui::Label::new(RichText::new(format!("⚠ {first}")).color(visuals.warn_fg_color))
-                        .truncate(),
+                    egui::Label::new(RichText::new(first.clone()).color(visuals.warn_fg_color)).truncate(),
                 )
                 .on_hover_text(warnings.join("\n"));
             }
