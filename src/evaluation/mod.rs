@@ -5,13 +5,12 @@
 //! so the same code serves the ten-class task and the binary one (two classes with names).
 
 mod confusion;
-mod export;
+pub(crate) mod export;
 mod heatmap;
 mod predictions;
 mod report;
 
 pub use confusion::ConfusionMatrix;
-pub(crate) use export::csv_field;
 pub use export::{confusion_csv, report_csv, write_report_files};
 pub use heatmap::{confusion_heatmap, save_confusion_png};
 pub use predictions::{Example, Predictions};

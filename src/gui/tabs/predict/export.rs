@@ -8,7 +8,7 @@ use crossbeam_channel::Receiver;
 
 use super::pictures::{Picture, PictureStatus};
 use crate::checkpoint::write_atomically;
-use crate::evaluation::csv_field;
+use crate::evaluation::export::csv_field;
 
 /// The CSV text of `pictures`, in the order given (the table's order). The class columns are
 /// those of the first predicted picture (all predictions come from the current model).
