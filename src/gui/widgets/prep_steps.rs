@@ -51,8 +51,8 @@ fn options_for(side: usize) -> TextureOptions {
     if side <= 64 { TextureOptions::NEAREST } else { TextureOptions::LINEAR }
 }
 
-/// Draws the steps left to right (wrapping when narrow) with their switches; returns `true` when
-/// the user changed `options` (the caller asks for the prediction again).
+/// Draws the steps left to right in as many rows as the width needs, with their switches;
+/// returns `true` when the user changed `options` (the caller asks for the prediction again).
 pub fn prep_steps_ui(
     ui: &mut egui::Ui,
     steps: &[PrepStep],
@@ -60,18 +60,39 @@ pub fn prep_steps_ui(
     options: &mut PrepOptions,
 ) -> bool {
     let before = *options;
-    ui.horizontal_wrapped(|ui| {
-        step_card_ui(ui, "original", &textures.original, "as given", |_| {});
-        for (step, texture) in steps.iter().zip(&textures.steps) {
-            ui.label(egui::RichText::new("›").size(22.0).weak());
-            let note = match &step.state {
-                StepState::Applied(note) => note.clone(),
-                StepState::Skipped(why) => format!("skipped: {why}"),
-                StepState::Off => "switched off".to_owned(),
-            };
-            step_card_ui(ui, step.kind.title(), texture, &note, |ui| switch_ui(ui, step.kind, options));
-        }
-    });
+    let mut cards: Vec<(&str, &TextureHandle, String, Option<StepKind>)> =
+        vec![("original", &textures.original, "as given".to_owned(), None)];
+    for (step, texture) in steps.iter().zip(&textures.steps) {
+        let note = match &step.state {
+            StepState::Applied(note) => note.clone(),
+            StepState::Skipped(why) => format!("skipped: {why}"),
+            StepState::Off => "switched off".to_owned(),
+        };
+        cards.push((step.kind.title(), texture, note, Some(step.kind)));
+    }
+    // Frames cannot be measured before they are drawn, so rows are cut by arithmetic: a card is
+    // the box plus the frame's margins, the arrow a narrow label.
+    let card_width = STEP_BOX + 14.0 + ui.spacing().item_spacing.x;
+    let arrow_width = 12.0 + ui.spacing().item_spacing.x;
+    let per_row = (((ui.available_width() + arrow_width) / (card_width + arrow_width)) as usize).max(1);
+    for (row, chunk) in cards.chunks(per_row).enumerate() {
+        ui.horizontal_top(|ui| {
+            for (i, (title, texture, note, kind)) in chunk.iter().enumerate() {
+                if row > 0 || i > 0 {
+                    ui.add_sized(
+                        [12.0, STEP_BOX + 30.0],
+                        egui::Label::new(egui::RichText::new("›").size(22.0).weak()),
+                    );
+                }
+                step_card_ui(ui, title, texture, note, |ui| match kind {
+                    Some(kind) => switch_ui(ui, *kind, options),
+                    None => {
+                        ui.weak("colour");
+                    }
+                });
+            }
+        });
+    }
     *options != before
 }
 
@@ -97,7 +118,7 @@ fn step_card_ui(
                 image_rect,
                 egui::Image::new((texture.id(), size * scale)).alt_text(format!("{title} step")),
             );
-            ui.add(egui::Label::new(egui::RichText::new(note).small()).wrap());
+            ui.add(egui::Label::new(egui::RichText::new(note).size(12.0)).wrap());
             controls(ui);
         });
     });

@@ -15,6 +15,7 @@ use super::pictures::PictureStatus;
 pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<PrepOptions> {
     let ctx = ui.ctx().clone();
     let has_model = cx.state.current_model.is_some();
+    let model_line = cx.state.current_model.as_ref().map(|model| format!("Answered by {}", model.summary()));
     let view = &mut cx.state.predict;
     let picture = &view.list.pictures[index];
     ui.heading(picture.file_name());
@@ -37,6 +38,9 @@ pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<Pr
     };
     let (width, height) = result.original_size;
     ui.label(format!("{width}×{height} pixels"));
+    if let Some(line) = model_line {
+        ui.weak(line);
+    }
     ui.add_space(6.0);
 
     match &result.prediction {
@@ -50,7 +54,7 @@ pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<Pr
                 );
             }
             for warning in picture.warnings() {
-                ui.colored_label(ui.visuals().warn_fg_color, format!("Note: {warning}"));
+                ui.colored_label(ui.visuals().warn_fg_color, format!("Note: {}", warning.describe()));
             }
             ui.add_space(4.0);
             probability_bars_ui(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crossbeam_channel::Receiver;
 
-use super::pictures::{Picture, PictureStatus};
+use super::pictures::{Picture, PictureStatus, Warning};
 use crate::checkpoint::write_atomically;
 use crate::evaluation::export::csv_field;
 
@@ -51,7 +51,9 @@ pub fn predictions_csv(pictures: &[&Picture]) -> String {
             PictureStatus::Failed(error) => format!("error: {error}"),
             PictureStatus::Waiting => "waiting".to_owned(),
             PictureStatus::Ready(result) if result.prediction.is_none() => "no model yet".to_owned(),
-            PictureStatus::Ready(_) => picture.warnings().join("; "),
+            PictureStatus::Ready(_) => {
+                picture.warnings().into_iter().map(Warning::describe).collect::<Vec<_>>().join("; ")
+            }
         };
         let _ = writeln!(csv, ",{}", csv_field(&notes));
     }

@@ -159,7 +159,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     }
     egui::Panel::left("predict_table")
         .resizable(true)
-        .default_size(ui.available_width() * 0.46)
+        .default_size(ui.available_width() * 0.5)
         .min_size(320.0)
         .show(ui, |ui| table::table_ui(ui, cx));
     egui::CentralPanel::default().show(ui, |ui| {

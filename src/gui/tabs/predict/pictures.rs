@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use crate::data::FashionClass;
-use crate::data::image_input::PrepOptions;
+use crate::data::image_input::{Concern, PrepOptions};
 use crate::worker::{InMemoryPicture, PictureContent, PictureOutcome, PictureResult, PredictRequest};
 
 /// The top-class probability below which an answer is flagged as a guess: halfway between
@@ -77,21 +77,57 @@ impl Picture {
 
     /// Why the answer may not mean much: the picture's own concerns, then a low confidence.
     #[must_use]
-    pub fn warnings(&self) -> Vec<String> {
+    pub fn warnings(&self) -> Vec<Warning> {
         let Some(result) = self.result() else { return Vec::new() };
-        let mut warnings: Vec<String> =
-            result.prepared.concerns.iter().map(|concern| concern.describe().to_owned()).collect();
+        let mut warnings: Vec<Warning> =
+            result.prepared.concerns.iter().copied().map(Warning::Picture).collect();
         if let Some(prediction) = &result.prediction
             && let Some((class, probability)) = prediction.top()
             && probability < low_confidence(prediction.classes.len())
         {
-            warnings.push(format!(
-                "the model is unsure (at most {:.0}%, for {class}); the picture may look nothing like \
-                 the training data",
-                probability * 100.0
-            ));
+            warnings.push(Warning::Unsure { class, probability });
         }
         warnings
+    }
+}
+
+/// A reason to doubt an answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Warning {
+    /// The picture looks unlike the training data (found while preparing it).
+    Picture(Concern),
+    /// The model spreads its answer: the top class is not much more likely than chance.
+    Unsure {
+        /// The top class.
+        class: FashionClass,
+        /// Its probability.
+        probability: f32,
+    },
+}
+
+impl Warning {
+    /// A sentence for the detail view and the CSV.
+    #[must_use]
+    pub fn describe(self) -> String {
+        match self {
+            Self::Picture(concern) => concern.describe().to_owned(),
+            Self::Unsure { class, probability } => format!(
+                "the model is unsure (at most {:.0}%, for {class}); the picture may look nothing like the \
+                 training data",
+                probability * 100.0
+            ),
+        }
+    }
+
+    /// A few words for the table's note column.
+    #[must_use]
+    pub fn short(self) -> String {
+        match self {
+            Self::Picture(Concern::NearlyUniform) => "nearly uniform picture".to_owned(),
+            Self::Picture(Concern::NoObject) => "no object found".to_owned(),
+            Self::Picture(Concern::BusyBackground) => "busy background".to_owned(),
+            Self::Unsure { probability, .. } => format!("unsure ({:.0}%)", probability * 100.0),
+        }
     }
 }
 

@@ -122,7 +122,7 @@ fn an_unsure_answer_is_flagged() {
     let request = list.add(vec![NewPicture::Path("/p/a.png".into())], PrepOptions::default());
     list.sent(&request);
     list.on_predicted(vec![outcome("/p/a.png", Ok(result([0.3, 0.7])))]);
-    let warnings = list.pictures[0].warnings();
+    let warnings: Vec<String> = list.pictures[0].warnings().into_iter().map(Warning::describe).collect();
     assert!(
         warnings.iter().any(|warning| warning.contains("unsure (at most 70%, for Ankle boot)")),
         "{warnings:?}"

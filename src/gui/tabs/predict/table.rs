@@ -105,7 +105,7 @@ pub fn table_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 }
 
 /// Column widths: thumbnail, file, top-1, confidence, top-2; the note takes the rest.
-const WIDTHS: [f32; 5] = [THUMBNAIL, 150.0, 90.0, 70.0, 110.0];
+const WIDTHS: [f32; 5] = [THUMBNAIL, 150.0, 84.0, 74.0, 116.0];
 
 fn header_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let sort = cx.state.predict.sort;
@@ -194,32 +194,34 @@ fn status_symbol(status: &PictureStatus) -> &'static str {
     }
 }
 
-/// The last column: the failure (in the error colour), a warning, or what the row waits for.
+/// The last column: the failure (in the error colour), a warning, or what the row waits for, in
+/// small text on up to two lines (the rest is clipped; hovering shows it all).
 fn note_ui(ui: &mut egui::Ui, picture: &Picture) {
     let visuals = ui.visuals().clone();
-    match &picture.status {
+    let (text, color, hover) = match &picture.status {
         PictureStatus::Failed(error) => {
-            ui.add(
-                egui::Label::new(RichText::new(format!("Error: {error}")).color(visuals.error_fg_color))
-                    .truncate(),
-            )
-            .on_hover_text(error);
+            (format!("Error: {error}"), visuals.error_fg_color, Some(error.clone()))
         }
-        PictureStatus::Waiting => {
-            ui.weak("waiting…");
-        }
+        PictureStatus::Waiting => ("waiting…".to_owned(), visuals.weak_text_color(), None),
         PictureStatus::Ready(result) if result.prediction.is_none() => {
-            ui.weak("no model yet");
+            ("no model yet".to_owned(), visuals.weak_text_color(), None)
         }
         PictureStatus::Ready(_) => {
             let warnings = picture.warnings();
-            if let Some(first) = warnings.first() {
-                ui.add(
-                    egui::Label::new(RichText::new(first.clone()).color(visuals.warn_fg_color)).truncate(),
-                )
-                .on_hover_text(warnings.join("\n"));
+            if warnings.is_empty() {
+                return;
             }
+            let short: Vec<String> = warnings.iter().map(|warning| warning.short()).collect();
+            let long: Vec<String> = warnings.iter().map(|warning| warning.describe()).collect();
+            (short.join(", "), visuals.warn_fg_color, Some(long.join("\n")))
         }
+    };
+    let width = ui.available_width().max(60.0);
+    let mut job = egui::text::LayoutJob::simple(text, egui::FontId::proportional(11.5), color, width);
+    job.wrap.max_rows = 2;
+    let response = ui.add_sized([width, ROW_HEIGHT], egui::Label::new(job));
+    if let Some(hover) = hover {
+        response.on_hover_text(hover);
     }
 }
 
