@@ -7,6 +7,8 @@
 #   predict-light.png       the same after a restart in the light theme
 #   predict-open-with.png   `atelier photo.png` alone: the model remembered from the last session
 #                           reopens and the picture is predicted at start (what "Open with" does)
+#   predict-pasted.png      a picture put on the clipboard (xclip) and pasted with Ctrl+V, when
+#                           xclip is installed
 #
 #   scripts/predict_demo.sh                       # debug build
 #   SCREENSHOT_DISPLAY=:103 EPOCHS=1 scripts/predict_demo.sh
@@ -105,3 +107,18 @@ sed -i 's/theme:Light/theme:Dark/' "$saved"
 start_app "$work/photo.png"
 shoot predict-open-with
 quit_app
+
+if command -v xclip >/dev/null; then
+  /usr/bin/convert "$work"/pngs/00001_*.png -negate -resize 600% -background white -gravity center \
+    -extent 300x220 "$work/paste.png"
+  start_app
+  xclip -selection clipboard -t image/png -i "$work/paste.png" &
+  clip_pid=$!
+  sleep 1
+  xdotool windowfocus --sync "$window" 2>/dev/null || true
+  xdotool key ctrl+v
+  sleep 3
+  shoot predict-pasted
+  kill "$clip_pid" 2>/dev/null || true
+  quit_app
+fi

@@ -19,7 +19,11 @@ pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<Pr
     let view = &mut cx.state.predict;
     let picture = &view.list.pictures[index];
     ui.heading(picture.file_name());
-    ui.weak(picture.name.display().to_string());
+    let full_name = picture.name.display().to_string();
+    // Only files have a path worth showing; a pasted picture's name is all there is.
+    if full_name != picture.file_name() {
+        ui.weak(full_name);
+    }
     let result = match &picture.status {
         PictureStatus::Waiting => {
             ui.horizontal(|ui| {
