@@ -15,9 +15,11 @@
 //! - [`runs`]: the run history on disk.
 //! - [`worker`]: the background thread that owns every tensor, and its command/event protocol.
 //! - [`cli`]: the `atelier` subcommands.
+//! - [`crash_report`]: the panic hook that leaves a crash report in the user data folder.
 
 pub mod checkpoint;
 pub mod cli;
+pub mod crash_report;
 pub mod data;
 pub mod evaluation;
 #[cfg(feature = "gui")]

@@ -5,11 +5,16 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    atelier::crash_report::install();
+    atelier::crash_report::panic_if_asked();
     let args = atelier::cli::Args::parse();
     match atelier::cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // One line, whatever a library put in its message.
+            let message = format!("{error:#}");
+            let lines: Vec<&str> = message.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+            eprintln!("error: {}", lines.join("; "));
             ExitCode::from(2)
         }
     }

@@ -3,8 +3,10 @@
 //! like the dataset images they came from, and bad files fail with one line and exit code 2.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions panic on purpose
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use atelier::checkpoint::{ModelMetadata, load_model, save_model};
 use atelier::data::{self, FashionMnist};
@@ -52,28 +54,11 @@ fn trained_model(dir: &Path) -> PathBuf {
     trained(dir).0
 }
 
+use common::{assert_one_line_failure, text};
+
 fn atelier(args: &[&std::ffi::OsStr]) -> Output {
     // Same environment and working folder as this test, so the data discovered is the same.
-    Command::new(env!("CARGO_BIN_EXE_atelier"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A failure as a user should see it: exit code 2, one `error:` line naming the file, no panic.
-fn assert_one_line_failure(output: &Output, names: &Path) {
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line: {stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    assert!(lines[0].contains(&names.display().to_string()), "names the file: {stderr}");
+    common::atelier(args, Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 #[test]

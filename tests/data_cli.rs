@@ -1,22 +1,16 @@
 //! `atelier data …` as a user runs it: the report, PNG export, and damaged data → one line, exit 2.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] functions panic on purpose
 
+mod common;
 mod data_fixtures;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::text;
 
 fn atelier(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atelier"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("ATELIER_DATA")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    common::command(cwd).args(args).env_remove("ATELIER_DATA").output().unwrap()
 }
 
 #[test]

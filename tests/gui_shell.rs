@@ -71,7 +71,7 @@ fn every_tab_renders_its_own_content() {
         (Tab::Dataset, "Welcome to Atelier"),
         (Tab::Model, "Start from a preset"),
         (Tab::Train, "Train — coming next"),
-        (Tab::Evaluate, "Evaluate — coming next"),
+        (Tab::Evaluate, "No data set"),
         (Tab::Predict, "Drop pictures here"),
     ];
     for (tab, text) in expectations {

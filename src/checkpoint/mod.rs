@@ -18,10 +18,12 @@ pub use time::{now_rfc3339, rfc3339_utc};
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("cannot {access} {}: {source}", path.display())]
     Io {
         /// The model file.
         path: PathBuf,
+        /// Reading or writing.
+        access: Access,
         /// The underlying error.
         source: std::io::Error,
     },
@@ -110,14 +112,35 @@ pub enum CheckpointError {
     },
 }
 
+/// What was being done with a file when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reading it.
+    Read,
+    /// Writing it (or its folder: full disk, read-only folder, missing folder).
+    Write,
+}
+
+impl std::fmt::Display for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        })
+    }
+}
+
 /// Reads and checks a model file without building a network: its tensors and metadata.
 ///
 /// # Errors
 /// The file cannot be read, is truncated, is not a safetensors file, is not an Atelier model,
 /// has another format version, or holds a tensor that is not `f32`.
 pub fn read_raw(path: &Path) -> Result<RawModelFile, CheckpointError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        access: Access::Read,
+        source,
+    })?;
     format::decode(path, &bytes)
 }
 
@@ -127,5 +150,9 @@ pub fn read_raw(path: &Path) -> Result<RawModelFile, CheckpointError> {
 /// Encoding fails or the file cannot be written; the previous file at `path`, if any, is kept.
 pub fn write_raw(path: &Path, file: &RawModelFile) -> Result<(), CheckpointError> {
     let bytes = format::encode(path, file)?;
-    write_atomically(path, &bytes).map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })
+    write_atomically(path, &bytes).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        access: Access::Write,
+        source,
+    })
 }

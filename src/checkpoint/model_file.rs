@@ -7,7 +7,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 
 use super::format::{FORMAT_VERSION, keys};
-use super::{CheckpointError, RawModelFile, RawTensor, now_rfc3339, read_raw, write_raw};
+use super::{Access, CheckpointError, RawModelFile, RawTensor, now_rfc3339, read_raw, write_raw};
 use crate::evaluation::ClassificationReport;
 use crate::model::{ModelSpec, Network};
 use crate::training::TrainConfig;
@@ -94,8 +94,11 @@ pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> R
 /// # Errors
 /// Any [`CheckpointError`]; each names the file.
 pub fn load_model(path: &Path, device: &Device) -> Result<LoadedModel, CheckpointError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        access: Access::Read,
+        source,
+    })?;
     load_model_bytes(path, &bytes, device)
 }
 
@@ -112,6 +115,14 @@ pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<Lo
     })?;
     let mut tensors = HashMap::with_capacity(raw.tensors.len());
     for tensor in raw.tensors {
+        // A NaN or infinite weight makes every prediction meaningless; training never saves one.
+        if let Some(at) = tensor.values.iter().position(|value| !value.is_finite()) {
+            return Err(CheckpointError::Metadata {
+                path: path.to_path_buf(),
+                key: "tensors",
+                reason: format!("tensor `{}` holds a value that is not finite at position {at}", tensor.name),
+            });
+        }
         let values =
             Tensor::from_vec(tensor.values, tensor.shape.as_slice(), &Device::Cpu).map_err(|error| {
                 CheckpointError::Metadata {

@@ -54,11 +54,16 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
             Err(message) => {
                 failed += 1;
                 // The data module's errors name the file already when reading failed.
-                if message.contains(&path.display().to_string()) {
-                    eprintln!("error: {message}");
+                let message = if message.contains(&path.display().to_string()) {
+                    message
                 } else {
-                    eprintln!("error: {}: {message}", path.display());
+                    format!("{}: {message}", path.display())
+                };
+                // One picture: its error is the command's error, on one line.
+                if args.images.len() == 1 {
+                    anyhow::bail!("{message}");
                 }
+                eprintln!("error: {message}");
             }
         }
     }

@@ -200,9 +200,12 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     let config = args.config()?;
     let spec = match &args.spec {
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("{} is not a model spec", path.display()))?
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let spec: crate::model::ModelSpec = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not a model spec", path.display()))?;
+            // Checked before the data is loaded, and with the file's name: the spec is what is wrong.
+            spec.validate().with_context(|| format!("{} is not a valid model", path.display()))?;
+            spec
         }
         None => args.preset_id()?.spec(),
     };

@@ -307,7 +307,8 @@ pub fn decode(bytes: &[u8]) -> Result<DecodedPicture, ImageInputError> {
 }
 
 fn decode_error(error: impl std::fmt::Display) -> ImageInputError {
-    let text = error.to_string();
+    // Some decoders end their messages with a newline; errors are shown on one line.
+    let text = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
     if text.contains("format could not be determined") || text.contains("not supported") {
         ImageInputError::NotAnImage
     } else {

@@ -110,7 +110,13 @@ fn load_folder(dir: &Path, origin: Origin, mut looked: Vec<Looked>) -> Result<Fa
     let expected = official_files();
     let missing = source::missing_files(dir, &expected);
     if !missing.is_empty() {
-        return Err(DataError::MissingFiles { dir: dir.to_path_buf(), missing });
+        // A folder where a file should be is named as such, not as a missing file.
+        let folder_error = expected
+            .iter()
+            .filter(|file| missing.contains(&file.name))
+            .map(|file| missing_error(dir, file))
+            .find(|error| matches!(error, DataError::Read { .. }));
+        return Err(folder_error.unwrap_or(DataError::MissingFiles { dir: dir.to_path_buf(), missing }));
     }
     if looked.is_empty() {
         looked.push(Looked {
@@ -138,7 +144,7 @@ pub fn read_release(
 ) -> Result<(Dataset, Dataset, ChecksumStatus), DataError> {
     let paths: Vec<PathBuf> = expected
         .iter()
-        .map(|file| find_in(dir, file).ok_or_else(|| missing(dir, file)))
+        .map(|file| find_in(dir, file).ok_or_else(|| missing_error(dir, file)))
         .collect::<Result<_, _>>()?;
     let contents: Vec<Result<IdxContent, DataError>> = paths
         .par_iter()
@@ -169,7 +175,14 @@ pub fn read_release(
     Ok((train, test, status))
 }
 
-fn missing(dir: &Path, file: &ExpectedFile) -> DataError {
+fn missing_error(dir: &Path, file: &ExpectedFile) -> DataError {
+    // A folder under the file's name is not "missing": say what is there instead.
+    for path in [dir.join(file.gz_name()), dir.join(&file.name)] {
+        if path.is_dir() {
+            let source = std::io::Error::other("it is a folder, not a file");
+            return DataError::Read { path, source };
+        }
+    }
     DataError::MissingFiles { dir: dir.to_path_buf(), missing: vec![file.name.clone()] }
 }
 

@@ -125,6 +125,13 @@ impl AtelierApp {
         &self.state
     }
 
+    /// The worker, for tests that send what no button sends (`Command::Crash`).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn worker(&self) -> &WorkerHandle {
+        &self.worker
+    }
+
     fn ctx(&mut self) -> Ctx<'_> {
         Ctx { settings: &mut self.settings, state: &mut self.state, worker: &self.worker }
     }

@@ -101,6 +101,16 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
             cx.state.inform(if failed == 0 { NoticeKind::Info } else { NoticeKind::Error }, text);
             cx.state.predict.on_predicted(outcomes);
         }
+        Event::ReportExported { folder, files } => {
+            cx.state.busy = None;
+            let names: Vec<String> = files
+                .iter()
+                .filter_map(|file| file.file_name())
+                .map(|name| name.to_string_lossy().into_owned())
+                .collect();
+            cx.state.inform(NoticeKind::Info, format!("Wrote {} to {}", names.join(", "), folder.display()));
+            cx.state.evaluate.on_exported(folder, files);
+        }
         Event::ModelSaved { path } => {
             cx.state.busy = None;
             cx.state.inform(NoticeKind::Info, format!("Saved the model to {}", path.display()));
@@ -135,6 +145,7 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
                 }
                 Job::Train => cx.state.train.on_failed(error.clone()),
                 Job::Evaluate => cx.state.evaluate.on_failed(error.clone()),
+                Job::Explain => cx.state.evaluate.on_explain_failed(error.clone()),
                 Job::LoadModel => {
                     // A model that no longer opens is not reopened at the next start.
                     if cx.state.current_model.is_none() {
@@ -145,7 +156,7 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
                 Job::DownloadDataset
                 | Job::SaveSpec
                 | Job::LoadSpec
-                | Job::Explain
+                | Job::ExportReport
                 | Job::SaveModel
                 | Job::Runs
                 | Job::SelfTest => {}

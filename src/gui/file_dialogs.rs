@@ -45,6 +45,10 @@ pub enum DialogKind {
     SaveSpec,
     /// Choose where to save the Predict tab's table as CSV.
     SavePredictionsCsv,
+    /// Choose a model file (`.safetensors`) to open as the current model.
+    OpenModel,
+    /// Choose the folder an evaluation report is exported into.
+    PickReportFolder,
 }
 
 /// The formats Atelier decodes, for the picture chooser's filter.
@@ -71,6 +75,12 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
                 .add_filter("CSV", &["csv"])
                 .set_file_name("predictions.csv")
                 .save_file(),
+            DialogKind::OpenModel => {
+                dialog.set_title("Open a model").add_filter("Model", &["safetensors"]).pick_file()
+            }
+            DialogKind::PickReportFolder => {
+                dialog.set_title("Choose a folder for the evaluation report").pick_folder()
+            }
         };
         let _ = sender.send(picked);
         repaint();

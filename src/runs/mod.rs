@@ -144,9 +144,17 @@ impl RunStore {
         };
         std::fs::create_dir_all(&self.root).map_err(io(&self.root))?;
         record.created = checkpoint::now_rfc3339();
-        record.id = self.fresh_id(&record);
-        let staging = self.root.join(format!(".saving-{}", record.id));
-        std::fs::create_dir(&staging).map_err(io(&staging))?;
+        // Another save (a second window, the command line) may pick the same id at the same
+        // moment: creating the hidden folder is the reservation, and a taken name means try the next.
+        let staging = loop {
+            record.id = self.fresh_id(&record);
+            let staging = self.root.join(format!(".saving-{}", record.id));
+            match std::fs::create_dir(&staging) {
+                Ok(()) => break staging,
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(source) => return Err(RunsError::Io { path: staging, source }),
+            }
+        };
         let result = (|| {
             let mut metadata = ModelMetadata::for_network(network);
             metadata.train_config = Some(record.config.clone());
@@ -154,13 +162,33 @@ impl RunStore {
             metadata.dataset_checksum.clone_from(&record.dataset_checksum);
             checkpoint::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
             write_record(&staging, &record)?;
-            let folder = self.root.join(&record.id);
-            std::fs::rename(&staging, &folder).map_err(io(&folder))
+            self.publish(&staging, &mut record)
         })();
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&staging);
         }
         result.map(|()| record)
+    }
+
+    /// Renames a complete staging folder to its run id; if a concurrent save took that id in the
+    /// meantime, to the next free one (the folder name is the id, whatever `run.json` says).
+    fn publish(&self, staging: &Path, record: &mut RunRecord) -> Result<(), RunsError> {
+        for _ in 0..100 {
+            let folder = self.root.join(&record.id);
+            // A rename onto an existing empty folder would succeed on Unix; never replace anything.
+            if !folder.exists() {
+                match std::fs::rename(staging, &folder) {
+                    Ok(()) => return Ok(()),
+                    Err(_) if folder.exists() => {}
+                    Err(source) => return Err(RunsError::Io { path: folder, source }),
+                }
+            }
+            record.id = self.fresh_id(record);
+        }
+        Err(RunsError::Io {
+            path: self.root.join(&record.id),
+            source: std::io::Error::other("no free run id after 100 tries"),
+        })
     }
 
     /// Gives run `id` a new display name (its id and folder stay).

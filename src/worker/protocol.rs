@@ -8,6 +8,7 @@ use super::payloads::{
     TrainingResult,
 };
 use crate::data::{DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
+use crate::evaluation::ClassificationReport;
 use crate::model::ModelSpec;
 use crate::training::{BatchMetrics, EpochMetrics, TrainingStarted};
 
@@ -57,6 +58,14 @@ pub enum Command {
     },
     /// Prepare pictures from files and predict them with the current model.
     Predict(PredictRequest),
+    /// Write an evaluation's report into a folder: `report.csv`, `report.json`, `confusion.csv`
+    /// and `confusion.png` (the files `atelier evaluate --report-dir` writes).
+    ExportReport {
+        /// The report to write (it carries its confusion matrix).
+        report: Box<ClassificationReport>,
+        /// The folder to write into (created if missing).
+        folder: PathBuf,
+    },
     /// Write the current model to a `.safetensors` file.
     SaveModel {
         /// Where to write it.
@@ -87,7 +96,6 @@ pub enum Command {
         id: String,
     },
     /// Panic inside the worker, to test that a crashed job is reported and the worker survives.
-    #[doc(hidden)]
     Crash,
     /// Stop the worker loop; the thread ends after the current job.
     Shutdown,
@@ -106,6 +114,7 @@ impl Command {
             Self::Evaluate => Job::Evaluate,
             Self::Explain { .. } => Job::Explain,
             Self::Predict(_) => Job::Predict,
+            Self::ExportReport { .. } => Job::ExportReport,
             Self::SaveModel { .. } => Job::SaveModel,
             Self::LoadModel { .. } | Self::OpenRun { .. } => Job::LoadModel,
             Self::ListRuns | Self::RenameRun { .. } | Self::DeleteRun { .. } => Job::Runs,
@@ -134,6 +143,8 @@ pub enum Job {
     Explain,
     /// Predicting pictures.
     Predict,
+    /// Writing an evaluation's report files.
+    ExportReport,
     /// Saving the current model.
     SaveModel,
     /// Opening a model file or a stored run.
@@ -157,6 +168,7 @@ impl Job {
             Self::Evaluate => "evaluating the model",
             Self::Explain => "computing the occlusion map",
             Self::Predict => "predicting pictures",
+            Self::ExportReport => "exporting the report",
             Self::SaveModel => "saving the model",
             Self::LoadModel => "opening the model",
             Self::Runs => "updating the run history",
@@ -236,6 +248,13 @@ pub enum Event {
     Explained(Box<Explanation>),
     /// Pictures were prepared and predicted, one outcome per file (failures included).
     PicturesPredicted(Vec<PictureOutcome>),
+    /// An evaluation's report files were written.
+    ReportExported {
+        /// The folder written into.
+        folder: PathBuf,
+        /// The files written, in order.
+        files: Vec<PathBuf>,
+    },
     /// The current model was written.
     ModelSaved {
         /// Where.

@@ -102,6 +102,13 @@ impl Worker {
                 let outcomes = model_jobs::predict(self.model.as_ref(), &request);
                 self.emit(Event::PicturesPredicted(outcomes))
             }
+            Command::ExportReport { report, folder } => {
+                self.start(Job::ExportReport);
+                let result = crate::evaluation::write_report_files(&report, &folder)
+                    .map_err(|error| format!("{error:#}"))
+                    .map(|files| Event::ReportExported { folder, files });
+                self.finish(Job::ExportReport, result)
+            }
             Command::SaveModel { path } => {
                 self.start(Job::SaveModel);
                 let result = self

@@ -9,14 +9,13 @@ use crate::model::ModelSpec;
 pub(super) fn save(spec: &ModelSpec, path: &Path) -> Result<(), String> {
     let json =
         serde_json::to_string_pretty(spec).map_err(|error| format!("could not encode the spec: {error}"))?;
-    let file_name = path.file_name().ok_or_else(|| format!("{} is not a file name", path.display()))?;
-    let temp = path.with_file_name(format!(".{}.tmp", file_name.to_string_lossy()));
-    std::fs::write(&temp, json.as_bytes())
-        .map_err(|error| format!("could not write {}: {error}", temp.display()))?;
-    std::fs::rename(&temp, path).map_err(|error| {
-        let _ = std::fs::remove_file(&temp);
-        format!("could not write {}: {error}", path.display())
-    })
+    if path.file_name().is_none() {
+        return Err(format!("{} is not a file name", path.display()));
+    }
+    // A unique temporary name: two saves at once never write into the same temporary file, and a
+    // failed write leaves the previous spec as it was.
+    crate::checkpoint::write_atomically(path, json.as_bytes())
+        .map_err(|error| format!("could not write {}: {error}", path.display()))
 }
 
 /// Reads a spec from `path`. The spec may still be invalid; the Model tab shows why.

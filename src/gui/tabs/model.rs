@@ -209,7 +209,10 @@ fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
             cx.state.model.path_text = path.display().to_string();
             match kind {
                 DialogKind::SaveSpec => save_spec(cx, path),
-                DialogKind::OpenSpec | DialogKind::PickFolder => {
+                DialogKind::OpenSpec
+                | DialogKind::PickFolder
+                | DialogKind::OpenModel
+                | DialogKind::PickReportFolder => {
                     cx.send(Command::LoadSpec { path });
                 }
                 // Other tabs' choosers; this tab never opens them.

@@ -1,0 +1,43 @@
+//! Shared by the CLI tests: running the `atelier` binary, reading its output, and the one check every
+//! failure must pass (exit code 2, one `error:` line naming the file, no panic).
+#![allow(dead_code, clippy::unwrap_used)] // each test binary uses part of this; set-up failures panic
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The `atelier` binary about to run in `cwd`, with the test's environment.
+pub fn command(cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_atelier"));
+    command.current_dir(cwd);
+    command
+}
+
+/// Runs `atelier args…` in `cwd` and waits for it.
+pub fn atelier<S: AsRef<OsStr>>(args: &[S], cwd: &Path) -> Output {
+    command(cwd).args(args).output().unwrap()
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A failure as a user should see it: exit code 2, one `error:` line naming the file, no panic.
+pub fn assert_one_line_failure(output: &Output, names: &Path) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert_no_panic(output);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains(&names.display().to_string()), "names the file: {stderr}");
+}
+
+/// Neither stream shows a panic or a backtrace.
+pub fn assert_no_panic(output: &Output) {
+    for stream in [&output.stdout, &output.stderr] {
+        let stream = text(stream);
+        assert!(!stream.contains("panicked") && !stream.contains("RUST_BACKTRACE"), "{stream}");
+    }
+}
