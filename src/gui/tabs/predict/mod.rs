@@ -161,6 +161,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         .resizable(true)
         .default_size(ui.available_width() * 0.5)
         .min_size(320.0)
+        .max_size(ui.available_width() * 0.7)
         .show(ui, |ui| table::table_ui(ui, cx));
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("predict_detail").auto_shrink([false, false]).show(ui, |ui| {

@@ -216,10 +216,18 @@ fn note_ui(ui: &mut egui::Ui, picture: &Picture) {
             (short.join(", "), visuals.warn_fg_color, Some(long.join("\n")))
         }
     };
-    let width = ui.available_width().max(60.0);
+    // Never all the width left: a resizable panel would grow to fit it, frame after frame.
+    let width = (ui.available_width() - 8.0).clamp(60.0, 220.0);
     let mut job = egui::text::LayoutJob::simple(text, egui::FontId::proportional(11.5), color, width);
     job.wrap.max_rows = 2;
-    let response = ui.add_sized([width, ROW_HEIGHT], egui::Label::new(job));
+    let layout = egui::Layout::left_to_right(egui::Align::Center);
+    let response = ui
+        .allocate_ui_with_layout(egui::vec2(width, ROW_HEIGHT), layout, |ui| {
+            // The label wraps to the width it is given: give it exactly the column.
+            ui.set_max_width(width);
+            ui.add(egui::Label::new(job).wrap())
+        })
+        .inner;
     if let Some(hover) = hover {
         response.on_hover_text(hover);
     }
