@@ -72,7 +72,7 @@ fn every_tab_renders_its_own_content() {
         (Tab::Model, "Start from a preset"),
         (Tab::Train, "Hyperparameters"),
         (Tab::Evaluate, "No data set"),
-        (Tab::Predict, "Predict — coming next"),
+        (Tab::Predict, "Drop pictures here"),
     ];
     for (tab, text) in expectations {
         harness.get_by_label(tab.label()).click();
@@ -111,7 +111,7 @@ fn a_bad_folder_typed_in_the_panel_shows_the_loaders_error_and_the_app_keeps_run
 
 #[test]
 fn pictures_given_on_the_command_line_open_the_predict_tab() {
-    let harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(|cc| {
+    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(|cc| {
         let options = AppOptions {
             data: Some(DataRequest::Folder("/nonexistent/atelier-test".into())),
             images: vec!["shirt.jpg".into()],
@@ -120,5 +120,11 @@ fn pictures_given_on_the_command_line_open_the_predict_tab() {
         AtelierApp::new(cc, options).expect("app starts")
     });
     assert_eq!(harness.state().settings().tab, Tab::Predict);
-    harness.get_by_label("shirt.jpg");
+    // The file does not exist: its row in the Predict table says so, and the app keeps running.
+    wait_until(&mut harness, |app| !app.state().predict.list.is_waiting());
+    assert!(harness.query_all_by_label("shirt.jpg").next().is_some(), "no row for shirt.jpg");
+    assert!(
+        harness.query_all_by_label_contains("Error: cannot read the file").next().is_some(),
+        "the row should say the file cannot be read"
+    );
 }

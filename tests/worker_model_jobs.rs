@@ -109,8 +109,11 @@ fn pictures_are_predicted_one_by_one_and_a_bad_file_fails_alone() {
     .unwrap();
     let bad = folder.path().join("broken.png");
     std::fs::write(&bad, b"not a picture").unwrap();
-    let request =
-        || PredictRequest { paths: vec![good.clone(), bad.clone()], options: PrepOptions::default() };
+    let request = || PredictRequest {
+        paths: vec![good.clone(), bad.clone()],
+        options: PrepOptions::default(),
+        in_memory: Vec::new(),
+    };
 
     // Without a model the steps are still shown, with no prediction.
     worker.send(Command::Predict(request())).unwrap();

@@ -7,10 +7,18 @@
 //! `ops_bench train --preset cnn [--steps 300] [--warmup 20] [--batch-size 128]` runs the real
 //! training loop (`training::train` on the real data) and prints images/s over the timed steps;
 //! `ops_bench infer --preset cnn` times the 10,000 test images and a single image.
+//!
+//! `ops_bench predict --preset cnn [--model FILE] [--image FILE] [--steps 200]` times one picture
+//! end to end as the Predict tab and `atelier predict` do it: file bytes → decode → prepare →
+//! probabilities (median ms), for an exported 28×28 test PNG and for a 420×300 colour "photo" (or
+//! the given image); the weights do not change the time, so without `--model` the preset's initial
+//! weights answer.
 
 use std::time::Instant;
 
+use atelier::data::image_input::{self, PrepOptions};
 use atelier::data::{Batch, Targets};
+use atelier::inference::{Prediction, Predictor};
 use atelier::model::{ForwardMode, Network, PresetId};
 use atelier::ops::{self, Padding, reference};
 use atelier::training::{self, BatchMetrics, Control, ProgressSink, TrainConfig, TrainingData};
@@ -259,6 +267,71 @@ fn inference_latency(preset: PresetId) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A 420×300 colour picture of test image 0: dark on a light background, off centre, as PNG bytes.
+fn photo_png(pixels: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let photo = image::RgbImage::from_fn(420, 300, |x, y| {
+        let (column, row) = ((x.wrapping_sub(90)) / 8, (y.wrapping_sub(40)) / 8);
+        let value = if column < 28 && row < 28 { pixels[(row * 28 + column) as usize] } else { 0 };
+        let light = 255 - value;
+        image::Rgb([light, light.saturating_sub(20), light.saturating_sub(50)])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    photo.write_to(&mut bytes, image::ImageFormat::Png)?;
+    Ok(bytes.into_inner())
+}
+
+fn predict_latency(
+    preset: PresetId,
+    model: Option<&str>,
+    image: Option<&str>,
+    steps: usize,
+) -> anyhow::Result<()> {
+    let predictor = match model {
+        Some(path) => {
+            Predictor::from(atelier::checkpoint::load_model(std::path::Path::new(path), &Device::Cpu)?)
+        }
+        None => Predictor::new(Network::new(&preset.spec(), &Device::Cpu, 1)?),
+    };
+    let pictures: Vec<(String, Vec<u8>)> = match image {
+        Some(path) => vec![(path.to_owned(), std::fs::read(path)?)],
+        None => {
+            let data = atelier::data::load(None)?;
+            let first = data.test.image(0);
+            vec![
+                (
+                    "test-png-28x28".to_owned(),
+                    atelier::data::encode_png(first, std::path::Path::new("test.png"))?,
+                ),
+                ("photo-420x300".to_owned(), photo_png(first)?),
+            ]
+        }
+    };
+    let options = PrepOptions::default();
+    for (name, bytes) in &pictures {
+        let end_to_end = || -> anyhow::Result<f32> {
+            let decoded = image_input::decode(bytes)?;
+            let prepared = image_input::prepare(&decoded.gray, &options);
+            let prediction = predictor.predict_pixels(&[&prepared.input.pixels])?;
+            Ok(prediction.first().and_then(Prediction::top).map_or(0.0, |(_, p)| p))
+        };
+        let median = median_ms(steps, || {
+            end_to_end().map(|_| ()).map_err(|e| candle_core::Error::Msg(format!("{e:#}")))
+        })?;
+        // What the Predict tab adds for CNN models: the first convolution's maps.
+        let with_maps = median_ms(steps, || {
+            end_to_end().map_err(|e| candle_core::Error::Msg(format!("{e:#}")))?;
+            predictor.first_conv(&[0; 784]).map_err(|e| candle_core::Error::Msg(format!("{e:#}")))?;
+            Ok(())
+        })?;
+        println!(
+            "atelier {preset} predict threads={} picture={name} bytes={} median_ms={median:.3} with_feature_maps_ms={with_maps:.3}",
+            rayon::current_num_threads(),
+            bytes.len()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
@@ -274,6 +347,10 @@ fn main() -> anyhow::Result<()> {
             return train_throughput(preset, steps, warmup, batch_size);
         }
         Some("infer") => return inference_latency(preset),
+        Some("predict") => {
+            let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(200);
+            return predict_latency(preset, value("--model").as_deref(), value("--image").as_deref(), steps);
+        }
         _ => {}
     }
     let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(20);

@@ -5,7 +5,7 @@
 //! so the same code serves the ten-class task and the binary one (two classes with names).
 
 mod confusion;
-mod export;
+pub(crate) mod export;
 mod heatmap;
 mod predictions;
 mod report;

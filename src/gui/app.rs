@@ -6,8 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::data::image_input::PrepOptions;
-use crate::worker::{Command, DataRequest, PredictRequest, WorkerHandle, WorkerOptions};
+use crate::worker::{Command, DataRequest, WorkerHandle, WorkerOptions};
 
 use super::events;
 use super::frame_log::FrameLog;
@@ -109,7 +108,7 @@ impl AtelierApp {
         };
         if !cx.state.pending_images.is_empty() {
             let paths = std::mem::take(&mut cx.state.pending_images);
-            cx.send(Command::Predict(PredictRequest { paths, options: PrepOptions::default() }));
+            tabs::predict::open_paths(&mut cx, paths);
         }
         Ok(app)
     }
@@ -144,6 +143,7 @@ impl eframe::App for AtelierApp {
             events::apply(&mut self.ctx(), event);
         }
         shell::handle_shortcuts(ctx, &mut self.ctx());
+        tabs::predict::drops::take_dropped(ctx, &mut self.ctx());
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
@@ -154,6 +154,7 @@ impl eframe::App for AtelierApp {
         shell::status_bar_ui(ui, &mut cx);
         egui::CentralPanel::default().show(ui, |ui| tabs::show_ui(tab, ui, &mut cx));
         shell::help_window(ui.ctx(), &mut cx);
+        tabs::predict::drops::drop_overlay_ui(ui.ctx());
         if let Some(log) = &mut self.frame_log {
             let loading = matches!(self.state.data, DataState::Loading { .. });
             log.record(started.elapsed(), frame.info().cpu_usage, loading);

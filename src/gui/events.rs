@@ -152,10 +152,10 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
                         cx.settings.current_model = None;
                     }
                 }
+                Job::Predict => cx.state.predict.on_failed(&error),
                 Job::DownloadDataset
                 | Job::SaveSpec
                 | Job::LoadSpec
-                | Job::Predict
                 | Job::ExportReport
                 | Job::SaveModel
                 | Job::Runs
@@ -174,6 +174,8 @@ fn make_current(cx: &mut Ctx<'_>, info: ModelInfo) {
         ModelOrigin::Unsaved | ModelOrigin::Bundled => None,
     };
     cx.state.current_model = Some(info);
+    // Pictures already in the Predict tab are answered by the new model.
+    super::tabs::predict::on_model_changed(cx);
 }
 
 fn capitalise(text: &str) -> String {

@@ -6,25 +6,26 @@ use std::path::PathBuf;
 
 use crossbeam_channel::Receiver;
 
-/// A file chooser that is open (or starting) on a background thread.
-pub struct PendingDialog {
-    answer: Receiver<Option<PathBuf>>,
+/// A file chooser that is open (or starting) on a background thread; it answers one path, or
+/// several (`PendingDialog<Vec<PathBuf>>`, from [`open_pictures`]).
+pub struct PendingDialog<T = PathBuf> {
+    answer: Receiver<Option<T>>,
 }
 
 /// What a pending chooser has to say this frame.
-pub enum DialogPoll {
+pub enum DialogPoll<T = PathBuf> {
     /// Still open.
     Waiting,
-    /// The user picked this path.
-    Picked(PathBuf),
+    /// The user picked this path (or these paths).
+    Picked(T),
     /// Cancelled, or no chooser is available on this desktop.
     Nothing,
 }
 
-impl PendingDialog {
+impl<T> PendingDialog<T> {
     /// Checks without blocking.
     #[must_use]
-    pub fn poll(&self) -> DialogPoll {
+    pub fn poll(&self) -> DialogPoll<T> {
         match self.answer.try_recv() {
             Ok(Some(path)) => DialogPoll::Picked(path),
             Ok(None) | Err(crossbeam_channel::TryRecvError::Disconnected) => DialogPoll::Nothing,
@@ -42,6 +43,8 @@ pub enum DialogKind {
     OpenSpec,
     /// Choose where to save a model spec JSON file.
     SaveSpec,
+    /// Choose where to save the Predict tab's table as CSV.
+    SavePredictionsCsv,
     /// Choose a model file (`.safetensors`) to open as the current model.
     OpenModel,
     /// Choose the folder an evaluation report is exported into.
@@ -49,6 +52,9 @@ pub enum DialogKind {
     /// Choose where to save the current model as a `.safetensors` file.
     SaveModel,
 }
+
+/// The formats Atelier decodes, for the picture chooser's filter.
+const PICTURE_EXTENSIONS: [&str; 8] = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"];
 
 /// Opens a chooser on a background thread; `repaint` is called when it closes.
 #[must_use]
@@ -66,6 +72,11 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
                 .add_filter("Model spec", &["json"])
                 .set_file_name("model.json")
                 .save_file(),
+            DialogKind::SavePredictionsCsv => dialog
+                .set_title("Save the predictions as CSV")
+                .add_filter("CSV", &["csv"])
+                .set_file_name("predictions.csv")
+                .save_file(),
             DialogKind::OpenModel => {
                 dialog.set_title("Open a model").add_filter("Model", &["safetensors"]).pick_file()
             }
@@ -82,6 +93,23 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
         repaint();
     });
     // If no thread could be started the sender is dropped, and `poll` answers `Nothing`.
+    drop(spawned);
+    PendingDialog { answer }
+}
+
+/// A chooser for pictures to predict, several at once, on a background thread.
+#[must_use]
+pub fn open_pictures(repaint: impl Fn() + Send + 'static) -> PendingDialog<Vec<PathBuf>> {
+    let (sender, answer) = crossbeam_channel::bounded(1);
+    let spawned = std::thread::Builder::new().name("atelier-file-dialog".to_owned()).spawn(move || {
+        let picked = rfd::FileDialog::new()
+            .set_title("Open pictures")
+            .add_filter("Pictures", &PICTURE_EXTENSIONS)
+            .pick_files()
+            .filter(|paths| !paths.is_empty());
+        let _ = sender.send(picked);
+        repaint();
+    });
     drop(spawned);
     PendingDialog { answer }
 }

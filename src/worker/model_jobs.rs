@@ -1,14 +1,18 @@
 //! Model jobs on the worker: training (progress turned into throttled events), evaluation, the
 //! occlusion map, predicting pictures, and saving or opening the current model.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use candle_core::Device;
+use image::ExtendedColorType;
+use image::ImageEncoder as _;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 
 use super::payloads::{
-    EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureOutcome, PictureResult, PredictRequest,
-    TrainRequest, TrainingResult,
+    EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureContent, PictureOutcome, PictureResult,
+    PredictRequest, TrainRequest, TrainingResult,
 };
 use crate::checkpoint::{self, LoadedModel, ModelMetadata};
 use crate::data::FashionMnist;
@@ -150,25 +154,45 @@ pub(super) fn explain(
     Ok(Explanation { image, map })
 }
 
-/// Prepares every picture named in `request` (folders expanded) and predicts it when there is a
-/// model. One failed file never stops the others.
+/// Prepares every picture named in `request` (folders expanded), then the in-memory ones, and
+/// predicts each when there is a model. One failed picture never stops the others.
 pub(super) fn predict(model: Option<&CurrentModel>, request: &PredictRequest) -> Vec<PictureOutcome> {
-    expand_folders(&request.paths)
-        .into_iter()
-        .map(|path| {
-            let result = predict_file(model, &path, &request.options);
-            PictureOutcome { path, result }
-        })
-        .collect()
+    let files = expand_folders(&request.paths).into_iter().map(|path| {
+        let result = std::fs::read(&path)
+            .map_err(|error| format!("cannot read the file: {error}"))
+            .and_then(|bytes| predict_bytes(model, &bytes, &request.options));
+        PictureOutcome { path, result }
+    });
+    let in_memory = request.in_memory.iter().map(|picture| {
+        let result =
+            encoded(&picture.content).and_then(|bytes| predict_bytes(model, &bytes, &request.options));
+        PictureOutcome { path: picture.name.clone(), result }
+    });
+    files.chain(in_memory).collect()
 }
 
-fn predict_file(
+/// The picture as file bytes: raw pixels are wrapped in a PNG so they go through the very same
+/// decoding (limits included) as a file.
+fn encoded(content: &PictureContent) -> Result<Cow<'_, [u8]>, String> {
+    let (width, height, pixels, color) = match content {
+        PictureContent::Encoded(bytes) => return Ok(Cow::Borrowed(bytes)),
+        PictureContent::Rgba { width, height, pixels } => (*width, *height, pixels, ExtendedColorType::Rgba8),
+        PictureContent::Gray { width, height, pixels } => (*width, *height, pixels, ExtendedColorType::L8),
+    };
+    let mut png = Vec::new();
+    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::NoFilter)
+        .write_image(pixels, width, height, color)
+        .map_err(|error| format!("the pixels do not form a {width}×{height} picture: {error}"))?;
+    Ok(Cow::Owned(png))
+}
+
+/// File bytes to a prepared input and, with a model, its prediction and first-layer maps.
+fn predict_bytes(
     model: Option<&CurrentModel>,
-    path: &Path,
+    bytes: &[u8],
     options: &PrepOptions,
 ) -> Result<PictureResult, String> {
-    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
-    let decoded = image_input::decode(&bytes).map_err(|error| format!("{error:#}"))?;
+    let decoded = image_input::decode(bytes).map_err(|error| format!("{error:#}"))?;
     let prepared = image_input::prepare(&decoded.gray, options);
     let (prediction, first_conv) = match model {
         Some(model) => {

@@ -2,6 +2,7 @@
 //! the run history hands back to the UI. No tensors: the worker keeps the network itself.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::data::image_input::{PrepOptions, PreparedInput, RgbaImage};
 use crate::inference::{Evaluation, FirstConv, OcclusionMap, Prediction};
@@ -98,12 +99,50 @@ pub struct Explanation {
 }
 
 /// Pictures to prepare and predict.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PredictRequest {
     /// Image files, or folders (their pictures are taken, not recursively).
     pub paths: Vec<PathBuf>,
+    /// Pictures that are not files on this machine (dropped from a browser, pasted, dragged from
+    /// the Dataset tab); their outcomes follow those of `paths`.
+    pub in_memory: Vec<InMemoryPicture>,
     /// Which preprocessing steps to apply.
     pub options: PrepOptions,
+}
+
+/// A picture handed over in memory, so the UI never writes a temporary file for it.
+#[derive(Debug, Clone)]
+pub struct InMemoryPicture {
+    /// The name it is shown and reported under ([`PictureOutcome::path`]); no such file need exist.
+    pub name: PathBuf,
+    /// Its content.
+    pub content: PictureContent,
+}
+
+/// What an in-memory picture holds. Shared (`Arc`), so re-predicting with other options copies
+/// nothing.
+#[derive(Debug, Clone)]
+pub enum PictureContent {
+    /// A whole image file (PNG, JPEG, …), decoded with the same limits as a file on disk.
+    Encoded(Arc<[u8]>),
+    /// Raw pixels, 4 bytes each (RGBA, not premultiplied), as the clipboard gives them.
+    Rgba {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// `width × height × 4` bytes, row-major.
+        pixels: Arc<[u8]>,
+    },
+    /// Raw gray pixels, 1 byte each (a Fashion-MNIST image is 28×28 of them).
+    Gray {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// `width × height` bytes, row-major.
+        pixels: Arc<[u8]>,
+    },
 }
 
 /// One picture's preparation and prediction.

@@ -1,6 +1,5 @@
 //! The five pages of the window, as an enum, and the one place that routes a page to its file.
 
-mod coming_next;
 pub mod dataset;
 pub mod evaluate;
 pub mod model;

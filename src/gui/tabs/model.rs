@@ -236,6 +236,8 @@ fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
                 | DialogKind::SaveModel => {
                     cx.send(Command::LoadSpec { path });
                 }
+                // Other tabs' choosers; this tab never opens them.
+                DialogKind::SavePredictionsCsv => {}
             }
         }
         DialogPoll::Nothing => {

@@ -13,7 +13,7 @@ pub struct BarsStyle {
     pub bar_width: f32,
     /// Height of one row's bar in points.
     pub row_height: f32,
-    /// A class to mark as the true one (an outline and a "✔ true" note), e.g. in the Evaluate
+    /// A class to mark as the true one (an outline and a "true class" note), e.g. in the Evaluate
     /// tab's gallery; `None` in Predict, where the truth is unknown.
     pub true_class: Option<FashionClass>,
 }
@@ -79,7 +79,7 @@ pub fn probability_bars_ui(
                 ui.horizontal(|ui| {
                     ui.label(percent);
                     if is_true {
-                        ui.label(egui::RichText::new("✔ true").color(true_color(&visuals)));
+                        ui.label(egui::RichText::new("true class").color(true_color(&visuals)));
                     }
                 });
                 ui.end_row();
@@ -110,5 +110,17 @@ mod tests {
         harness.get_by_label("Sneaker 12.5%");
         harness.get_by_label("Ankle boot 87.5%");
         assert!(harness.query_by_label("Shirt 0.0%").is_none(), "only the task's classes are drawn");
+    }
+
+    #[test]
+    fn the_true_class_is_named_with_glyphs_the_default_fonts_have() {
+        let prediction = Prediction {
+            classes: vec![FashionClass::Sneaker, FashionClass::AnkleBoot],
+            probabilities: vec![0.6, 0.4],
+        };
+        let style = BarsStyle { true_class: Some(FashionClass::AnkleBoot), ..BarsStyle::default() };
+        // kittest panics on a glyph missing from egui's default fonts.
+        let harness = Harness::new_ui(|ui| probability_bars_ui(ui, "test", &prediction, style));
+        harness.get_by_label("true class");
     }
 }

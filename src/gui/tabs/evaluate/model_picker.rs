@@ -136,7 +136,8 @@ pub(super) fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
                 DialogKind::PickFolder
                 | DialogKind::OpenSpec
                 | DialogKind::SaveSpec
-                | DialogKind::SaveModel => {}
+                | DialogKind::SaveModel
+                | DialogKind::SavePredictionsCsv => {}
             }
         }
         DialogPoll::Nothing => {

@@ -1,0 +1,367 @@
+//! The Predict tab's list of pictures and its bookkeeping with the worker: which requests are in
+//! flight, how their answers (folders expanded, failures included) update the list, and how to ask
+//! again after a model change or a toggled step. Pure logic, no drawing.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+use crate::data::FashionClass;
+use crate::data::image_input::{Concern, PrepOptions};
+use crate::worker::{InMemoryPicture, PictureContent, PictureOutcome, PictureResult, PredictRequest};
+
+/// The top-class probability below which an answer is flagged as a guess: halfway between
+/// chance (1/n) and certainty, so 55% for ten classes, 75% for a binary task.
+#[must_use]
+pub fn low_confidence(classes: usize) -> f32 {
+    (1.0 + 1.0 / classes.max(1) as f32) / 2.0
+}
+
+/// Where a picture's bytes are.
+#[derive(Debug, Clone)]
+pub enum PictureSource {
+    /// A file on this machine; the worker reads it.
+    File,
+    /// Held in memory (dropped from a browser, pasted, dragged from the Dataset tab).
+    Memory(PictureContent),
+}
+
+/// Where a picture stands.
+#[derive(Debug, Clone)]
+pub enum PictureStatus {
+    /// Sent to the worker, no answer yet.
+    Waiting,
+    /// Prepared (and predicted, when a model was current).
+    Ready(Box<PictureResult>),
+    /// It could not be read or decoded; the reason, for its row.
+    Failed(String),
+}
+
+/// One picture of the list.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    /// Its path, or the name an in-memory picture goes by; unique in the list.
+    pub name: PathBuf,
+    /// Where its bytes are.
+    pub source: PictureSource,
+    /// The preprocessing chosen for it (the step toggles).
+    pub options: PrepOptions,
+    /// Where it stands.
+    pub status: PictureStatus,
+    /// Changes whenever `status` does (textures made from it are rebuilt).
+    pub revision: u64,
+}
+
+impl Picture {
+    /// The file name for the table ("shirt.jpg"), or the whole name when it has none.
+    #[must_use]
+    pub fn file_name(&self) -> String {
+        self.name
+            .file_name()
+            .map_or_else(|| self.name.display().to_string(), |name| name.to_string_lossy().into_owned())
+    }
+
+    /// The result, once there is one.
+    #[must_use]
+    pub fn result(&self) -> Option<&PictureResult> {
+        match &self.status {
+            PictureStatus::Ready(result) => Some(result),
+            PictureStatus::Waiting | PictureStatus::Failed(_) => None,
+        }
+    }
+
+    /// The two most probable classes, when predicted.
+    #[must_use]
+    pub fn top_two(&self) -> Vec<(FashionClass, f32)> {
+        self.result().and_then(|result| result.prediction.as_ref()).map(|p| p.top_k(2)).unwrap_or_default()
+    }
+
+    /// Why the answer may not mean much: the picture's own concerns, then a low confidence.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<Warning> {
+        let Some(result) = self.result() else { return Vec::new() };
+        let mut warnings: Vec<Warning> =
+            result.prepared.concerns.iter().copied().map(Warning::Picture).collect();
+        if let Some(prediction) = &result.prediction
+            && let Some((class, probability)) = prediction.top()
+            && probability < low_confidence(prediction.classes.len())
+        {
+            warnings.push(Warning::Unsure { class, probability });
+        }
+        warnings
+    }
+}
+
+/// A reason to doubt an answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Warning {
+    /// The picture looks unlike the training data (found while preparing it).
+    Picture(Concern),
+    /// The model spreads its answer: the top class is not much more likely than chance.
+    Unsure {
+        /// The top class.
+        class: FashionClass,
+        /// Its probability.
+        probability: f32,
+    },
+}
+
+impl Warning {
+    /// A sentence for the detail view and the CSV.
+    #[must_use]
+    pub fn describe(self) -> String {
+        match self {
+            Self::Picture(concern) => concern.describe().to_owned(),
+            Self::Unsure { class, probability } => format!(
+                "the model is unsure (at most {:.0}%, for {class}); the picture may look nothing like the \
+                 training data",
+                probability * 100.0
+            ),
+        }
+    }
+
+    /// A few words for the table's note column.
+    #[must_use]
+    pub fn short(self) -> String {
+        match self {
+            Self::Picture(Concern::NearlyUniform) => "nearly uniform picture".to_owned(),
+            Self::Picture(Concern::NoObject) => "no object found".to_owned(),
+            Self::Picture(Concern::BusyBackground) => "busy background".to_owned(),
+            Self::Unsure { probability, .. } => format!("unsure ({:.0}%)", probability * 100.0),
+        }
+    }
+}
+
+/// A request sent to the worker and not answered yet. Answers come back in the order sent.
+#[derive(Debug, Clone)]
+struct InFlight {
+    /// The preprocessing it asked for (given to pictures a folder turns out to hold).
+    options: PrepOptions,
+    /// Names it covers, to fail them if the job dies.
+    names: Vec<PathBuf>,
+    /// Folders in it, shown as "reading…" until the answer lists their pictures.
+    folders: Vec<PathBuf>,
+    /// The list was cleared after sending: drop the answer.
+    discard: bool,
+}
+
+/// The pictures and the requests in flight.
+#[derive(Debug, Default)]
+pub struct PictureList {
+    /// The pictures, in the order they came.
+    pub pictures: Vec<Picture>,
+    in_flight: VecDeque<InFlight>,
+    revisions: u64,
+}
+
+/// What to add to the list.
+#[derive(Debug, Clone)]
+pub enum NewPicture {
+    /// A file or a folder (the worker expands folders; the UI never reads the disk).
+    Path(PathBuf),
+    /// Bytes or pixels under a display name.
+    Memory(InMemoryPicture),
+}
+
+impl PictureList {
+    /// Position of the picture called `name`.
+    #[must_use]
+    pub fn position(&self, name: &Path) -> Option<usize> {
+        self.pictures.iter().position(|picture| picture.name == name)
+    }
+
+    /// Whether any answer is awaited.
+    #[must_use]
+    pub fn is_waiting(&self) -> bool {
+        self.in_flight.iter().any(|request| !request.discard)
+    }
+
+    /// Folders sent and not answered yet.
+    pub fn pending_folders(&self) -> impl Iterator<Item = &Path> {
+        self.in_flight
+            .iter()
+            .filter(|request| !request.discard)
+            .flat_map(|r| r.folders.iter().map(PathBuf::as_path))
+    }
+
+    /// Adds `new` (replacing pictures of the same name) and returns the request to send. Folders
+    /// get no row of their own: their pictures join the list when the answer names them.
+    pub fn add(&mut self, new: Vec<NewPicture>, options: PrepOptions) -> PredictRequest {
+        let mut request = PredictRequest { options, ..PredictRequest::default() };
+        for item in new {
+            let (name, source) = match item {
+                NewPicture::Path(path) if looks_like_folder(&path) => {
+                    request.paths.push(path);
+                    continue;
+                }
+                NewPicture::Path(path) => {
+                    request.paths.push(path.clone());
+                    (path, PictureSource::File)
+                }
+                NewPicture::Memory(picture) => {
+                    let source = PictureSource::Memory(picture.content.clone());
+                    let name = picture.name.clone();
+                    request.in_memory.push(picture);
+                    (name, source)
+                }
+            };
+            let revision = self.next_revision();
+            let picture = Picture { name, source, options, status: PictureStatus::Waiting, revision };
+            match self.position(&picture.name) {
+                Some(index) => self.pictures[index] = picture,
+                None => self.pictures.push(picture),
+            }
+        }
+        request
+    }
+
+    fn next_revision(&mut self) -> u64 {
+        self.revisions += 1;
+        self.revisions
+    }
+
+    /// Requests to predict again the pictures at `indices` with their own options (one request
+    /// per distinct set of options); they show "waiting" meanwhile only if they had no result.
+    #[must_use]
+    pub fn resend(&mut self, indices: &[usize]) -> Vec<PredictRequest> {
+        let mut requests: Vec<PredictRequest> = Vec::new();
+        for &index in indices {
+            let Some(picture) = self.pictures.get_mut(index) else { continue };
+            let request = match requests.iter_mut().find(|request| request.options == picture.options) {
+                Some(request) => request,
+                None => {
+                    requests.push(PredictRequest { options: picture.options, ..PredictRequest::default() });
+                    let last = requests.len() - 1;
+                    &mut requests[last]
+                }
+            };
+            match &picture.source {
+                PictureSource::File => request.paths.push(picture.name.clone()),
+                PictureSource::Memory(content) => request
+                    .in_memory
+                    .push(InMemoryPicture { name: picture.name.clone(), content: content.clone() }),
+            }
+            if matches!(picture.status, PictureStatus::Failed(_)) {
+                picture.status = PictureStatus::Waiting;
+                self.revisions += 1;
+                picture.revision = self.revisions;
+            }
+        }
+        requests
+    }
+
+    /// Indices of the pictures to predict again after a model change: those with a result. (Waiting
+    /// ones are answered by the new model anyway: the worker runs commands in order. Those that
+    /// could not be read would fail again.)
+    #[must_use]
+    pub fn predictable(&self) -> Vec<usize> {
+        (0..self.pictures.len())
+            .filter(|&index| matches!(self.pictures[index].status, PictureStatus::Ready(_)))
+            .collect()
+    }
+
+    /// Records that `request` was handed to the worker.
+    pub fn sent(&mut self, request: &PredictRequest) {
+        let folders: Vec<PathBuf> =
+            request.paths.iter().filter(|path| looks_like_folder(path)).cloned().collect();
+        let names = request
+            .paths
+            .iter()
+            .cloned()
+            .chain(request.in_memory.iter().map(|picture| picture.name.clone()))
+            .collect();
+        self.in_flight.push_back(InFlight { options: request.options, names, folders, discard: false });
+    }
+
+    /// The answer to the oldest request: results replace the pictures of the same name; the
+    /// pictures of a folder join the list. Returns the position of the first picture answered.
+    pub fn on_predicted(&mut self, outcomes: Vec<PictureOutcome>) -> Option<usize> {
+        let request = self.in_flight.pop_front();
+        if request.as_ref().is_some_and(|request| request.discard) {
+            return None;
+        }
+        let options = request.as_ref().map(|request| request.options).unwrap_or_default();
+        // A name the answer does not mention was a folder after all: its pictures replace it.
+        for name in request.iter().flat_map(|request| &request.names) {
+            if !outcomes.iter().any(|outcome| &outcome.path == name)
+                && let Some(index) = self.position(name)
+                && matches!(self.pictures[index].status, PictureStatus::Waiting)
+            {
+                self.pictures.remove(index);
+            }
+        }
+        let mut first = None;
+        for outcome in outcomes {
+            let status = match outcome.result {
+                Ok(result) => PictureStatus::Ready(Box::new(result)),
+                Err(error) => PictureStatus::Failed(error),
+            };
+            let revision = self.next_revision();
+            let index = match self.position(&outcome.path) {
+                Some(index) => {
+                    let picture = &mut self.pictures[index];
+                    picture.status = status;
+                    picture.revision = revision;
+                    index
+                }
+                None => {
+                    let source = PictureSource::File;
+                    self.pictures.push(Picture { name: outcome.path, source, options, status, revision });
+                    self.pictures.len() - 1
+                }
+            };
+            first.get_or_insert(index);
+        }
+        first
+    }
+
+    /// The oldest request's job failed as a whole: its waiting pictures say why.
+    pub fn on_failed(&mut self, error: &str) {
+        let Some(request) = self.in_flight.pop_front() else { return };
+        if request.discard {
+            return;
+        }
+        for name in &request.names {
+            self.fail_waiting(name, error);
+        }
+    }
+
+    fn fail_waiting(&mut self, name: &Path, error: &str) {
+        if let Some(index) = self.position(name)
+            && matches!(self.pictures[index].status, PictureStatus::Waiting)
+        {
+            let revision = self.next_revision();
+            let picture = &mut self.pictures[index];
+            picture.status = PictureStatus::Failed(error.to_owned());
+            picture.revision = revision;
+        }
+    }
+
+    /// `request` could not be sent: its waiting pictures say why.
+    pub fn fail(&mut self, request: &PredictRequest, error: &str) {
+        let names = request.paths.iter().chain(request.in_memory.iter().map(|picture| &picture.name));
+        for name in names {
+            self.fail_waiting(name, error);
+        }
+    }
+
+    /// Forgets every picture; answers still on their way are dropped.
+    pub fn clear(&mut self) {
+        self.pictures.clear();
+        for request in &mut self.in_flight {
+            request.discard = true;
+        }
+    }
+}
+
+/// Whether `path` names a folder rather than a picture, judged by its name alone (the UI thread
+/// does not touch the disk): it has no extension. A wrong guess only changes a placeholder: a file
+/// without extension gets its row when the answer comes; the row of a folder called `photos.png`
+/// gives way to its pictures' rows.
+#[must_use]
+pub fn looks_like_folder(path: &Path) -> bool {
+    path.extension().is_none()
+}
+
+#[cfg(test)]
+#[path = "pictures_tests.rs"]
+mod tests;
