@@ -81,7 +81,7 @@ fn next_result(worker: &WorkerHandle) -> Event {
 
 fn tiny_request(epochs: usize) -> TrainRequest {
     let config = TrainConfig { epochs, batch_size: 32, ..TrainConfig::default() };
-    TrainRequest { name: "tiny run".to_owned(), preset: None, spec: spec("tiny"), config }
+    TrainRequest { name: "tiny run".to_owned(), preset: None, spec: spec("tiny"), config, threads: None }
 }
 
 #[test]

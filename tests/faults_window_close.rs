@@ -56,7 +56,7 @@ fn dropping_the_handle_mid_training_stores_the_run_as_stopped_and_joins_the_thre
     };
     // Far more epochs than the test waits for: only the cancel can end it in time.
     let config = TrainConfig { epochs: 10_000, batch_size: 16, ..TrainConfig::default() };
-    let request = TrainRequest { name: "closed".to_owned(), preset: None, spec, config };
+    let request = TrainRequest { name: "closed".to_owned(), preset: None, spec, config, threads: None };
     worker.send(Command::Train(Box::new(request))).unwrap();
     wait_for(&worker, |event| matches!(event, Event::BatchFinished(_)));
 
