@@ -9,7 +9,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use super::image_steps::{border_stats, crop, inverted, is_nearly_uniform, object_bounds, pad_square};
-use super::resample::resize;
+use super::resample::{resize, resize_rgba};
 use super::{IMAGE_PIXELS, IMAGE_SIDE};
 
 /// The largest width or height accepted; bigger pictures are refused before decoding.
@@ -291,16 +291,7 @@ pub fn decode(bytes: &[u8]) -> Result<DecodedPicture, ImageInputError> {
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let image = reader.decode().map_err(decode_error)?;
-    let preview = if width > PREVIEW_SIDE || height > PREVIEW_SIDE {
-        image.thumbnail(PREVIEW_SIDE, PREVIEW_SIDE).to_rgba8()
-    } else {
-        image.to_rgba8()
-    };
-    let preview = RgbaImage {
-        width: preview.width() as usize,
-        height: preview.height() as usize,
-        pixels: preview.into_raw(),
-    };
+    let preview = preview(&image);
     let gray = to_gray_on_white(&image.to_luma_alpha8());
     let gray = shrink_to_working_size(gray);
     Ok(DecodedPicture { original_width: width, original_height: height, preview, gray })
@@ -314,6 +305,22 @@ fn decode_error(error: impl std::fmt::Display) -> ImageInputError {
     } else {
         ImageInputError::Decode(text)
     }
+}
+
+/// The colour preview, at most [`PREVIEW_SIDE`] on a side. Our own area-averaging resize: the
+/// `image` crate's `thumbnail` took over a third of predicting a 420×300 photo.
+fn preview(image: &image::DynamicImage) -> RgbaImage {
+    let rgba = image.to_rgba8();
+    let full =
+        RgbaImage { width: rgba.width() as usize, height: rgba.height() as usize, pixels: rgba.into_raw() };
+    let longest = full.width.max(full.height);
+    let side = PREVIEW_SIDE as usize;
+    if longest <= side {
+        return full;
+    }
+    let width = (full.width * side).div_ceil(longest).min(side);
+    let height = (full.height * side).div_ceil(longest).min(side);
+    resize_rgba(&full, width, height)
 }
 
 /// Gray with alpha → gray, transparent parts over white (how a cut-out product shot looks).

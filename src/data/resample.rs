@@ -1,7 +1,7 @@
-//! Resizing grayscale images: area averaging when shrinking (every source pixel counts, so thin
+//! Resizing grayscale (and RGBA preview) images: area averaging when shrinking (every source pixel counts, so thin
 //! lines survive), bilinear when enlarging. Separable: rows first, then columns.
 
-use super::image_input::GrayImage;
+use super::image_input::{GrayImage, RgbaImage};
 
 /// Resizes `image` to `width × height` (both at least 1).
 #[must_use]
@@ -10,25 +10,60 @@ pub fn resize(image: &GrayImage, width: usize, height: usize) -> GrayImage {
     if image.width == width && image.height == height {
         return image.clone();
     }
-    let columns = weights(image.width, width);
-    let rows = weights(image.height, height);
-    // Horizontal pass: [image.height, width].
-    let mut horizontal = vec![0.0_f32; image.height * width];
-    for y in 0..image.height {
-        let source = &image.pixels[y * image.width..(y + 1) * image.width];
-        for (x, taps) in columns.iter().enumerate() {
-            horizontal[y * width + x] = taps.iter().map(|&(i, w)| f32::from(source[i]) * w).sum();
-        }
-    }
-    // Vertical pass: [height, width].
-    let mut pixels = vec![0_u8; width * height];
-    for (y, taps) in rows.iter().enumerate() {
-        for x in 0..width {
-            let value: f32 = taps.iter().map(|&(i, w)| horizontal[i * width + x] * w).sum();
-            pixels[y * width + x] = value.round().clamp(0.0, 255.0) as u8;
-        }
-    }
+    let pixels = resize_channels::<1>(&image.pixels, [image.width, image.height], [width, height]);
     GrayImage { width, height, pixels }
+}
+
+/// Resizes an RGBA picture (the Predict tab's colour preview) the same way, each channel apart.
+#[must_use]
+pub fn resize_rgba(image: &RgbaImage, width: usize, height: usize) -> RgbaImage {
+    let (width, height) = (width.max(1), height.max(1));
+    if image.width == width && image.height == height {
+        return image.clone();
+    }
+    let pixels = resize_channels::<4>(&image.pixels, [image.width, image.height], [width, height]);
+    RgbaImage { width, height, pixels }
+}
+
+/// The separable resize of interleaved `CHANNELS`-byte pixels from `[width, height]` to `to`.
+fn resize_channels<const CHANNELS: usize>(
+    source: &[u8],
+    [from_width, from_height]: [usize; 2],
+    [width, height]: [usize; 2],
+) -> Vec<u8> {
+    let columns = weights(from_width, width);
+    let rows = weights(from_height, height);
+    let row_len = width * CHANNELS;
+    // Horizontal pass: [from_height, width, CHANNELS].
+    let mut horizontal = vec![0.0_f32; from_height * row_len];
+    for (line, out) in source.chunks_exact(from_width * CHANNELS).zip(horizontal.chunks_exact_mut(row_len)) {
+        for (taps, out) in columns.iter().zip(out.chunks_exact_mut(CHANNELS)) {
+            let mut sum = [0.0_f32; CHANNELS];
+            for &(i, w) in taps {
+                let pixel = &line[i * CHANNELS..(i + 1) * CHANNELS];
+                for (sum, &value) in sum.iter_mut().zip(pixel) {
+                    *sum += f32::from(value) * w;
+                }
+            }
+            out.copy_from_slice(&sum);
+        }
+    }
+    // Vertical pass: [height, width, CHANNELS], a whole row at a time.
+    let mut pixels = vec![0_u8; height * row_len];
+    let mut sum = vec![0.0_f32; row_len];
+    for (taps, out) in rows.iter().zip(pixels.chunks_exact_mut(row_len)) {
+        sum.fill(0.0);
+        for &(i, w) in taps {
+            for (sum, &value) in sum.iter_mut().zip(&horizontal[i * row_len..(i + 1) * row_len]) {
+                *sum += value * w;
+            }
+        }
+        for (out, &value) in out.iter_mut().zip(&sum) {
+            // Round half up without a libm call (`round` is one on baseline x86-64).
+            *out = (value.clamp(0.0, 255.0) + 0.5) as u8;
+        }
+    }
+    pixels
 }
 
 /// For each output index, the source indices and weights (summing to 1) that make it.
@@ -88,5 +123,14 @@ mod tests {
         let small = resize(&image, 28, 28);
         let mean = |p: &[u8]| p.iter().map(|&v| f64::from(v)).sum::<f64>() / p.len() as f64;
         assert!((mean(&image.pixels) - mean(&small.pixels)).abs() < 2.0);
+    }
+
+    #[test]
+    fn rgba_channels_are_resized_apart() {
+        // Two pixels: opaque red, half-transparent blue; halved to one pixel.
+        let image = RgbaImage { width: 2, height: 1, pixels: vec![255, 0, 0, 255, 0, 0, 255, 127] };
+        let half = resize_rgba(&image, 1, 1);
+        assert_eq!(half.pixels, vec![128, 0, 128, 191]);
+        assert_eq!(resize_rgba(&image, 2, 1), image);
     }
 }
