@@ -6,7 +6,7 @@
 #![allow(clippy::expect_used)] // set-up failures panic
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use atelier::gui::{AppOptions, AtelierApp, DataState, tabs::Tab};
@@ -192,7 +192,16 @@ fn act(harness: &mut Harness<'_, AtelierApp>, monkey: &mut Monkey, drops: &Path,
     harness.step();
 }
 
+/// The monkey types random names into path fields ("Save as", "Export to"), which are relative to
+/// the working directory: the whole test binary works in a temporary one, never in the checkout.
+fn work_in_a_temp_dir() {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"));
+    std::env::set_current_dir(dir.path()).expect("enter the temp dir");
+}
+
 fn monkey_run(seed: u64) {
+    work_in_a_temp_dir();
     let started = Instant::now();
     let runs = tempfile::tempdir().expect("temp dir");
     let drops = tempfile::tempdir().expect("temp dir");

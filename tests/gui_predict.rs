@@ -331,3 +331,76 @@ fn the_table_sorts_by_confidence_and_exports_to_csv() {
     assert!(confidences.windows(2).all(|pair| pair[0] >= pair[1]), "highest first: {confidences:?}");
     harness.get_by_label_contains("Saved the predictions to");
 }
+
+/// Sends one pointer event and lets a frame run.
+fn pointer(harness: &mut Harness<'_, AtelierApp>, event: egui::Event) {
+    harness.input_mut().events.push(event);
+    harness.step();
+}
+
+fn button(pos: egui::Pos2, pressed: bool) -> egui::Event {
+    egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    }
+}
+
+#[test]
+fn a_dataset_sample_dragged_onto_the_predict_tab_or_sent_from_its_large_view_is_predicted() {
+    let runs = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let model = tiny_cnn(folder.path());
+    let mut harness = app(runs.path());
+    drop_files(&mut harness, vec![native(&model)]);
+    wait_until(&mut harness, "the model", |app| app.state().current_model.is_some());
+    harness.get_by_label("Dataset").click();
+    wait_until(&mut harness, "the sample", |app| {
+        matches!(app.state().data, atelier::gui::DataState::Ready(_)) && app.settings().tab == Tab::Dataset
+    });
+
+    // Pick up a sandal, carry it over the Predict tab's button (which opens the tab), let go.
+    let from = harness.query_all_by_label_contains("Sandal #").next().expect("a sandal").rect().center();
+    let to = harness.get_by_label("Predict").rect().center();
+    pointer(&mut harness, egui::Event::PointerMoved(from));
+    pointer(&mut harness, button(from, true));
+    for step in 1..=8 {
+        pointer(&mut harness, egui::Event::PointerMoved(from + (to - from) * (step as f32 / 8.0)));
+    }
+    harness.step();
+    assert_eq!(harness.state().settings().tab, Tab::Predict, "hovering the Predict tab opens it");
+    pointer(&mut harness, button(to, false));
+    wait_until(&mut harness, "the dragged sample's prediction", |app| {
+        predicted(app) && pictures(app).len() == 1
+    });
+    let name = pictures(harness.state())[0].file_name();
+    assert!(name.starts_with("train #") && name.ends_with("(Sandal)"), "{name}");
+
+    // The large view's button sends the image it shows.
+    harness.get_by_label("Dataset").click();
+    harness.run_steps(3);
+    harness.query_all_by_label_contains("Trouser #").next().expect("a trouser").click();
+    harness.run_steps(3);
+    harness.get_by_label("Predict this image").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().tab, Tab::Predict);
+    wait_until(&mut harness, "the sent sample's prediction", |app| {
+        predicted(app) && pictures(app).len() == 2
+    });
+    assert!(pictures(harness.state()).iter().any(|picture| picture.file_name().ends_with("(Trouser)")));
+
+    // Let go anywhere but over Predict, a drag is cancelled.
+    harness.get_by_label("Dataset").click();
+    harness.run_steps(3);
+    let from = harness.query_all_by_label_contains("Bag #").next().expect("a bag").rect().center();
+    pointer(&mut harness, egui::Event::PointerMoved(from));
+    pointer(&mut harness, button(from, true));
+    for step in 1..=4 {
+        pointer(&mut harness, egui::Event::PointerMoved(from + egui::vec2(0.0, 20.0 * step as f32)));
+    }
+    pointer(&mut harness, button(from + egui::vec2(0.0, 80.0), false));
+    harness.run_steps(3);
+    assert_eq!(harness.state().settings().tab, Tab::Dataset);
+    assert_eq!(pictures(harness.state()).len(), 2, "a cancelled drag adds nothing");
+}

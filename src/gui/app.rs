@@ -154,6 +154,7 @@ impl eframe::App for AtelierApp {
         shell::status_bar_ui(ui, &mut cx);
         egui::CentralPanel::default().show(ui, |ui| tabs::show_ui(tab, ui, &mut cx));
         shell::help_window(ui.ctx(), &mut cx);
+        tabs::predict::from_dataset::finish_drag(ui.ctx(), &mut cx);
         tabs::predict::drops::drop_overlay_ui(ui.ctx());
         if let Some(log) = &mut self.frame_log {
             let loading = matches!(self.state.data, DataState::Loading { .. });

@@ -63,6 +63,9 @@ pub fn top_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 if response.clicked() {
                     cx.settings.tab = tab;
                 }
+                if tab == Tab::Predict {
+                    super::tabs::predict::from_dataset::open_on_hover(&response, cx);
+                }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Help (F1)").on_hover_text("Shortcuts and what each tab does (F1)").clicked() {

@@ -1,6 +1,8 @@
 //! The Dataset tab: browse samples per class (train or test), see one large with its pixel values,
 //! the class balance, the mean image of each class, and the binary task's two classes side by side.
 
+use std::sync::Arc;
+
 use rand::SeedableRng;
 
 use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split, thousands};
@@ -12,6 +14,7 @@ use super::super::settings::DataChoice;
 use super::super::state::DataState;
 use super::super::widgets::class_chart::class_chart_ui;
 use super::super::widgets::pixels::{TextureCache, TextureKey, image_ui, large_image_ui};
+use super::predict::from_dataset::{self, DatasetSample};
 
 /// Samples per class row in the ten-class grid.
 const PER_CLASS: usize = 10;
@@ -105,7 +108,9 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
         ClassView::Binary => binary_ui(ui, view, split, dataset, overview),
     });
-    zoom_window(ui.ctx(), view, &data);
+    if let Some(sample) = zoom_window(ui.ctx(), view, &data) {
+        from_dataset::send_to_predict(cx, sample);
+    }
 }
 
 fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
@@ -127,7 +132,7 @@ fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
         if ui.button("Shuffle").on_hover_text("Show other random images of each class").clicked() {
             view.shuffle_seed += 1;
         }
-        ui.weak("Hover an image for its class; click it to see it large.");
+        ui.weak("Hover an image for its class; click it to see it large; drag it onto the Predict tab to predict it.");
     });
 }
 
@@ -153,11 +158,19 @@ fn sample_ui(
     let key = TextureKey::Sample(split, dataset.source_index(position));
     let texture = view.textures.get(ui.ctx(), key, dataset.image(position));
     let name = dataset.class(position).name();
-    let response = image_ui(ui, &texture, side, format!("{name} #{position}"))
-        .on_hover_text(format!("{name} · #{position} (click to enlarge)"));
+    let response = image_ui(ui, &texture, side, format!("{name} #{position}")).on_hover_text(format!(
+        "{name} · #{position} (click to enlarge, drag onto the Predict tab to predict)"
+    ));
     if response.clicked() {
         view.zoomed = Some(Zoomed { split, position });
     }
+    from_dataset::drag_source(&response, || DatasetSample {
+        split,
+        position,
+        class: dataset.class(position),
+        pixels: Arc::from(dataset.image(position)),
+        texture: texture.clone(),
+    });
 }
 
 fn class_grid_ui(
@@ -258,16 +271,18 @@ fn binary_ui(
     });
 }
 
-fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) {
-    let Some(zoomed) = view.zoomed else { return };
+/// The large view of one image; returns the image when its "Predict this image" button was clicked.
+fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) -> Option<DatasetSample> {
+    let zoomed = view.zoomed?;
     let dataset = match zoomed.split {
         Split::Train => &data.mnist.train,
         Split::Test => &data.mnist.test,
     };
     if zoomed.position >= dataset.len() {
         view.zoomed = None;
-        return;
+        return None;
     }
+    let mut predict = None;
     // Escape closes it, like any viewer.
     let mut open = !ctx.input(|input| input.key_pressed(egui::Key::Escape));
     // Opens over the chart, beside the grid, so the clicked row stays visible.
@@ -286,10 +301,24 @@ fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset
         let texture = view.textures.get(ctx, key, pixels);
         large_image_ui(ui, &texture, pixels, 10.0 * IMAGE_SIDE as f32);
         ui.weak("Hover a pixel to read its value (0 = black background, 255 = white).");
+        if ui
+            .button("Predict this image")
+            .on_hover_text("Open it in the Predict tab with the current model")
+            .clicked()
+        {
+            predict = Some(DatasetSample {
+                split: zoomed.split,
+                position: zoomed.position,
+                class,
+                pixels: Arc::from(pixels),
+                texture: texture.clone(),
+            });
+        }
     });
-    if !open {
+    if !open || predict.is_some() {
         view.zoomed = None;
     }
+    predict
 }
 
 /// The largest whole multiple of 28 px that fits `rows` rows into `height` (at least 1×).

@@ -50,7 +50,8 @@ impl TextureCache {
 /// clickable response, outlined while hovered.
 pub fn image_ui(ui: &mut egui::Ui, texture: &TextureHandle, side: f32, alt: String) -> egui::Response {
     let image = egui::Image::new((texture.id(), Vec2::splat(side))).alt_text(alt);
-    let response = ui.add(image.sense(Sense::click()).corner_radius(2.0));
+    // Dragging too: a Dataset sample can be dragged onto the Predict tab.
+    let response = ui.add(image.sense(Sense::click_and_drag()).corner_radius(2.0));
     if response.hovered() {
         ui.painter().rect_stroke(
             response.rect.expand(1.0),

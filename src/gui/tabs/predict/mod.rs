@@ -2,11 +2,12 @@
 //! model's answer, what the first convolution sees, and a sortable table for many pictures.
 //!
 //! `pictures` keeps the list and the requests in flight, `drops` turns drops and pastes into
-//! pictures, `sources` is the bar to add them, `table` and `detail` draw, `export` writes CSV.
+//! pictures, `from_dataset` takes samples dragged from the Dataset tab, `sources` is the bar to add them, `table` and `detail` draw, `export` writes CSV.
 
 mod detail;
 pub mod drops;
 mod export;
+pub mod from_dataset;
 pub mod pictures;
 mod sources;
 mod table;
