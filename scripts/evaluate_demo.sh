@@ -22,33 +22,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile=${PROFILE:-debug}
-if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
-binary=$PWD/target/$profile/atelier
+. scripts/lib/xvfb_session.sh
 out=target/screenshots
 mkdir -p "$out"
 rm -f "$out/evaluate-app.log"
 
-display=${SCREENSHOT_DISPLAY:-:99}
-export DISPLAY=$display
-home=$(mktemp -d)
-export HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config
-export XDG_RUNTIME_DIR=$home/runtime && mkdir -m 0700 "$XDG_RUNTIME_DIR"
-
 model=$home/dense.safetensors
 echo "training a dense model for one epoch (the CLI)…"
 "$binary" train --preset dense --epochs 1 --out "$model" | tail -2
-
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-app_pid=
-cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
-  kill "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$home"
-}
-trap cleanup EXIT
-sleep 1.5
 
 "$binary" >>"$out/evaluate-app.log" 2>&1 &
 app_pid=$!

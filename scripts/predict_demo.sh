@@ -17,19 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile=${PROFILE:-debug}
-if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
-binary=$PWD/target/$profile/atelier
+. scripts/lib/xvfb_session.sh
 out=target/screenshots
 mkdir -p "$out"
 log=$out/predict-app.log
 rm -f "$log"
 
-display=${SCREENSHOT_DISPLAY:-:99}
-export DISPLAY=$display
-home=$(mktemp -d)
-export HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config
-export XDG_RUNTIME_DIR=$home/runtime && mkdir -m 0700 "$XDG_RUNTIME_DIR"
 work=$home/work && mkdir -p "$work/bad"
 
 # A small CNN (two conv layers) trains in well under a minute on the full set.
@@ -47,17 +40,6 @@ boot=$(ls "$work"/pngs/*ankle_boot*.png | head -1)
 : >"$work/bad/empty.png"
 echo "not a picture" >"$work/bad/notes.png"
 head -c 70 "$boot" >"$work/bad/truncated.png"
-
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-app_pid=
-cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
-  kill "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$home"
-}
-trap cleanup EXIT
-sleep 1.5
 
 window=
 start_app() {

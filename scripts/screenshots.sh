@@ -8,35 +8,19 @@
 #   PROFILE=release scripts/screenshots.sh
 #   ATELIER_DATA=/path scripts/screenshots.sh   # data folder (default: the usual search)
 #
+#   DOCS=1 PROFILE=release scripts/screenshots.sh   # also the Train, Evaluate and Predict demos
+#       (full data), then copies the README's pictures into docs/screenshots/
+#
 # Needs: xvfb xauth xdotool imagemagick libgl1 libegl1 libgl1-mesa-dri.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile=${PROFILE:-debug}
-if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
-binary=target/$profile/atelier
+. scripts/lib/xvfb_session.sh
 out=target/screenshots
 mkdir -p "$out"
 rm -f "$out/app.log"
 
-display=${SCREENSHOT_DISPLAY:-:99}
-export DISPLAY=$display
-# A private home, so settings from a real session (last tab, theme) do not leak into the pictures.
-home=$(mktemp -d)
-export HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config
-export XDG_RUNTIME_DIR=$home/runtime && mkdir -m 0700 "$XDG_RUNTIME_DIR"
 export ATELIER_FRAME_LOG=1
-
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb_pid=$!
-app_pid=
-cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
-  kill "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$home"
-}
-trap cleanup EXIT
-sleep 1.5
 
 window=
 start_app() {
@@ -104,3 +88,17 @@ shoot restarted
 visit_tabs "-light"
 echo "frame times (ATELIER_FRAME_LOG=1):"
 grep 'frame-log: load done' "$out/app.log" || true
+
+# The README's pictures: the demos of the tabs that need a model (each starts its own app on this
+# display), then one chosen picture per tab and a few details into docs/screenshots/.
+if [ "${DOCS:-0}" = 1 ]; then
+  kill "$app_pid" 2>/dev/null || true; app_pid=
+  DEMO_DATA=${DEMO_DATA:-full} scripts/train_demo.sh
+  scripts/evaluate_demo.sh
+  scripts/predict_demo.sh
+  for shot in dataset model train-running-2 train-compare evaluate-matrix evaluate-gallery evaluate-image \
+    predict predict-inside predict-open-with; do
+    cp "$out/$shot.png" docs/screenshots/
+  done
+  echo "copied the README's pictures into docs/screenshots/"
+fi

@@ -16,34 +16,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile=${PROFILE:-debug}
-if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
-binary=target/$profile/atelier
+. scripts/lib/xvfb_session.sh
 out=target/screenshots
 mkdir -p "$out"
 log=$out/train-demo.log
 : >"$log"
 
-display=${SCREENSHOT_DISPLAY:-:99}
-export DISPLAY=$display
-home=$(mktemp -d)
-export HOME=$home XDG_DATA_HOME=$home/.local/share XDG_CONFIG_HOME=$home/.config
-export XDG_RUNTIME_DIR=$home/runtime && mkdir -m 0700 "$XDG_RUNTIME_DIR"
 runs=$XDG_DATA_HOME/atelier/runs
-
-xvfb_pid=
-if ! xdotool getdisplaygeometry >/dev/null 2>&1; then
-  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  xvfb_pid=$!
-  sleep 1.5
-fi
-app_pid=
-cleanup() {
-  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
-  rm -rf "$home"
-}
-trap cleanup EXIT
 
 start_app() {
   if [ "${DEMO_DATA:-sample}" = sample ]; then
