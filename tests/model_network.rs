@@ -31,7 +31,7 @@ fn built_presets_have_the_reference_parameter_counts() {
         (PresetId::BinaryDense, 100_738),
         (PresetId::Dense, 235_146),
         (PresetId::Cnn, 225_034),
-        (PresetId::CnnBn, 225_226),
+        (PresetId::CnnBn, 315_594),
     ];
     for (id, count) in expected {
         let spec = id.spec();
@@ -86,7 +86,8 @@ fn batch_norm_updates_running_statistics_only_in_training() {
             .collect()
     };
     let before = stats(&network);
-    assert_eq!(before.len(), 4);
+    // Two running statistics for each of the three batch norms.
+    assert_eq!(before.len(), 6);
     assert!(before["layers.1.running_mean"].iter().all(|&v| v == 0.0));
     assert!(before["layers.1.running_var"].iter().all(|&v| v == 1.0));
     network.forward(&input(16, 1), ForwardMode::Eval).unwrap();
@@ -98,7 +99,7 @@ fn batch_norm_updates_running_statistics_only_in_training() {
     // Running mean after one step = 0.1 · batch mean of the first conv's output, channel by channel.
     let conv = {
         let tensors: HashMap<String, Tensor> = network.named_tensors().unwrap().into_iter().collect();
-        atelier::ops::conv2d(&x, &tensors["layers.0.weight"], &tensors["layers.0.bias"], 1, Padding::Valid)
+        atelier::ops::conv2d(&x, &tensors["layers.0.weight"], &tensors["layers.0.bias"], 1, Padding::Same)
             .unwrap()
     };
     let batch_mean = values(&conv.mean((0, 2, 3)).unwrap());
@@ -126,7 +127,7 @@ fn named_tensors_round_trip_and_bad_sets_are_refused_by_name() {
             "layers.1.running_var",
         ]
     );
-    assert_eq!(names.last().unwrap(), "layers.12.bias");
+    assert_eq!(names.last().unwrap(), "layers.13.bias");
     let tensors: HashMap<String, Tensor> = source.named_tensors().unwrap().into_iter().collect();
 
     let mut missing = tensors.clone();
@@ -146,7 +147,7 @@ fn named_tensors_round_trip_and_bad_sets_are_refused_by_name() {
     wrong.insert("layers.9.weight".into(), Tensor::zeros((128, 1024), DType::F32, &Device::Cpu).unwrap());
     assert_eq!(
         target.load_named(&wrong).unwrap_err().to_string(),
-        "tensor `layers.9.weight` has shape [128, 1024] but the model expects [128, 1600]"
+        "tensor `layers.9.weight` has shape [128, 1024] but the model expects [128, 2304]"
     );
 
     let x = input(5, 3);

@@ -22,7 +22,8 @@ pub enum PresetId {
     Dense,
     /// Two convolutions and two dense layers (225,034 parameters).
     Cnn,
-    /// The CNN with batch normalisation after each convolution.
+    /// The CNN with batch normalisation after each convolution and the first dense layer, a
+    /// padded first convolution and lighter dropout (315,594 parameters).
     CnnBn,
 }
 
@@ -116,8 +117,8 @@ const PRESETS: [Preset; 4] = [
         id: PresetId::CnnBn,
         name: "cnn-bn",
         title: "CNN with batch norm",
-        description: "The CNN with batch normalisation after each convolution, trained with augmentation.",
-        expected_accuracy: "~93% (15 epochs)",
+        description: "The CNN with batch norm, a padded first conv and dropout 0.25, trained with flips.",
+        expected_accuracy: "~93.5% (15 epochs)",
     },
 ];
 
@@ -129,6 +130,10 @@ pub fn presets() -> &'static [Preset] {
 
 fn conv3x3(filters: usize) -> LayerSpec {
     LayerSpec::Conv2d { filters, kernel: 3, stride: 1, padding: Padding::Valid }
+}
+
+fn conv3x3_same(filters: usize) -> LayerSpec {
+    LayerSpec::Conv2d { filters, kernel: 3, stride: 1, padding: Padding::Same }
 }
 
 impl Preset {
@@ -170,10 +175,14 @@ impl Preset {
                     Dense { units: 10 },
                 ],
             ),
+            // Measured on the full data, 15 epochs, flips only, seed 1: the plain CNN with batch
+            // norm after each conv and dropout 0.5 reached 91.60% and underfitted (train 92.9%);
+            // adding batch norm after Dense 128 and dropout 0.25 reached 92.60%; padding the first
+            // conv ("same": 28×28 → 14×14 → 12×12 → 6×6, flatten 2304) on top reached 93.57%.
             PresetId::CnnBn => (
                 Task::TenClass,
                 vec![
-                    conv3x3(32),
+                    conv3x3_same(32),
                     BatchNorm,
                     Relu,
                     MaxPool { size: 2 },
@@ -183,8 +192,9 @@ impl Preset {
                     MaxPool { size: 2 },
                     Flatten,
                     Dense { units: 128 },
+                    BatchNorm,
                     Relu,
-                    Dropout { rate: 0.5 },
+                    Dropout { rate: 0.25 },
                     Dense { units: 10 },
                 ],
             ),
@@ -214,8 +224,8 @@ mod tests {
     fn parameter_counts_match_the_reference_models() {
         assert_eq!(PresetId::Dense.spec().param_count(), Ok(235_146));
         assert_eq!(PresetId::Cnn.spec().param_count(), Ok(225_034));
-        // Two batch norms add a scale and a shift per channel: 2·32 + 2·64.
-        assert_eq!(PresetId::CnnBn.spec().param_count(), Ok(225_034 + 192));
+        // conv 320 + BN 64 + conv 18,496 + BN 128 + dense 2304·128 + 128 + BN 256 + dense 1,290.
+        assert_eq!(PresetId::CnnBn.spec().param_count(), Ok(315_594));
         assert_eq!(PresetId::BinaryDense.spec().param_count(), Ok(784 * 128 + 128 + 128 * 2 + 2));
     }
 
