@@ -4,6 +4,8 @@
 # Environment: PROFILE (debug | release), SCREENSHOT_DISPLAY (default :99; an X server already
 # answering there is used as it is).
 
+# Pinned before HOME changes, so cargo still finds its toolchain here and in nested scripts.
+export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 profile=${PROFILE:-debug}
 if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
 binary=$PWD/target/$profile/atelier
