@@ -64,7 +64,7 @@ check "'$exec_line' opened a window in $(awk -v a="$started" -v b="$(date +%s.%N
 xprop -id "$window" WM_CLASS | grep -q '"atelier"' && check "$(xprop -id "$window" WM_CLASS) (StartupWMClass=atelier)"
 icon=$(xprop -id "$window" _NET_WM_ICON | head -c 200)
 case $icon in
-  *"_NET_WM_ICON(CARDINAL)"*) check "_NET_WM_ICON is set: $(xprop -id "$window" _NET_WM_ICON | grep -o 'Icon ([0-9]* x [0-9]*)' | tr '\n' ' ')" ;;
+  *"_NET_WM_ICON(CARDINAL)"*) check "_NET_WM_ICON is set: $(xprop -id "$window" _NET_WM_ICON | head -1 | cut -c1-60)" ;;
   *) fail "no _NET_WM_ICON: $icon" ;;
 esac
 sleep "${SETTLE_SECS:-6}"
