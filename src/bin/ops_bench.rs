@@ -333,6 +333,7 @@ fn predict_latency(
 }
 
 fn main() -> anyhow::Result<()> {
+    ops::init_process();
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     if let Some(threads) = value("--threads").and_then(|s| s.parse().ok()) {

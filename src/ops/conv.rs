@@ -1,6 +1,6 @@
-//! 2-D convolution as a candle custom op: im2col + GEMM per image, images split over the cores,
-//! bias (and optionally ReLU) fused, and a backward pass that skips the input gradient when
-//! nothing upstream needs it (the first layer).
+//! 2-D convolution as a candle custom op: im2col + one GEMM per group of images, groups split
+//! over the cores, bias (and optionally ReLU) fused, and a backward pass that skips the input
+//! gradient when nothing upstream needs it (the first layer).
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
@@ -95,8 +95,19 @@ impl Geometry {
     }
 }
 
-/// Unfolds one image `[in, h, w]` into `cols` `[in·k·k, oh·ow]`.
-pub(crate) fn im2col<T: Real>(g: &Geometry, image: &[T], cols: &mut [T]) {
+/// Columns per matrix product that amortise the GEMM's packing: [`group_len`] images share one
+/// product, so conv2 of the CNN (121 output positions) multiplies 64 × 288 by 288 × 968 instead
+/// of eight products with 121 columns.
+const GROUP_COLUMNS: usize = 1024;
+
+/// Images per matrix product for this geometry, at most `limit`.
+pub(crate) fn group_len(g: &Geometry, limit: usize) -> usize {
+    (GROUP_COLUMNS / g.out_area().max(1)).clamp(1, limit.max(1))
+}
+
+/// Unfolds one image `[in, h, w]` into rows `[in·k·k]` of `cols`, each row `pitch` long, this
+/// image's `oh·ow` columns starting at `offset`.
+fn im2col_at<T: Real>(g: &Geometry, image: &[T], cols: &mut [T], pitch: usize, offset: usize) {
     let area = g.out_area();
     let mut row = 0;
     for channel in image.chunks_exact(g.height * g.width) {
@@ -104,7 +115,7 @@ pub(crate) fn im2col<T: Real>(g: &Geometry, image: &[T], cols: &mut [T]) {
             let (oy_lo, oy_hi) = g.valid_range(ky, g.height, g.out_height);
             for kx in 0..g.kernel {
                 let (ox_lo, ox_hi) = g.valid_range(kx, g.width, g.out_width);
-                let dst = &mut cols[row * area..(row + 1) * area];
+                let dst = &mut cols[row * pitch + offset..row * pitch + offset + area];
                 row += 1;
                 if oy_lo > 0 || oy_hi < g.out_height || ox_lo > 0 || ox_hi < g.out_width {
                     dst.fill(T::ZERO);
@@ -127,8 +138,9 @@ pub(crate) fn im2col<T: Real>(g: &Geometry, image: &[T], cols: &mut [T]) {
     }
 }
 
-/// Folds `cols` `[in·k·k, oh·ow]` back onto one image `[in, h, w]`, adding overlapping patches.
-pub(crate) fn col2im<T: Real>(g: &Geometry, cols: &[T], image: &mut [T]) {
+/// Folds one image's columns (rows `pitch` long, starting at `offset`) back onto the image
+/// `[in, h, w]`, adding overlapping patches.
+fn col2im_at<T: Real>(g: &Geometry, cols: &[T], image: &mut [T], pitch: usize, offset: usize) {
     let area = g.out_area();
     image.fill(T::ZERO);
     let mut row = 0;
@@ -137,19 +149,106 @@ pub(crate) fn col2im<T: Real>(g: &Geometry, cols: &[T], image: &mut [T]) {
             let (oy_lo, oy_hi) = g.valid_range(ky, g.height, g.out_height);
             for kx in 0..g.kernel {
                 let (ox_lo, ox_hi) = g.valid_range(kx, g.width, g.out_width);
-                let src = &cols[row * area..(row + 1) * area];
+                let src = &cols[row * pitch + offset..row * pitch + offset + area];
                 row += 1;
                 for oy in oy_lo..oy_hi {
                     let iy = oy * g.stride + ky - g.pad;
                     let dst_row = &mut channel[iy * g.width..(iy + 1) * g.width];
                     let src_row = &src[oy * g.out_width..(oy + 1) * g.out_width];
-                    for ox in ox_lo..ox_hi {
-                        dst_row[ox * g.stride + kx - g.pad] += src_row[ox];
+                    if g.stride == 1 {
+                        let ix0 = ox_lo + kx - g.pad;
+                        let dst = &mut dst_row[ix0..ix0 + (ox_hi - ox_lo)];
+                        for (d, &s) in dst.iter_mut().zip(&src_row[ox_lo..ox_hi]) {
+                            *d += s;
+                        }
+                    } else {
+                        for ox in ox_lo..ox_hi {
+                            dst_row[ox * g.stride + kx - g.pad] += src_row[ox];
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// Unfolds `images` `[n, in, h, w]` into `cols` `[in·k·k, n·oh·ow]` (image `i` in columns
+/// `i·oh·ow..`), the right-hand side of one grouped product.
+pub(crate) fn im2col<T: Real>(g: &Geometry, images: &[T], cols: &mut [T]) {
+    let pitch = images.len() / g.in_len() * g.out_area();
+    for (i, image) in images.chunks_exact(g.in_len()).enumerate() {
+        im2col_at(g, image, cols, pitch, i * g.out_area());
+    }
+}
+
+/// The inverse of [`im2col`]: folds `cols` `[in·k·k, n·oh·ow]` onto `images` `[n, in, h, w]`.
+pub(crate) fn col2im<T: Real>(g: &Geometry, cols: &[T], images: &mut [T]) {
+    let pitch = images.len() / g.in_len() * g.out_area();
+    for (i, image) in images.chunks_exact_mut(g.in_len()).enumerate() {
+        col2im_at(g, cols, image, pitch, i * g.out_area());
+    }
+}
+
+/// `full [out, columns] = W [out, in·k·k] × cols [in·k·k, columns] + bias`, on this thread.
+pub(crate) fn product<T: Real>(g: &Geometry, weight: &[T], bias: &[T], cols: &[T], full: &mut [T]) {
+    let columns = full.len() / g.out_channels;
+    // Start from the bias so the product adds onto it in the same pass.
+    for (row, &b) in full.chunks_exact_mut(columns).zip(bias) {
+        row.fill(b);
+    }
+    kernel::gemm(
+        (g.out_channels, columns, g.patch_len()),
+        full,
+        Mat::rows(weight, g.patch_len()),
+        Mat::rows(cols, columns),
+        Accumulate::Add,
+        1,
+    );
+}
+
+/// The weight gradient (added to `dweight`) and, when `dx` is given, the input gradient of a
+/// group of images from their grouped output gradient `dfull [out, n·oh·ow]`. `cols` holds the
+/// group's [`im2col`] on entry and is reused as scratch.
+pub(crate) fn backward_group<T: Real>(
+    g: &Geometry,
+    weight: &[T],
+    dfull: &[T],
+    cols: &mut [T],
+    dweight: &mut [T],
+    dx: Option<&mut [T]>,
+) {
+    let columns = dfull.len() / g.out_channels;
+    // dW [out, in·k·k] += dFull [out, columns] × colsᵀ [columns, in·k·k]
+    kernel::gemm(
+        (g.out_channels, g.patch_len(), columns),
+        dweight,
+        Mat::rows(dfull, columns),
+        Mat::transposed(cols, columns),
+        Accumulate::Add,
+        1,
+    );
+    if let Some(dx) = dx {
+        // dcols [in·k·k, columns] = Wᵀ [in·k·k, out] × dFull [out, columns]
+        kernel::gemm(
+            (g.patch_len(), columns, g.out_channels),
+            cols,
+            Mat::transposed(weight, g.patch_len()),
+            Mat::rows(dfull, columns),
+            Accumulate::Overwrite,
+            1,
+        );
+        col2im(g, cols, dx);
+    }
+}
+
+/// Sums per-task weight and bias gradients.
+pub(crate) fn sum_grads<T: Real>(
+    (mut wa, mut ba): (Vec<T>, Vec<T>),
+    (wb, bb): (Vec<T>, Vec<T>),
+) -> (Vec<T>, Vec<T>) {
+    wa.iter_mut().zip(&wb).for_each(|(a, &b)| *a += b);
+    ba.iter_mut().zip(&bb).for_each(|(a, &b)| *a += b);
+    (wa, ba)
 }
 
 /// Splits `0..batch` into contiguous runs, one per task.
@@ -161,29 +260,33 @@ fn image_runs(batch: usize) -> (usize, usize) {
 
 /// Forward: `y = act(conv(x, w) + b)`, `[batch, out, oh, ow]`.
 pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], act: Activation) -> Vec<T> {
-    let mut y = vec![T::ZERO; g.batch * g.out_len()];
+    let (out_len, area) = (g.out_len(), g.out_area());
+    let mut y = vec![T::ZERO; g.batch * out_len];
     let (per_task, _) = image_runs(g.batch);
-    y.par_chunks_mut(per_task * g.out_len()).zip(x.par_chunks(per_task * g.in_len())).for_each(
+    let group = group_len(g, per_task);
+    y.par_chunks_mut(per_task * out_len).zip(x.par_chunks(per_task * g.in_len())).for_each(
         |(y_run, x_run)| {
-            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
-            for (y_img, x_img) in y_run.chunks_exact_mut(g.out_len()).zip(x_run.chunks_exact(g.in_len())) {
-                im2col(g, x_img, &mut cols);
-                // Start from the bias so the product adds onto it in the same pass.
-                for (row, &b) in y_img.chunks_exact_mut(g.out_area()).zip(bias) {
-                    row.fill(b);
-                }
-                kernel::gemm(
-                    (g.out_channels, g.out_area(), g.patch_len()),
-                    y_img,
-                    Mat::rows(weight, g.patch_len()),
-                    Mat::rows(&cols, g.out_area()),
-                    Accumulate::Add,
-                    1,
-                );
-                if act == Activation::Relu {
-                    for v in y_img.iter_mut() {
-                        if *v < T::ZERO {
-                            *v = T::ZERO;
+            let mut cols = vec![T::ZERO; g.patch_len() * group * area];
+            let mut full = vec![T::ZERO; g.out_channels * group * area];
+            for (y_group, x_group) in y_run.chunks_mut(group * out_len).zip(x_run.chunks(group * g.in_len()))
+            {
+                let columns = x_group.len() / g.in_len() * area;
+                let (cols, full) =
+                    (&mut cols[..g.patch_len() * columns], &mut full[..g.out_channels * columns]);
+                im2col(g, x_group, cols);
+                product(g, weight, bias, cols, full);
+                // [out, n·area] → [n, out, area]
+                for (i, y_img) in y_group.chunks_exact_mut(out_len).enumerate() {
+                    for (c, row) in y_img.chunks_exact_mut(area).enumerate() {
+                        let src = &full[c * columns + i * area..c * columns + (i + 1) * area];
+                        match act {
+                            Activation::Identity => row.copy_from_slice(src),
+                            // `s < 0` is false for NaN, which passes through.
+                            Activation::Relu => {
+                                for (d, &s) in row.iter_mut().zip(src) {
+                                    *d = if s < T::ZERO { T::ZERO } else { s };
+                                }
+                            }
                         }
                     }
                 }
@@ -212,7 +315,9 @@ pub(crate) fn backward<T: Real>(
     dy: &[T],
     want_x: bool,
 ) -> Grads<T> {
+    let (out_len, area) = (g.out_len(), g.out_area());
     let (per_task, runs) = image_runs(g.batch);
+    let group = group_len(g, per_task);
     let mut dx = if want_x { vec![T::ZERO; g.batch * g.in_len()] } else { Vec::new() };
     let dx_runs: Vec<Option<&mut [T]>> = if want_x {
         dx.chunks_mut(per_task * g.in_len()).map(Some).collect()
@@ -226,55 +331,41 @@ pub(crate) fn backward<T: Real>(
         .map(|(run, mut dx_run)| {
             let mut dweight = vec![T::ZERO; weight_len];
             let mut dbias = vec![T::ZERO; g.out_channels];
-            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
-            let mut masked = vec![T::ZERO; if y.is_some() { g.out_len() } else { 0 }];
-            let first = run * per_task;
-            for image in first..(first + per_task).min(g.batch) {
-                let mut dy_img = &dy[image * g.out_len()..(image + 1) * g.out_len()];
-                if let Some(y) = y {
-                    let y_img = &y[image * g.out_len()..(image + 1) * g.out_len()];
-                    for ((m, &d), &out) in masked.iter_mut().zip(dy_img).zip(y_img) {
-                        *m = if out > T::ZERO { d } else { T::ZERO };
+            let mut cols = vec![T::ZERO; g.patch_len() * group * area];
+            let mut dfull = vec![T::ZERO; g.out_channels * group * area];
+            let run_images = run * per_task..((run + 1) * per_task).min(g.batch);
+            for (index, first) in run_images.clone().step_by(group).enumerate() {
+                let images = first..(first + group).min(run_images.end);
+                let columns = images.len() * area;
+                let dfull = &mut dfull[..g.out_channels * columns];
+                // [n, out, area] → [out, n·area], masked by the fused ReLU.
+                for (i, image) in images.clone().enumerate() {
+                    let dy_img = &dy[image * out_len..(image + 1) * out_len];
+                    for (c, src) in dy_img.chunks_exact(area).enumerate() {
+                        let dst = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
+                        match y {
+                            Some(y) => {
+                                let y_row = &y[image * out_len + c * area..image * out_len + (c + 1) * area];
+                                for ((d, &s), &out) in dst.iter_mut().zip(src).zip(y_row) {
+                                    *d = if out > T::ZERO { s } else { T::ZERO };
+                                }
+                            }
+                            None => dst.copy_from_slice(src),
+                        }
+                        dbias[c] += dst.iter().fold(T::ZERO, |acc, &v| acc + v);
                     }
-                    dy_img = &masked;
                 }
-                for (db, row) in dbias.iter_mut().zip(dy_img.chunks_exact(g.out_area())) {
-                    *db += row.iter().fold(T::ZERO, |acc, &v| acc + v);
-                }
-                im2col(g, &x[image * g.in_len()..(image + 1) * g.in_len()], &mut cols);
-                // dW [out, in·k·k] += dY [out, oh·ow] × colsᵀ [oh·ow, in·k·k]
-                kernel::gemm(
-                    (g.out_channels, g.patch_len(), g.out_area()),
-                    &mut dweight,
-                    Mat::rows(dy_img, g.out_area()),
-                    Mat::transposed(&cols, g.out_area()),
-                    Accumulate::Add,
-                    1,
-                );
-                if let Some(dx_run) = dx_run.as_deref_mut() {
-                    // dcols [in·k·k, oh·ow] = Wᵀ [in·k·k, out] × dY [out, oh·ow]
-                    kernel::gemm(
-                        (g.patch_len(), g.out_area(), g.out_channels),
-                        &mut cols,
-                        Mat::transposed(weight, g.patch_len()),
-                        Mat::rows(dy_img, g.out_area()),
-                        Accumulate::Overwrite,
-                        1,
-                    );
-                    let local = image - first;
-                    col2im(g, &cols, &mut dx_run[local * g.in_len()..(local + 1) * g.in_len()]);
-                }
+                let cols = &mut cols[..g.patch_len() * columns];
+                im2col(g, &x[images.start * g.in_len()..images.end * g.in_len()], cols);
+                let dx_group = dx_run.as_deref_mut().map(|dx_run| {
+                    let local = index * group;
+                    &mut dx_run[local * g.in_len()..(local + images.len()) * g.in_len()]
+                });
+                backward_group(g, weight, dfull, cols, &mut dweight, dx_group);
             }
             (dweight, dbias)
         })
-        .reduce(
-            || (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]),
-            |(mut wa, mut ba), (wb, bb)| {
-                wa.iter_mut().zip(&wb).for_each(|(a, &b)| *a += b);
-                ba.iter_mut().zip(&bb).for_each(|(a, &b)| *a += b);
-                (wa, ba)
-            },
-        );
+        .reduce(|| (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]), sum_grads);
     Grads { x: want_x.then_some(dx), weight: dweight, bias: dbias }
 }
 

@@ -10,7 +10,7 @@ use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::conv::{self, Geometry};
-use super::kernel::{self, Accumulate, Data, Float, Mat, Real};
+use super::kernel::{self, Data, Float, Real};
 
 /// Sizes of the pooled output.
 #[derive(Debug, Clone, Copy)]
@@ -43,40 +43,69 @@ fn runs(batch: usize) -> usize {
 /// Forward: pooled maxima of `relu(conv(x) + b)` `[batch, out, ph, pw]` and their positions
 /// inside each `[oh, ow]` plane.
 fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T]) -> (Vec<T>, Vec<u32>) {
-    let out_len = g.out_channels * p.area();
+    let (out_len, area) = (g.out_channels * p.area(), g.out_area());
     let mut y = vec![T::ZERO; g.batch * out_len];
     let mut argmax = vec![0_u32; g.batch * out_len];
     let per_task = runs(g.batch);
+    let group = conv::group_len(g, per_task);
     y.par_chunks_mut(per_task * out_len)
         .zip(argmax.par_chunks_mut(per_task * out_len))
         .zip(x.par_chunks(per_task * g.in_len()))
         .for_each(|((y_run, idx_run), x_run)| {
-            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
-            let mut full = vec![T::ZERO; g.out_len()];
-            let images = y_run.chunks_exact_mut(out_len).zip(idx_run.chunks_exact_mut(out_len));
-            for ((y_img, idx_img), x_img) in images.zip(x_run.chunks_exact(g.in_len())) {
-                conv::im2col(g, x_img, &mut cols);
-                for (row, &b) in full.chunks_exact_mut(g.out_area()).zip(bias) {
-                    row.fill(b);
-                }
-                kernel::gemm(
-                    (g.out_channels, g.out_area(), g.patch_len()),
-                    &mut full,
-                    Mat::rows(weight, g.patch_len()),
-                    Mat::rows(&cols, g.out_area()),
-                    Accumulate::Add,
-                    1,
-                );
-                let planes = y_img.chunks_exact_mut(p.area()).zip(idx_img.chunks_exact_mut(p.area()));
-                for ((y_plane, idx_plane), plane) in planes.zip(full.chunks_exact(g.out_area())) {
-                    pool_relu_plane(g, p, plane, y_plane, idx_plane);
+            let mut cols = vec![T::ZERO; g.patch_len() * group * area];
+            let mut full = vec![T::ZERO; g.out_channels * group * area];
+            let groups = y_run.chunks_mut(group * out_len).zip(idx_run.chunks_mut(group * out_len));
+            for ((y_group, idx_group), x_group) in groups.zip(x_run.chunks(group * g.in_len())) {
+                let columns = x_group.len() / g.in_len() * area;
+                let (cols, full) =
+                    (&mut cols[..g.patch_len() * columns], &mut full[..g.out_channels * columns]);
+                conv::im2col(g, x_group, cols);
+                conv::product(g, weight, bias, cols, full);
+                let images = y_group.chunks_exact_mut(out_len).zip(idx_group.chunks_exact_mut(out_len));
+                for (i, (y_img, idx_img)) in images.enumerate() {
+                    let planes = y_img.chunks_exact_mut(p.area()).zip(idx_img.chunks_exact_mut(p.area()));
+                    for (c, (y_plane, idx_plane)) in planes.enumerate() {
+                        let plane = &full[c * columns + i * area..c * columns + (i + 1) * area];
+                        pool_relu_plane(g, p, plane, y_plane, idx_plane);
+                    }
                 }
             }
         });
     (y, argmax)
 }
 
+/// Whether `v` is NaN, for any [`Real`].
+#[inline]
+fn is_nan<T: Real>(v: T) -> bool {
+    v.partial_cmp(&v).is_none()
+}
+
+/// Pools one `[oh, ow]` plane; ReLU after the max (max(relu(v)) = relu(max(v))), a NaN wins
+/// its window and stays NaN.
 fn pool_relu_plane<T: Real>(g: &Geometry, p: &Pooled, plane: &[T], y: &mut [T], argmax: &mut [u32]) {
+    let relu = |v: T| if v < T::ZERO { T::ZERO } else { v };
+    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    if p.size == 2 {
+        // The CNN's case, without the general loop's bookkeeping: four candidates per window.
+        for py in 0..p.height {
+            let top = 2 * py * g.out_width;
+            let bottom = top + g.out_width;
+            let (y_row, idx_row) =
+                (&mut y[py * p.width..(py + 1) * p.width], &mut argmax[py * p.width..(py + 1) * p.width]);
+            for (px, (out, idx)) in y_row.iter_mut().zip(idx_row.iter_mut()).enumerate() {
+                let (a, b) = (top + 2 * px, bottom + 2 * px);
+                let mut best = a;
+                for candidate in [a + 1, b, b + 1] {
+                    if plane[candidate] > plane[best] || is_nan(plane[candidate]) {
+                        best = candidate;
+                    }
+                }
+                *out = relu(plane[best]);
+                *idx = index(best);
+            }
+        }
+        return;
+    }
     for py in 0..p.height {
         for px in 0..p.width {
             let first = py * p.size * g.out_width + px * p.size;
@@ -84,15 +113,14 @@ fn pool_relu_plane<T: Real>(g: &Geometry, p: &Pooled, plane: &[T], y: &mut [T], 
             for dy in 0..p.size {
                 let row = first + dy * g.out_width;
                 for i in row..row + p.size {
-                    if plane[i] > plane[best] || plane[i].partial_cmp(&plane[i]).is_none() {
+                    if plane[i] > plane[best] || is_nan(plane[i]) {
                         best = i;
                     }
                 }
             }
             let o = py * p.width + px;
-            // ReLU after the max: max(relu(v)) = relu(max(v)); a NaN stays NaN.
-            y[o] = if plane[best] < T::ZERO { T::ZERO } else { plane[best] };
-            argmax[o] = u32::try_from(best).unwrap_or(u32::MAX);
+            y[o] = relu(plane[best]);
+            argmax[o] = index(best);
         }
     }
 }
@@ -109,9 +137,10 @@ fn backward<T: Real>(
     dy: &[T],
     want_x: bool,
 ) -> conv::Grads<T> {
-    let out_len = g.out_channels * p.area();
+    let (out_len, area) = (g.out_channels * p.area(), g.out_area());
     let per_task = runs(g.batch);
     let tasks = g.batch.div_ceil(per_task);
+    let group = conv::group_len(g, per_task);
     let mut dx = if want_x { vec![T::ZERO; g.batch * g.in_len()] } else { Vec::new() };
     let dx_runs: Vec<Option<&mut [T]>> = if want_x {
         dx.chunks_mut(per_task * g.in_len()).map(Some).collect()
@@ -125,55 +154,39 @@ fn backward<T: Real>(
         .map(|(run, mut dx_run)| {
             let mut dweight = vec![T::ZERO; weight_len];
             let mut dbias = vec![T::ZERO; g.out_channels];
-            let mut cols = vec![T::ZERO; g.patch_len() * g.out_area()];
-            let mut dfull = vec![T::ZERO; g.out_len()];
-            let first = run * per_task;
-            for image in first..(first + per_task).min(g.batch) {
-                let span = image * out_len..(image + 1) * out_len;
-                let (y_img, idx_img, dy_img) = (&y[span.clone()], &argmax[span.clone()], &dy[span]);
+            let mut cols = vec![T::ZERO; g.patch_len() * group * area];
+            let mut dfull = vec![T::ZERO; g.out_channels * group * area];
+            let run_images = run * per_task..((run + 1) * per_task).min(g.batch);
+            for (index, first) in run_images.clone().step_by(group).enumerate() {
+                let images = first..(first + group).min(run_images.end);
+                let columns = images.len() * area;
+                let dfull = &mut dfull[..g.out_channels * columns];
                 dfull.fill(T::ZERO);
-                for (c, db) in dbias.iter_mut().enumerate() {
-                    let plane = &mut dfull[c * g.out_area()..(c + 1) * g.out_area()];
-                    for o in c * p.area()..(c + 1) * p.area() {
-                        if y_img[o] > T::ZERO {
-                            plane[idx_img[o] as usize] = dy_img[o];
-                            *db += dy_img[o];
+                // Each pooled gradient goes back to its window's maximum, if ReLU let it through.
+                for (i, image) in images.clone().enumerate() {
+                    let span = image * out_len..(image + 1) * out_len;
+                    let (y_img, idx_img, dy_img) = (&y[span.clone()], &argmax[span.clone()], &dy[span]);
+                    for (c, db) in dbias.iter_mut().enumerate() {
+                        let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
+                        for o in c * p.area()..(c + 1) * p.area() {
+                            if y_img[o] > T::ZERO {
+                                plane[idx_img[o] as usize] = dy_img[o];
+                                *db += dy_img[o];
+                            }
                         }
                     }
                 }
-                conv::im2col(g, &x[image * g.in_len()..(image + 1) * g.in_len()], &mut cols);
-                // dW [out, in·k·k] += dFull [out, oh·ow] × colsᵀ
-                kernel::gemm(
-                    (g.out_channels, g.patch_len(), g.out_area()),
-                    &mut dweight,
-                    Mat::rows(&dfull, g.out_area()),
-                    Mat::transposed(&cols, g.out_area()),
-                    Accumulate::Add,
-                    1,
-                );
-                if let Some(dx_run) = dx_run.as_deref_mut() {
-                    kernel::gemm(
-                        (g.patch_len(), g.out_area(), g.out_channels),
-                        &mut cols,
-                        Mat::transposed(weight, g.patch_len()),
-                        Mat::rows(&dfull, g.out_area()),
-                        Accumulate::Overwrite,
-                        1,
-                    );
-                    let local = image - first;
-                    conv::col2im(g, &cols, &mut dx_run[local * g.in_len()..(local + 1) * g.in_len()]);
-                }
+                let cols = &mut cols[..g.patch_len() * columns];
+                conv::im2col(g, &x[images.start * g.in_len()..images.end * g.in_len()], cols);
+                let dx_group = dx_run.as_deref_mut().map(|dx_run| {
+                    let local = index * group;
+                    &mut dx_run[local * g.in_len()..(local + images.len()) * g.in_len()]
+                });
+                conv::backward_group(g, weight, dfull, cols, &mut dweight, dx_group);
             }
             (dweight, dbias)
         })
-        .reduce(
-            || (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]),
-            |(mut wa, mut ba), (wb, bb)| {
-                wa.iter_mut().zip(&wb).for_each(|(a, &b)| *a += b);
-                ba.iter_mut().zip(&bb).for_each(|(a, &b)| *a += b);
-                (wa, ba)
-            },
-        );
+        .reduce(|| (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]), conv::sum_grads);
     conv::Grads { x: want_x.then_some(dx), weight: dweight, bias: dbias }
 }
 

@@ -64,8 +64,21 @@ impl<'a> Data<'a> {
 
     /// The elements, or an error for a GPU tensor, another dtype or a strided layout.
     pub fn slice<T: Real>(&self) -> Result<&[T]> {
+        slice_of::<T>(self.cpu()?, self.layout)
+    }
+
+    /// The elements of a `u32` tensor (class indices), with the same errors as [`Data::slice`].
+    pub fn indices(&self) -> Result<&[u32]> {
+        let data = u32::cpu_storage_as_slice(self.cpu()?)?;
+        match self.layout.contiguous_offsets() {
+            Some((start, end)) => Ok(&data[start..end]),
+            None => Err(candle_core::Error::Msg("atelier ops: expected a contiguous input".into())),
+        }
+    }
+
+    fn cpu(&self) -> Result<&CpuStorage> {
         match &*self.guard {
-            Storage::Cpu(cpu) => slice_of::<T>(cpu, self.layout),
+            Storage::Cpu(cpu) => Ok(cpu),
             _ => Err(candle_core::Error::Msg("atelier ops run on the CPU only".into())),
         }
     }

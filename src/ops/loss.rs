@@ -1,7 +1,9 @@
 //! The training loss: softmax cross-entropy with optional label smoothing, computed through a
 //! log-softmax so large logits cannot overflow.
 
-use candle_core::{D, Result, Tensor};
+use candle_core::{D, DType, Result, Tensor};
+
+use super::cross_entropy::CrossEntropyOp;
 
 /// Log-probabilities along the last dim, stable for any logits: the row maximum is subtracted
 /// first (detached: log-softmax does not depend on it, so it needs no gradient).
@@ -19,9 +21,24 @@ pub fn log_softmax(logits: &Tensor) -> Result<Tensor> {
 /// with the targets smoothed towards uniform by `label_smoothing` (0 = none): the target
 /// distribution is `(1 - ε)·onehot + ε / classes`, as in PyTorch's `CrossEntropyLoss`.
 ///
+/// On the CPU this is one custom op (one pass forward, one backward); elsewhere, and as the
+/// tests' yardstick, [`cross_entropy_reference`] composes candle's ops.
+///
 /// # Errors
 /// Shapes that disagree, or a target index out of range.
 pub fn cross_entropy(logits: &Tensor, targets: &Tensor, label_smoothing: f32) -> Result<Tensor> {
+    if !(logits.device().is_cpu() && matches!(logits.dtype(), DType::F32 | DType::F64)) {
+        return cross_entropy_reference(logits, targets, label_smoothing);
+    }
+    let targets = targets.to_dtype(DType::U32)?.contiguous()?;
+    logits.contiguous()?.apply_op2(&targets, CrossEntropyOp { label_smoothing: f64::from(label_smoothing) })
+}
+
+/// [`cross_entropy`] from candle's built-in ops (log-softmax, gather, mean).
+///
+/// # Errors
+/// Shapes that disagree, or a target index out of range.
+pub fn cross_entropy_reference(logits: &Tensor, targets: &Tensor, label_smoothing: f32) -> Result<Tensor> {
     let (batch, classes) = logits.dims2()?;
     if targets.dims() != [batch] {
         candle_core::bail!("cross-entropy: {batch} logits rows but targets of shape {:?}", targets.dims());

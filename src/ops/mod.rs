@@ -10,11 +10,13 @@ mod batch_norm;
 mod batch_norm_kernel;
 mod conv;
 mod conv_pool;
+mod cross_entropy;
 mod dropout;
 mod kernel;
 mod linear;
 mod loss;
 mod pool;
+mod process;
 pub mod reference;
 
 use std::sync::OnceLock;
@@ -30,7 +32,8 @@ pub use batch_norm::{
     batch_norm_train_reference, running_update,
 };
 pub use dropout::{dropout, dropout_mask, splitmix64};
-pub use loss::{cross_entropy, log_softmax};
+pub use loss::{cross_entropy, cross_entropy_reference, log_softmax};
+pub use process::init_process;
 
 /// How a convolution treats the border.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

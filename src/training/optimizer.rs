@@ -2,7 +2,10 @@
 //! step (so schedules and a user's override apply at once) and state kept across pauses.
 
 use candle_core::backprop::GradStore;
-use candle_core::{DType, Result, Tensor, Var};
+use std::cell::RefCell;
+
+use candle_core::backend::BackendStorage;
+use candle_core::{CpuStorage, InplaceOp2, Layout, Result, Var};
 
 use super::config::OptimizerKind;
 
@@ -29,11 +32,6 @@ pub struct Optimizer {
     vars: Vec<Var>,
     slots: Vec<Slot>,
     steps_taken: i32,
-}
-
-/// The values of `tensor` as `f32`, flattened.
-fn values(tensor: &Tensor) -> Result<Vec<f32>> {
-    tensor.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()
 }
 
 impl Optimizer {
@@ -63,7 +61,8 @@ impl Optimizer {
         self.steps_taken
     }
 
-    /// One update of every variable that has a gradient in `grads`.
+    /// One update of every variable that has a gradient in `grads`, in place: each variable's
+    /// buffer is rewritten in one pass with its moments, no tensor is allocated.
     ///
     /// # Errors
     /// Shape or dtype errors from candle.
@@ -75,42 +74,151 @@ impl Optimizer {
             OptimizerKind::AdamW => (0.0, (learning_rate * self.weight_decay) as f32),
             OptimizerKind::Adam | OptimizerKind::Sgd { .. } => (self.weight_decay as f32, 0.0),
         };
-        let lr = learning_rate as f32;
+        let rule = match self.kind {
+            OptimizerKind::Adam | OptimizerKind::AdamW => Rule::Adam {
+                beta1: ADAM_BETA1 as f32,
+                beta2: ADAM_BETA2 as f32,
+                step_size: (learning_rate / (1.0 - ADAM_BETA1.powi(self.steps_taken))) as f32,
+                bias2: (1.0 - ADAM_BETA2.powi(self.steps_taken)) as f32,
+                epsilon: ADAM_EPSILON as f32,
+                coupled_decay,
+                decoupled_decay,
+            },
+            OptimizerKind::Sgd { momentum } => {
+                Rule::Sgd { momentum: momentum as f32, learning_rate: learning_rate as f32, coupled_decay }
+            }
+        };
         for (var, slot) in self.vars.iter().zip(&mut self.slots) {
             let Some(grad) = grads.get(var.as_tensor()) else { continue };
-            let grad = values(grad)?;
-            let mut theta = values(var.as_tensor())?;
-            match slot {
-                Slot::Adam { first_moment, second_moment } => {
-                    let (beta1, beta2) = (ADAM_BETA1 as f32, ADAM_BETA2 as f32);
-                    let step_size = (learning_rate / (1.0 - ADAM_BETA1.powi(self.steps_taken))) as f32;
-                    let bias2 = (1.0 - ADAM_BETA2.powi(self.steps_taken)) as f32;
-                    let epsilon = ADAM_EPSILON as f32;
-                    for (((w, &g), m), v) in theta.iter_mut().zip(&grad).zip(first_moment).zip(second_moment)
-                    {
-                        let g = g + coupled_decay * *w;
-                        *m = beta1 * *m + (1.0 - beta1) * g;
-                        *v = beta2 * *v + (1.0 - beta2) * g * g;
-                        *w = *w * (1.0 - decoupled_decay) - step_size * *m / ((*v / bias2).sqrt() + epsilon);
-                    }
-                }
-                Slot::Sgd { velocity } => {
-                    let momentum = match self.kind {
-                        OptimizerKind::Sgd { momentum } => momentum as f32,
-                        OptimizerKind::Adam | OptimizerKind::AdamW => 0.0,
-                    };
-                    for ((w, &g), b) in theta.iter_mut().zip(&grad).zip(velocity) {
-                        // PyTorch's convention: velocity = momentum·velocity + gradient.
-                        *b = momentum * *b + g + coupled_decay * *w;
-                        *w -= lr * *b;
-                    }
-                }
-            }
-            let updated = Tensor::from_vec(theta, var.shape(), var.device())?.to_dtype(var.dtype())?;
-            var.set(&updated)?;
+            let grad = grad.contiguous()?;
+            var.as_tensor().inplace_op2(&grad, &Update { rule, slot: RefCell::new(slot) })?;
         }
         Ok(())
     }
+}
+
+/// The per-step constants of an update.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    Adam {
+        beta1: f32,
+        beta2: f32,
+        step_size: f32,
+        bias2: f32,
+        epsilon: f32,
+        coupled_decay: f32,
+        decoupled_decay: f32,
+    },
+    Sgd {
+        momentum: f32,
+        learning_rate: f32,
+        coupled_decay: f32,
+    },
+}
+
+impl Rule {
+    /// Updates one weight `w` with its gradient `g` and its state (Adam's two moments, or SGD's
+    /// velocity in `first`).
+    #[inline]
+    fn apply(self, w: &mut f32, g: f32, first: &mut f32, second: &mut f32) {
+        match self {
+            Rule::Adam { beta1, beta2, step_size, bias2, epsilon, coupled_decay, decoupled_decay } => {
+                let (m, v) = (first, second);
+                let g = g + coupled_decay * *w;
+                *m = beta1 * *m + (1.0 - beta1) * g;
+                *v = beta2 * *v + (1.0 - beta2) * g * g;
+                *w = *w * (1.0 - decoupled_decay) - step_size * *m / ((*v / bias2).sqrt() + epsilon);
+            }
+            Rule::Sgd { momentum, learning_rate, coupled_decay } => {
+                let b = first;
+                // PyTorch's convention: velocity = momentum·velocity + gradient.
+                *b = momentum * *b + g + coupled_decay * *w;
+                *w -= learning_rate * *b;
+            }
+        }
+    }
+}
+
+/// The in-place candle op that applies a [`Rule`] to one variable.
+struct Update<'a> {
+    rule: Rule,
+    slot: RefCell<&'a mut Slot>,
+}
+
+fn contiguous<T>(data: &[T], layout: &Layout) -> Result<std::ops::Range<usize>> {
+    match layout.contiguous_offsets() {
+        Some((start, end)) if end <= data.len() => Ok(start..end),
+        _ => candle_core::bail!("optimizer: expected a contiguous parameter and gradient"),
+    }
+}
+
+impl InplaceOp2 for Update<'_> {
+    fn name(&self) -> &'static str {
+        "atelier-optimizer-step"
+    }
+
+    #[allow(clippy::cast_possible_truncation)]
+    fn cpu_fwd(&self, dst: &mut CpuStorage, dst_l: &Layout, src: &CpuStorage, src_l: &Layout) -> Result<()> {
+        let mut slot = self.slot.borrow_mut();
+        match (dst, src) {
+            (CpuStorage::F32(w), CpuStorage::F32(g)) => {
+                let (range, g) = (contiguous(w, dst_l)?, &g[contiguous(g, src_l)?]);
+                let w = &mut w[range];
+                update_all(self.rule, w, g, &mut slot, |v| v, |v| v)
+            }
+            (CpuStorage::F64(w), CpuStorage::F64(g)) => {
+                let (range, g) = (contiguous(w, dst_l)?, &g[contiguous(g, src_l)?]);
+                let w = &mut w[range];
+                update_all(self.rule, w, g, &mut slot, |v| v as f32, f64::from)
+            }
+            (w, g) => candle_core::bail!(
+                "optimizer: parameter {:?} and gradient {:?} must both be f32 or f64",
+                w.dtype(),
+                g.dtype()
+            ),
+        }
+    }
+}
+
+/// Applies `rule` to every weight of one variable, the state in `f32` whatever the weights' type.
+fn update_all<W: Copy>(
+    rule: Rule,
+    weights: &mut [W],
+    grads: &[W],
+    slot: &mut Slot,
+    to_f32: impl Fn(W) -> f32,
+    from_f32: impl Fn(f32) -> W,
+) -> Result<()> {
+    let state_len = match slot {
+        Slot::Adam { first_moment, .. } => first_moment.len(),
+        Slot::Sgd { velocity } => velocity.len(),
+    };
+    if weights.len() != grads.len() || weights.len() != state_len {
+        candle_core::bail!(
+            "optimizer: gradient of {} values for a parameter of {}",
+            grads.len(),
+            weights.len()
+        );
+    }
+    let step = |w: &mut W, g: W, m: &mut f32, v: &mut f32| {
+        let mut value = to_f32(*w);
+        rule.apply(&mut value, to_f32(g), m, v);
+        *w = from_f32(value);
+    };
+    match slot {
+        Slot::Adam { first_moment, second_moment } => {
+            for (((w, &g), m), v) in weights.iter_mut().zip(grads).zip(first_moment).zip(second_moment) {
+                step(w, g, m, v);
+            }
+        }
+        Slot::Sgd { velocity } => {
+            let mut unused = 0.0;
+            for ((w, &g), b) in weights.iter_mut().zip(grads).zip(velocity) {
+                step(w, g, b, &mut unused);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
