@@ -168,12 +168,18 @@ fn backward<T: Real>(
                     let (y_img, idx_img, dy_img) = (&y[span.clone()], &argmax[span.clone()], &dy[span]);
                     for (c, db) in dbias.iter_mut().enumerate() {
                         let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
-                        for o in c * p.area()..(c + 1) * p.area() {
-                            if y_img[o] > T::ZERO {
-                                plane[idx_img[o] as usize] = dy_img[o];
-                                *db += dy_img[o];
+                        let window = c * p.area()..(c + 1) * p.area();
+                        // A local sum: adding into `*db` each time is a store-to-load chain.
+                        let mut sum = T::ZERO;
+                        for ((&out, &at), &d) in
+                            y_img[window.clone()].iter().zip(&idx_img[window.clone()]).zip(&dy_img[window])
+                        {
+                            if out > T::ZERO {
+                                plane[at as usize] = d;
+                                sum += d;
                             }
                         }
+                        *db += sum;
                     }
                 }
                 let cols = &mut cols[..g.patch_len() * columns];
