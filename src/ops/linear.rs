@@ -49,10 +49,9 @@ pub(crate) fn forward<T: Real>(
         kernel::gemm_threads(g.batch, g.outputs, g.inputs),
     );
     if act == Activation::Relu {
+        // A select, not a conditional store, so that it vectorises; NaN passes through.
         for v in &mut y {
-            if *v < T::ZERO {
-                *v = T::ZERO;
-            }
+            *v = if *v < T::ZERO { T::ZERO } else { *v };
         }
     }
     y
