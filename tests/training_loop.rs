@@ -78,7 +78,7 @@ fn repeatable(summary: &TrainSummary) -> Vec<Repeatable> {
 }
 
 /// What a test does to the control from inside a sink callback.
-type Action = Box<dyn FnMut()>;
+type Action = Box<dyn FnMut() + Send>;
 
 /// Records everything, and can act on the control at a chosen batch.
 #[derive(Default)]

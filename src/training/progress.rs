@@ -120,7 +120,7 @@ pub struct TrainSummary {
 
 /// Receives a run's progress. The CLI draws a progress bar, the GUI's worker turns these into
 /// events. Every method has an empty default.
-pub trait ProgressSink {
+pub trait ProgressSink: Send {
     /// Before the first batch.
     fn started(&mut self, _info: &TrainingStarted) {}
     /// After every optimisation step (not throttled: throttle here if drawing is costly).

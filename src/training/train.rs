@@ -176,6 +176,19 @@ pub fn train(
     sink: &mut dyn ProgressSink,
     control: &Control,
 ) -> Result<TrainOutcome, TrainError> {
+    // The whole loop runs on a thread of the compute pool (the current one, or the global
+    // pool's): every kernel's parallel split then starts from a pool thread that works on its
+    // share, instead of a caller that blocks and is woken again after every op.
+    rayon::scope(|_| train_on_pool(data, spec, config, sink, control))
+}
+
+fn train_on_pool(
+    data: &TrainingData,
+    spec: &ModelSpec,
+    config: &TrainConfig,
+    sink: &mut dyn ProgressSink,
+    control: &Control,
+) -> Result<TrainOutcome, TrainError> {
     config.validate()?;
     spec.validate().map_err(ModelError::from)?;
     let device = Device::Cpu;
