@@ -311,3 +311,42 @@ fn a_larger_batch_splits_over_threads_with_the_same_result() {
     let fused = |t: &[Tensor]| ops::conv2d_relu_pool(&t[0], &t[1], &t[2], 1, Padding::Valid, 2);
     check_against_reference("fused conv+relu+pool batch 37", &fused, &reference, &inputs, 6);
 }
+
+#[test]
+fn images_grouped_into_one_product_give_the_same_result_with_a_partial_last_group() {
+    // 18×18 outputs: three images per product, so each task of 5 images runs a group of 3 and
+    // one of 2 (37 images, not a multiple of either).
+    let mut rng = StdRng::seed_from_u64(9);
+    let inputs = conv_inputs(&mut rng, [37, 2, 20, 20], 4, 3);
+    let conv = |t: &[Tensor]| ops::conv2d_relu(&t[0], &t[1], &t[2], 1, Padding::Valid);
+    let candle = |t: &[Tensor]| reference::conv2d(&t[0], &t[1], &t[2], 1, Padding::Valid)?.relu();
+    check_against_reference("grouped conv+relu batch 37", &conv, &candle, &inputs, 9);
+    let fused = |t: &[Tensor]| ops::conv2d_relu_pool(&t[0], &t[1], &t[2], 1, Padding::Valid, 2);
+    let layers = |t: &[Tensor]| {
+        reference::max_pool2d(&reference::conv2d(&t[0], &t[1], &t[2], 1, Padding::Valid)?.relu()?, 2)
+    };
+    check_against_reference("grouped conv+relu+pool batch 37", &fused, &layers, &inputs, 9);
+}
+
+#[test]
+fn fused_cross_entropy_matches_candle_with_and_without_smoothing() {
+    let mut rng = StdRng::seed_from_u64(10);
+    for (case, (batch, classes)) in [(1, 2), (7, 10), (33, 3)].into_iter().enumerate() {
+        // Large logits too: the op must subtract the row maximum as the reference does.
+        let logits: Vec<f64> = random_vec(&mut rng, batch * classes).iter().map(|v| v * 30.0).collect();
+        let targets: Vec<u32> = (0..batch).map(|_| rng.random_range(0..classes as u32)).collect();
+        let targets = Tensor::from_vec(targets, batch, &Device::Cpu).unwrap();
+        for smoothing in [0.0, 0.1] {
+            let inputs = vec![(logits.clone(), vec![batch, classes])];
+            let (mine, theirs) = (targets.clone(), targets.clone());
+            let custom = move |t: &[Tensor]| ops::cross_entropy(&t[0], &mine, smoothing)?.reshape(1);
+            let reference =
+                move |t: &[Tensor]| ops::cross_entropy_reference(&t[0], &theirs, smoothing)?.reshape(1);
+            let what = format!("cross-entropy case {case} ε={smoothing}");
+            check_against_reference(&what, &custom, &reference, &inputs, case as u64);
+        }
+    }
+    let logits = Tensor::zeros((2, 3), DType::F32, &Device::Cpu).unwrap();
+    let out_of_range = Tensor::new(&[0_u32, 3], &Device::Cpu).unwrap();
+    assert!(ops::cross_entropy(&logits, &out_of_range, 0.0).is_err(), "class 3 of 3 must be refused");
+}

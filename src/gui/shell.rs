@@ -140,18 +140,28 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 }
 
 fn model_status_ui(ui: &mut egui::Ui, cx: &Ctx<'_>) {
+    // The Model tab's architecture: what Start on the Train tab trains.
     let draft = &cx.settings.model;
     let check = draft.check();
     let name = &draft.spec.name;
+    let architecture_hint = "The architecture on the Model tab: what the Train tab trains next.";
     if check.is_trainable() {
-        ui.label(format!("Model: {name}, {} parameters", thousands(check.total_params())));
+        ui.label(format!("Architecture: {name}, {} parameters", thousands(check.total_params())))
+            .on_hover_text(architecture_hint);
     } else {
-        ui.colored_label(ui.visuals().warn_fg_color, format!("Model: {name} (needs fixing)"));
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Architecture: {name} (needs fixing)"))
+            .on_hover_text(architecture_hint);
     }
     // The trained (or opened) model that Evaluate and Predict use.
-    if let Some(current) = &cx.state.current_model {
-        ui.separator();
-        ui.label(format!("Current: {}", current.name)).on_hover_text(current.summary());
+    ui.separator();
+    match &cx.state.current_model {
+        Some(current) => {
+            let hint = format!("The model Evaluate and Predict use.\n{}", current.summary());
+            ui.label(format!("Trained model: {}", current.name)).on_hover_text(hint);
+        }
+        None => {
+            ui.weak("Trained model: none yet").on_hover_text("Train one, or open a model file.");
+        }
     }
 }
 

@@ -251,8 +251,8 @@ pub(crate) fn sum_grads<T: Real>(
     (wa, ba)
 }
 
-/// Splits `0..batch` into contiguous runs, one per task.
-fn image_runs(batch: usize) -> (usize, usize) {
+/// Splits `0..batch` into contiguous runs, one per task: (images per run, runs).
+pub(crate) fn image_runs(batch: usize) -> (usize, usize) {
     let tasks = kernel::task_count(batch);
     let per_task = batch.div_ceil(tasks).max(1);
     (per_task, batch.div_ceil(per_task))
@@ -306,16 +306,18 @@ pub(crate) struct Grads<T> {
     pub bias: Vec<T>,
 }
 
-/// Backward: from `dy` (and the output `y` when the ReLU is fused) to the three gradients.
-pub(crate) fn backward<T: Real>(
+/// The backward pass shared by the convolutions: the batch is split over tasks and each task's
+/// images into groups; `group_grad(images, dfull, dbias)` writes a group's output gradient
+/// `[out, n·oh·ow]` into `dfull` (and adds its bias gradient), then the weight and input
+/// gradients come from two grouped products.
+pub(crate) fn backward_with<T: Real>(
     g: &Geometry,
     x: &[T],
     weight: &[T],
-    y: Option<&[T]>,
-    dy: &[T],
     want_x: bool,
+    group_grad: impl Fn(std::ops::Range<usize>, &mut [T], &mut [T]) + Sync,
 ) -> Grads<T> {
-    let (out_len, area) = (g.out_len(), g.out_area());
+    let area = g.out_area();
     let (per_task, runs) = image_runs(g.batch);
     let group = group_len(g, per_task);
     let mut dx = if want_x { vec![T::ZERO; g.batch * g.in_len()] } else { Vec::new() };
@@ -338,23 +340,7 @@ pub(crate) fn backward<T: Real>(
                 let images = first..(first + group).min(run_images.end);
                 let columns = images.len() * area;
                 let dfull = &mut dfull[..g.out_channels * columns];
-                // [n, out, area] → [out, n·area], masked by the fused ReLU.
-                for (i, image) in images.clone().enumerate() {
-                    let dy_img = &dy[image * out_len..(image + 1) * out_len];
-                    for (c, src) in dy_img.chunks_exact(area).enumerate() {
-                        let dst = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
-                        match y {
-                            Some(y) => {
-                                let y_row = &y[image * out_len + c * area..image * out_len + (c + 1) * area];
-                                for ((d, &s), &out) in dst.iter_mut().zip(src).zip(y_row) {
-                                    *d = if out > T::ZERO { s } else { T::ZERO };
-                                }
-                            }
-                            None => dst.copy_from_slice(src),
-                        }
-                        dbias[c] += dst.iter().fold(T::ZERO, |acc, &v| acc + v);
-                    }
-                }
+                group_grad(images.clone(), dfull, &mut dbias);
                 let cols = &mut cols[..g.patch_len() * columns];
                 im2col(g, &x[images.start * g.in_len()..images.end * g.in_len()], cols);
                 let dx_group = dx_run.as_deref_mut().map(|dx_run| {
@@ -367,6 +353,38 @@ pub(crate) fn backward<T: Real>(
         })
         .reduce(|| (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]), sum_grads);
     Grads { x: want_x.then_some(dx), weight: dweight, bias: dbias }
+}
+
+/// Backward: from `dy` (and the output `y` when the ReLU is fused) to the three gradients.
+pub(crate) fn backward<T: Real>(
+    g: &Geometry,
+    x: &[T],
+    weight: &[T],
+    y: Option<&[T]>,
+    dy: &[T],
+    want_x: bool,
+) -> Grads<T> {
+    let (out_len, area) = (g.out_len(), g.out_area());
+    backward_with(g, x, weight, want_x, |images, dfull, dbias| {
+        let columns = images.len() * area;
+        // [n, out, area] → [out, n·area], masked by the fused ReLU.
+        for (i, image) in images.enumerate() {
+            let dy_img = &dy[image * out_len..(image + 1) * out_len];
+            for (c, src) in dy_img.chunks_exact(area).enumerate() {
+                let dst = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
+                match y {
+                    Some(y) => {
+                        let y_row = &y[image * out_len + c * area..image * out_len + (c + 1) * area];
+                        for ((d, &s), &out) in dst.iter_mut().zip(src).zip(y_row) {
+                            *d = if out > T::ZERO { s } else { T::ZERO };
+                        }
+                    }
+                    None => dst.copy_from_slice(src),
+                }
+                dbias[c] += dst.iter().fold(T::ZERO, |acc, &v| acc + v);
+            }
+        }
+    })
 }
 
 /// The candle custom op: `(x, weight, bias) → act(conv(x, weight) + bias)`.

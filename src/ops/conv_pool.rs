@@ -36,17 +36,13 @@ impl Pooled {
     }
 }
 
-fn runs(batch: usize) -> usize {
-    batch.div_ceil(kernel::task_count(batch)).max(1)
-}
-
 /// Forward: pooled maxima of `relu(conv(x) + b)` `[batch, out, ph, pw]` and their positions
 /// inside each `[oh, ow]` plane.
 fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T]) -> (Vec<T>, Vec<u32>) {
     let (out_len, area) = (g.out_channels * p.area(), g.out_area());
     let mut y = vec![T::ZERO; g.batch * out_len];
     let mut argmax = vec![0_u32; g.batch * out_len];
-    let per_task = runs(g.batch);
+    let (per_task, _) = conv::image_runs(g.batch);
     let group = conv::group_len(g, per_task);
     y.par_chunks_mut(per_task * out_len)
         .zip(argmax.par_chunks_mut(per_task * out_len))
@@ -138,62 +134,29 @@ fn backward<T: Real>(
     want_x: bool,
 ) -> conv::Grads<T> {
     let (out_len, area) = (g.out_channels * p.area(), g.out_area());
-    let per_task = runs(g.batch);
-    let tasks = g.batch.div_ceil(per_task);
-    let group = conv::group_len(g, per_task);
-    let mut dx = if want_x { vec![T::ZERO; g.batch * g.in_len()] } else { Vec::new() };
-    let dx_runs: Vec<Option<&mut [T]>> = if want_x {
-        dx.chunks_mut(per_task * g.in_len()).map(Some).collect()
-    } else {
-        (0..tasks).map(|_| None).collect()
-    };
-    let weight_len = g.out_channels * g.patch_len();
-    let (dweight, dbias) = dx_runs
-        .into_par_iter()
-        .enumerate()
-        .map(|(run, mut dx_run)| {
-            let mut dweight = vec![T::ZERO; weight_len];
-            let mut dbias = vec![T::ZERO; g.out_channels];
-            let mut cols = vec![T::ZERO; g.patch_len() * group * area];
-            let mut dfull = vec![T::ZERO; g.out_channels * group * area];
-            let run_images = run * per_task..((run + 1) * per_task).min(g.batch);
-            for (index, first) in run_images.clone().step_by(group).enumerate() {
-                let images = first..(first + group).min(run_images.end);
-                let columns = images.len() * area;
-                let dfull = &mut dfull[..g.out_channels * columns];
-                dfull.fill(T::ZERO);
-                // Each pooled gradient goes back to its window's maximum, if ReLU let it through.
-                for (i, image) in images.clone().enumerate() {
-                    let span = image * out_len..(image + 1) * out_len;
-                    let (y_img, idx_img, dy_img) = (&y[span.clone()], &argmax[span.clone()], &dy[span]);
-                    for (c, db) in dbias.iter_mut().enumerate() {
-                        let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
-                        let window = c * p.area()..(c + 1) * p.area();
-                        // A local sum: adding into `*db` each time is a store-to-load chain.
-                        let mut sum = T::ZERO;
-                        for ((&out, &at), &d) in
-                            y_img[window.clone()].iter().zip(&idx_img[window.clone()]).zip(&dy_img[window])
-                        {
-                            if out > T::ZERO {
-                                plane[at as usize] = d;
-                                sum += d;
-                            }
-                        }
-                        *db += sum;
+    conv::backward_with(g, x, weight, want_x, |images, dfull, dbias| {
+        let columns = images.len() * area;
+        dfull.fill(T::ZERO);
+        // Each pooled gradient goes back to its window's maximum, if ReLU let it through.
+        for (i, image) in images.enumerate() {
+            let span = image * out_len..(image + 1) * out_len;
+            let (y_img, idx_img, dy_img) = (&y[span.clone()], &argmax[span.clone()], &dy[span]);
+            for (c, db) in dbias.iter_mut().enumerate() {
+                let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
+                let window = c * p.area()..(c + 1) * p.area();
+                // A local sum: adding into `*db` each time is a store-to-load chain.
+                let mut sum = T::ZERO;
+                let pooled = y_img[window.clone()].iter().zip(&idx_img[window.clone()]).zip(&dy_img[window]);
+                for ((&out, &at), &d) in pooled {
+                    if out > T::ZERO {
+                        plane[at as usize] = d;
+                        sum += d;
                     }
                 }
-                let cols = &mut cols[..g.patch_len() * columns];
-                conv::im2col(g, &x[images.start * g.in_len()..images.end * g.in_len()], cols);
-                let dx_group = dx_run.as_deref_mut().map(|dx_run| {
-                    let local = index * group;
-                    &mut dx_run[local * g.in_len()..(local + images.len()) * g.in_len()]
-                });
-                conv::backward_group(g, weight, dfull, cols, &mut dweight, dx_group);
+                *db += sum;
             }
-            (dweight, dbias)
-        })
-        .reduce(|| (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]), conv::sum_grads);
-    conv::Grads { x: want_x.then_some(dx), weight: dweight, bias: dbias }
+        }
+    })
 }
 
 /// The candle custom op `(x, weight, bias) → max_pool(relu(conv(x, weight) + bias), size)`.

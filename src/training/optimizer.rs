@@ -223,7 +223,7 @@ fn update_all<W: Copy>(
 
 #[cfg(test)]
 mod tests {
-    use candle_core::{DType, Device};
+    use candle_core::{DType, Device, Tensor};
 
     use super::*;
 
@@ -261,6 +261,29 @@ mod tests {
     fn sgd_step_is_learning_rate_times_gradient() {
         // Gradient of (w-3)² at 0 is -6.
         assert!((minimise(OptimizerKind::Sgd { momentum: 0.0 }, 0.1, 1) - 0.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn adamw_matches_candle_nn_over_several_steps() {
+        use candle_nn::Optimizer as _;
+        let start = Tensor::randn(0_f32, 1.0, (7, 5), &Device::Cpu).unwrap();
+        let target = Tensor::randn(0_f32, 1.0, (7, 5), &Device::Cpu).unwrap();
+        let (ours, theirs) = (Var::from_tensor(&start).unwrap(), Var::from_tensor(&start).unwrap());
+        let (lr, decay) = (0.05, 0.01);
+        let mut optimizer = Optimizer::new(OptimizerKind::AdamW, decay, vec![ours.clone()]).unwrap();
+        let params = candle_nn::ParamsAdamW { lr, weight_decay: decay, ..Default::default() };
+        let mut reference = candle_nn::AdamW::new(vec![theirs.clone()], params).unwrap();
+        let loss_of = |w: &Var| (w.as_tensor() - &target).unwrap().sqr().unwrap().sum_all().unwrap();
+        for _ in 0..6 {
+            optimizer.step(&loss_of(&ours).backward().unwrap(), lr).unwrap();
+            reference.backward_step(&loss_of(&theirs)).unwrap();
+        }
+        let diff = (ours.as_tensor() - theirs.as_tensor()).unwrap().abs().unwrap().max_all().unwrap();
+        assert!(diff.to_scalar::<f32>().unwrap() < 1e-5, "ours and candle-nn's AdamW differ by {diff}");
+        assert!(
+            loss_of(&ours).to_scalar::<f32>().unwrap()
+                < loss_of(&Var::from_tensor(&start).unwrap()).to_scalar::<f32>().unwrap()
+        );
     }
 
     #[test]

@@ -27,6 +27,10 @@ use crate::training::{
 /// wakes the UI for a frame; at 20 a second the frames (software-rendered under Xvfb) took a
 /// third of a 2-core machine from the dense preset's training.
 const BATCH_EVENT_INTERVAL: Duration = Duration::from_millis(200);
+/// While training, batch events wake the UI at most this often (they queue up in between and are
+/// drawn together): each wake costs a frame, ~60 ms of CPU when the window is software-rendered,
+/// which at five a second took a fifth of the training speed on two cores.
+pub(super) const TRAINING_WAKE_INTERVAL: Duration = Duration::from_millis(500);
 /// Side of the occlusion patch, in pixels, and its step.
 const OCCLUSION_PATCH: usize = 6;
 const OCCLUSION_STRIDE: usize = 2;

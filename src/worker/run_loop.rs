@@ -4,6 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -189,11 +190,15 @@ impl Worker {
             |info: &crate::training::TrainingStarted| send(Event::TrainingStarted(info.clone()));
         // Batch events are optional: when the UI is not draining (a minimised window) they are
         // dropped rather than letting a full channel slow training down.
+        let mut last_wake: Option<Instant> = None;
         let mut batch = |metrics: &crate::training::BatchMetrics| {
             let room = events.capacity().is_none_or(|capacity| events.len() < capacity / 2);
             if room {
                 let _ = events.try_send(Event::BatchFinished(*metrics));
-                waker();
+                if last_wake.is_none_or(|woken| woken.elapsed() >= model_jobs::TRAINING_WAKE_INTERVAL) {
+                    last_wake = Some(Instant::now());
+                    waker();
+                }
             }
         };
         let mut epoch = |metrics: &crate::training::EpochMetrics| send(Event::EpochFinished(*metrics));
