@@ -63,6 +63,10 @@ gui_round() {
   kill "$app_pid" 2>/dev/null || true
   wait "$app_pid" 2>/dev/null || true
   app_pid=
+  if [ -n "${ATELIER_FRAME_LOG:-}" ]; then   # frames the window drew while training
+    echo "gui frames over 50 ms this round: $(grep -c 'frame-log: frame' "$home/app.log" || true)"
+    : >"$home/app.log"
+  fi
 }
 
 cli_round() {
