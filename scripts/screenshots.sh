@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Atelier, starts it under Xvfb, visits every tab with Ctrl+1..5 and saves
 # target/screenshots/<tab>.png (system theme: dark under Xvfb), dataset-image.png, dataset-binary.png,
+# dataset-drag.png and dataset-dropped.png (a sample dragged onto the Predict tab),
 # then quits with Ctrl+Q, restarts with the saved settings switched to light (restarted.png) and
 # saves <tab>-light.png.
 #
@@ -70,6 +71,20 @@ xdotool mousemove 860 230 && sleep 0.6   # hover a pixel of the large view
 key Escape && sleep 0.5
 xdotool mousemove --window "$window" 533 44 click 1 && sleep 1
 shoot dataset-binary
+xdotool mousemove --window "$window" 370 44 click 1 && sleep 1   # back to all ten classes
+
+# Drag a sample onto the Predict tab: the ghost follows the pointer, hovering the tab opens it
+# (dataset-drag.png), letting go adds the picture there (dataset-dropped.png).
+xdotool mousemove --window "$window" 103 112 && sleep 0.4
+xdotool mousedown 1 && sleep 0.2
+for x in 110 130 180 240 300 360 397; do
+  xdotool mousemove --window "$window" "$x" $((112 - 99 * (x - 103) / 294)) && sleep 0.15
+done
+sleep 1.5
+/usr/bin/import -window root "$out/dataset-drag.png" && echo "saved $out/dataset-drag.png"
+xdotool mousemove --window "$window" 700 300 && sleep 0.4
+xdotool mouseup 1 && sleep 1.5
+shoot dataset-dropped
 
 # Settings survive a restart: quit normally (Ctrl+Q saves), switch the saved theme to light, start
 # again; the window must come back on the last tab (Dataset) and in light colours.

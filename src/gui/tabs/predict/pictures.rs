@@ -52,12 +52,17 @@ pub struct Picture {
 }
 
 impl Picture {
-    /// The file name for the table ("shirt.jpg"), or the whole name when it has none.
+    /// The name for the table: a file's name ("shirt.jpg"), or an in-memory picture's whole
+    /// name, which is not a path ("train #3 (T-shirt/top)" must not become "top)").
     #[must_use]
     pub fn file_name(&self) -> String {
-        self.name
-            .file_name()
-            .map_or_else(|| self.name.display().to_string(), |name| name.to_string_lossy().into_owned())
+        match self.source {
+            PictureSource::File => self
+                .name
+                .file_name()
+                .map_or_else(|| self.name.display().to_string(), |name| name.to_string_lossy().into_owned()),
+            PictureSource::Memory(_) => self.name.display().to_string(),
+        }
     }
 
     /// The result, once there is one.

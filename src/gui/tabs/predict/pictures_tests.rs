@@ -33,13 +33,19 @@ fn memory(name: &str) -> NewPicture {
 fn files_and_memory_pictures_wait_while_folders_get_no_row_of_their_own() {
     let mut list = PictureList::default();
     let request = list.add(
-        vec![NewPicture::Path("/p/a.png".into()), NewPicture::Path("/p/folder".into()), memory("pasted 1")],
+        vec![
+            NewPicture::Path("/p/a.png".into()),
+            NewPicture::Path("/p/folder".into()),
+            memory("pasted 1"),
+            // A Dataset sample: its class name has a slash, which is not a folder.
+            memory("train #3 (T-shirt/top)"),
+        ],
         PrepOptions::default(),
     );
     assert_eq!(request.paths, [PathBuf::from("/p/a.png"), PathBuf::from("/p/folder")]);
-    assert_eq!(request.in_memory.len(), 1);
+    assert_eq!(request.in_memory.len(), 2);
     let names: Vec<_> = list.pictures.iter().map(Picture::file_name).collect();
-    assert_eq!(names, ["a.png", "pasted 1"]);
+    assert_eq!(names, ["a.png", "pasted 1", "train #3 (T-shirt/top)"]);
     list.sent(&request);
     assert!(list.is_waiting());
     assert_eq!(list.pending_folders().collect::<Vec<_>>(), [Path::new("/p/folder")]);
