@@ -5,7 +5,8 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::kernel::{self, Accumulate, Data, Float, Mat, Real};
+use super::conv_columns::{backward_group, group_len, im2col, product, sum_grads};
+use super::kernel::{self, Data, Float, Real};
 
 /// What runs after the convolution and bias, inside the same pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,168 +88,12 @@ impl Geometry {
 
     /// The range of output columns `ox` whose input column `ox * stride + offset - pad` lies
     /// inside the image (the same formula serves rows).
-    fn valid_range(&self, offset: usize, size: usize, out_size: usize) -> (usize, usize) {
+    pub(crate) fn valid_range(&self, offset: usize, size: usize, out_size: usize) -> (usize, usize) {
         let first = self.pad.saturating_sub(offset).div_ceil(self.stride);
         let last_input = size + self.pad; // exclusive, in padded coordinates
         let end = if last_input > offset { (last_input - offset - 1) / self.stride + 1 } else { 0 };
         (first.min(out_size), end.min(out_size).max(first.min(out_size)))
     }
-}
-
-/// Columns per matrix product that amortise the GEMM's packing: [`group_len`] images share one
-/// product, so conv2 of the CNN (121 output positions) multiplies 64 × 288 by 288 × 968 instead
-/// of eight products with 121 columns.
-const GROUP_COLUMNS: usize = 1024;
-
-/// Images per matrix product for this geometry, at most `limit`.
-pub(crate) fn group_len(g: &Geometry, limit: usize) -> usize {
-    (GROUP_COLUMNS / g.out_area().max(1)).clamp(1, limit.max(1))
-}
-
-/// Unfolds one image `[in, h, w]` into rows `[in·k·k]` of `cols`, each row `pitch` long, this
-/// image's `oh·ow` columns starting at `offset`.
-fn im2col_at<T: Real>(g: &Geometry, image: &[T], cols: &mut [T], pitch: usize, offset: usize) {
-    let area = g.out_area();
-    let mut row = 0;
-    for channel in image.chunks_exact(g.height * g.width) {
-        for ky in 0..g.kernel {
-            let (oy_lo, oy_hi) = g.valid_range(ky, g.height, g.out_height);
-            for kx in 0..g.kernel {
-                let (ox_lo, ox_hi) = g.valid_range(kx, g.width, g.out_width);
-                let dst = &mut cols[row * pitch + offset..row * pitch + offset + area];
-                row += 1;
-                if oy_lo > 0 || oy_hi < g.out_height || ox_lo > 0 || ox_hi < g.out_width {
-                    dst.fill(T::ZERO);
-                }
-                for oy in oy_lo..oy_hi {
-                    let iy = oy * g.stride + ky - g.pad;
-                    let src_row = &channel[iy * g.width..(iy + 1) * g.width];
-                    let dst_row = &mut dst[oy * g.out_width..(oy + 1) * g.out_width];
-                    if g.stride == 1 {
-                        let ix0 = ox_lo + kx - g.pad;
-                        dst_row[ox_lo..ox_hi].copy_from_slice(&src_row[ix0..ix0 + (ox_hi - ox_lo)]);
-                    } else {
-                        for ox in ox_lo..ox_hi {
-                            dst_row[ox] = src_row[ox * g.stride + kx - g.pad];
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Folds one image's columns (rows `pitch` long, starting at `offset`) back onto the image
-/// `[in, h, w]`, adding overlapping patches.
-fn col2im_at<T: Real>(g: &Geometry, cols: &[T], image: &mut [T], pitch: usize, offset: usize) {
-    let area = g.out_area();
-    image.fill(T::ZERO);
-    let mut row = 0;
-    for channel in image.chunks_exact_mut(g.height * g.width) {
-        for ky in 0..g.kernel {
-            let (oy_lo, oy_hi) = g.valid_range(ky, g.height, g.out_height);
-            for kx in 0..g.kernel {
-                let (ox_lo, ox_hi) = g.valid_range(kx, g.width, g.out_width);
-                let src = &cols[row * pitch + offset..row * pitch + offset + area];
-                row += 1;
-                for oy in oy_lo..oy_hi {
-                    let iy = oy * g.stride + ky - g.pad;
-                    let dst_row = &mut channel[iy * g.width..(iy + 1) * g.width];
-                    let src_row = &src[oy * g.out_width..(oy + 1) * g.out_width];
-                    if g.stride == 1 {
-                        let ix0 = ox_lo + kx - g.pad;
-                        let dst = &mut dst_row[ix0..ix0 + (ox_hi - ox_lo)];
-                        for (d, &s) in dst.iter_mut().zip(&src_row[ox_lo..ox_hi]) {
-                            *d += s;
-                        }
-                    } else {
-                        for ox in ox_lo..ox_hi {
-                            dst_row[ox * g.stride + kx - g.pad] += src_row[ox];
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Unfolds `images` `[n, in, h, w]` into `cols` `[in·k·k, n·oh·ow]` (image `i` in columns
-/// `i·oh·ow..`), the right-hand side of one grouped product.
-pub(crate) fn im2col<T: Real>(g: &Geometry, images: &[T], cols: &mut [T]) {
-    let pitch = images.len() / g.in_len() * g.out_area();
-    for (i, image) in images.chunks_exact(g.in_len()).enumerate() {
-        im2col_at(g, image, cols, pitch, i * g.out_area());
-    }
-}
-
-/// The inverse of [`im2col`]: folds `cols` `[in·k·k, n·oh·ow]` onto `images` `[n, in, h, w]`.
-pub(crate) fn col2im<T: Real>(g: &Geometry, cols: &[T], images: &mut [T]) {
-    let pitch = images.len() / g.in_len() * g.out_area();
-    for (i, image) in images.chunks_exact_mut(g.in_len()).enumerate() {
-        col2im_at(g, cols, image, pitch, i * g.out_area());
-    }
-}
-
-/// `full [out, columns] = W [out, in·k·k] × cols [in·k·k, columns] + bias`, on this thread.
-pub(crate) fn product<T: Real>(g: &Geometry, weight: &[T], bias: &[T], cols: &[T], full: &mut [T]) {
-    let columns = full.len() / g.out_channels;
-    // Start from the bias so the product adds onto it in the same pass.
-    for (row, &b) in full.chunks_exact_mut(columns).zip(bias) {
-        row.fill(b);
-    }
-    kernel::gemm(
-        (g.out_channels, columns, g.patch_len()),
-        full,
-        Mat::rows(weight, g.patch_len()),
-        Mat::rows(cols, columns),
-        Accumulate::Add,
-        1,
-    );
-}
-
-/// The weight gradient (added to `dweight`) and, when `dx` is given, the input gradient of a
-/// group of images from their grouped output gradient `dfull [out, n·oh·ow]`. `cols` holds the
-/// group's [`im2col`] on entry and is reused as scratch.
-pub(crate) fn backward_group<T: Real>(
-    g: &Geometry,
-    weight: &[T],
-    dfull: &[T],
-    cols: &mut [T],
-    dweight: &mut [T],
-    dx: Option<&mut [T]>,
-) {
-    let columns = dfull.len() / g.out_channels;
-    // dW [out, in·k·k] += dFull [out, columns] × colsᵀ [columns, in·k·k]
-    kernel::gemm(
-        (g.out_channels, g.patch_len(), columns),
-        dweight,
-        Mat::rows(dfull, columns),
-        Mat::transposed(cols, columns),
-        Accumulate::Add,
-        1,
-    );
-    if let Some(dx) = dx {
-        // dcols [in·k·k, columns] = Wᵀ [in·k·k, out] × dFull [out, columns]
-        kernel::gemm(
-            (g.patch_len(), columns, g.out_channels),
-            cols,
-            Mat::transposed(weight, g.patch_len()),
-            Mat::rows(dfull, columns),
-            Accumulate::Overwrite,
-            1,
-        );
-        col2im(g, cols, dx);
-    }
-}
-
-/// Sums per-task weight and bias gradients.
-pub(crate) fn sum_grads<T: Real>(
-    (mut wa, mut ba): (Vec<T>, Vec<T>),
-    (wb, bb): (Vec<T>, Vec<T>),
-) -> (Vec<T>, Vec<T>) {
-    wa.iter_mut().zip(&wb).for_each(|(a, &b)| *a += b);
-    ba.iter_mut().zip(&bb).for_each(|(a, &b)| *a += b);
-    (wa, ba)
 }
 
 /// Splits `0..batch` into contiguous runs, one per task: (images per run, runs).

@@ -10,6 +10,7 @@ use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::conv::{self, Geometry};
+use super::conv_columns::{group_len, im2col, product};
 use super::kernel::{self, Data, Float, Real};
 
 /// Sizes of the pooled output.
@@ -43,7 +44,7 @@ fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T])
     let mut y = vec![T::ZERO; g.batch * out_len];
     let mut argmax = vec![0_u32; g.batch * out_len];
     let (per_task, _) = conv::image_runs(g.batch);
-    let group = conv::group_len(g, per_task);
+    let group = group_len(g, per_task);
     y.par_chunks_mut(per_task * out_len)
         .zip(argmax.par_chunks_mut(per_task * out_len))
         .zip(x.par_chunks(per_task * g.in_len()))
@@ -55,8 +56,8 @@ fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T])
                 let columns = x_group.len() / g.in_len() * area;
                 let (cols, full) =
                     (&mut cols[..g.patch_len() * columns], &mut full[..g.out_channels * columns]);
-                conv::im2col(g, x_group, cols);
-                conv::product(g, weight, bias, cols, full);
+                im2col(g, x_group, cols);
+                product(g, weight, bias, cols, full);
                 let images = y_group.chunks_exact_mut(out_len).zip(idx_group.chunks_exact_mut(out_len));
                 for (i, (y_img, idx_img)) in images.enumerate() {
                     let planes = y_img.chunks_exact_mut(p.area()).zip(idx_img.chunks_exact_mut(p.area()));

@@ -9,6 +9,7 @@ mod activation;
 mod batch_norm;
 mod batch_norm_kernel;
 mod conv;
+mod conv_columns;
 mod conv_pool;
 mod cross_entropy;
 mod dropout;
