@@ -116,6 +116,21 @@ fn layers(steps: usize) -> Result<()> {
             "{}",
             layer_row(&format!("{tag} dense 784→256 +relu (input)"), steps, &xd, &|x| dense(x, &we, &be))?
         );
+        // What the cnn preset runs: conv + ReLU + pool as one op (custom) or three (reference).
+        let conv_pool = |x: &Tensor, w: &Var, b: &Var| match kernels {
+            Kernels::Reference => {
+                reference::max_pool2d(&reference::conv2d(x, w, b, 1, Padding::Valid)?.relu()?, 2)
+            }
+            Kernels::Custom => ops::conv2d_relu_pool(x, w, b, 1, Padding::Valid, 2),
+        };
+        println!(
+            "{}",
+            layer_row(&format!("{tag} conv1+relu+pool (input)"), steps, &x1, &|x| conv_pool(x, &w1, &b1))?
+        );
+        println!(
+            "{}",
+            layer_row(&format!("{tag} conv2+relu+pool"), steps, &x2, &|x| conv_pool(x, &w2, &b2))?
+        );
     }
     Ok(())
 }
