@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::conv::{self, Geometry};
 use super::conv_columns::{group_len, im2col, product};
 use super::kernel::{self, Data, Float, Real};
+use super::pool;
 
 /// Sizes of the pooled output.
 #[derive(Debug, Clone, Copy)]
@@ -71,62 +72,12 @@ fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T])
     (y, argmax)
 }
 
-/// Whether `v` is NaN, for any [`Real`].
-#[inline]
-fn is_nan<T: Real>(v: T) -> bool {
-    v.partial_cmp(&v).is_none()
-}
-
 /// Pools one `[oh, ow]` plane; ReLU after the max (max(relu(v)) = relu(max(v))), a NaN wins
 /// its window and stays NaN.
 fn pool_relu_plane<T: Real>(g: &Geometry, p: &Pooled, plane: &[T], y: &mut [T], argmax: &mut [u32]) {
-    let relu = |v: T| if v < T::ZERO { T::ZERO } else { v };
-    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-    if p.size == 2 {
-        // The CNN's case, without the general loop's bookkeeping: four candidates per window.
-        for py in 0..p.height {
-            let top = 2 * py * g.out_width;
-            let bottom = top + g.out_width;
-            let (y_row, idx_row) =
-                (&mut y[py * p.width..(py + 1) * p.width], &mut argmax[py * p.width..(py + 1) * p.width]);
-            let (top_row, bottom_row) =
-                (&plane[top..top + g.out_width], &plane[bottom..bottom + g.out_width]);
-            for (px, (out, idx)) in y_row.iter_mut().zip(idx_row.iter_mut()).enumerate() {
-                // Selects, not branches: which of the four wins is a coin toss for the branch
-                // predictor (this loop and the backward scatter were 38% of a CNN step as branches).
-                let (mut best, mut at) = (top_row[2 * px], top + 2 * px);
-                for (value, position) in [
-                    (top_row[2 * px + 1], top + 2 * px + 1),
-                    (bottom_row[2 * px], bottom + 2 * px),
-                    (bottom_row[2 * px + 1], bottom + 2 * px + 1),
-                ] {
-                    let better = (value > best) | is_nan(value);
-                    best = if better { value } else { best };
-                    at = if better { position } else { at };
-                }
-                *out = relu(best);
-                *idx = index(at);
-            }
-        }
-        return;
-    }
-    for py in 0..p.height {
-        for px in 0..p.width {
-            let first = py * p.size * g.out_width + px * p.size;
-            let mut best = first;
-            for dy in 0..p.size {
-                let row = first + dy * g.out_width;
-                for i in row..row + p.size {
-                    if plane[i] > plane[best] || is_nan(plane[i]) {
-                        best = i;
-                    }
-                }
-            }
-            let o = py * p.width + px;
-            y[o] = relu(plane[best]);
-            argmax[o] = index(best);
-        }
-    }
+    let windows =
+        pool::Windows { width: g.out_width, out_height: p.height, out_width: p.width, size: p.size };
+    pool::pool_plane(&windows, plane, y, argmax, true);
 }
 
 /// Backward from the pooled gradient `dy`, the pooled output `y` and the argmax positions.

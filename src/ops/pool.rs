@@ -68,30 +68,89 @@ pub(crate) fn forward<T: Real>(g: &PoolGeometry, x: &[T]) -> (Vec<T>, Vec<u32>) 
         .zip(x.par_chunks(per_task * g.in_area()))
         .for_each(|((y_run, idx_run), x_run)| {
             let planes = y_run.chunks_exact_mut(g.out_area()).zip(idx_run.chunks_exact_mut(g.out_area()));
+            let windows =
+                Windows { width: g.width, out_height: g.out_height, out_width: g.out_width, size: g.size };
             for ((y_plane, idx_plane), x_plane) in planes.zip(x_run.chunks_exact(g.in_area())) {
-                pool_plane(g, x_plane, y_plane, idx_plane);
+                pool_plane(&windows, x_plane, y_plane, idx_plane, false);
             }
         });
     (y, argmax)
 }
 
-fn pool_plane<T: Real>(g: &PoolGeometry, x: &[T], y: &mut [T], argmax: &mut [u32]) {
-    for oy in 0..g.out_height {
-        for ox in 0..g.out_width {
-            let first = oy * g.size * g.width + ox * g.size;
-            let mut best = first;
-            for dy in 0..g.size {
-                let row = first + dy * g.width;
-                for i in row..row + g.size {
-                    // A NaN wins, so that a diverged input shows in the output.
-                    if x[i] > x[best] || x[i].partial_cmp(&x[i]).is_none() {
-                        best = i;
-                    }
-                }
+/// The windows of one plane: input rows `width` long, `out_height × out_width` windows of
+/// `size × size` (floor mode).
+pub(crate) struct Windows {
+    pub width: usize,
+    pub out_height: usize,
+    pub out_width: usize,
+    pub size: usize,
+}
+
+/// Pools one plane into `y` and `argmax` (each maximum's index in the plane; the first maximum
+/// in reading order wins ties, like PyTorch, and a NaN wins its window so that a diverged input
+/// shows), with ReLU applied to the maxima when `relu` (max(relu(v)) = relu(max(v))).
+pub(crate) fn pool_plane<T: Real>(w: &Windows, plane: &[T], y: &mut [T], argmax: &mut [u32], relu: bool) {
+    let clamp = |v: T| if relu && v < T::ZERO { T::ZERO } else { v };
+    if w.size == 2 {
+        pool_plane_2x2(w, plane, y, argmax, relu);
+        return;
+    }
+    for oy in 0..w.out_height {
+        for ox in 0..w.out_width {
+            let o = oy * w.out_width + ox;
+            let (best, at) = window_max(plane, oy * w.size * w.width + ox * w.size, w.size, w.width);
+            (y[o], argmax[o]) = (clamp(best), index(at));
+        }
+    }
+}
+
+fn index(position: usize) -> u32 {
+    u32::try_from(position).unwrap_or(u32::MAX)
+}
+
+/// Whether `v` is NaN, for any [`Real`].
+#[inline(always)]
+fn is_nan<T: Real>(v: T) -> bool {
+    v.partial_cmp(&v).is_none()
+}
+
+/// The maximum of the `size`×`size` window starting at `first` (rows `width` apart) and where it
+/// is: the first maximum in reading order, or the last NaN.
+fn window_max<T: Real>(plane: &[T], first: usize, size: usize, width: usize) -> (T, usize) {
+    let mut best = first;
+    for dy in 0..size {
+        let row = first + dy * width;
+        for i in row..row + size {
+            if plane[i] > plane[best] || is_nan(plane[i]) {
+                best = i;
             }
-            let o = oy * g.out_width + ox;
-            y[o] = x[best];
-            argmax[o] = u32::try_from(best).unwrap_or(u32::MAX);
+        }
+    }
+    (plane[best], best)
+}
+
+/// [`pool_plane`] for 2×2 windows (the CNNs' case) without data-dependent branches: which of the
+/// four values wins is a coin toss, and as branches (three per window) the mispredictions made
+/// the loop ~4× slower than its arithmetic (5.7 of conv1's 6.1 ms forward at batch 128).
+fn pool_plane_2x2<T: Real>(w: &Windows, plane: &[T], y: &mut [T], argmax: &mut [u32], relu: bool) {
+    for oy in 0..w.out_height {
+        let top = 2 * oy * w.width;
+        let rows = (&plane[top..top + w.width], &plane[top + w.width..top + 2 * w.width]);
+        let outs = &mut y[oy * w.out_width..(oy + 1) * w.out_width];
+        let positions = &mut argmax[oy * w.out_width..(oy + 1) * w.out_width];
+        for (ox, (out, at)) in outs.iter_mut().zip(positions.iter_mut()).enumerate() {
+            let (a, b, c, d) = (rows.0[2 * ox], rows.0[2 * ox + 1], rows.1[2 * ox], rows.1[2 * ox + 1]);
+            if is_nan(a) | is_nan(b) | is_nan(c) | is_nan(d) {
+                // Rare (a diverging run): the general rule.
+                let (best, position) = window_max(plane, top + 2 * ox, 2, w.width);
+                (*out, *at) = (best, index(position));
+                continue;
+            }
+            let max = a.maximum(b).maximum(c.maximum(d));
+            // The first of the four equal to the maximum (0..=3 in reading order), from comparisons.
+            let k = usize::from(a != max) * (1 + usize::from(b != max) * (1 + usize::from(c != max)));
+            *at = index(top + 2 * ox + (k & 1) + (k >> 1) * w.width);
+            *out = if relu { max.maximum(T::ZERO) } else { max };
         }
     }
 }
