@@ -111,7 +111,7 @@ if [ "${DOCS:-0}" = 1 ]; then
   DEMO_DATA=${DEMO_DATA:-full} scripts/train_demo.sh
   scripts/evaluate_demo.sh
   scripts/predict_demo.sh
-  for shot in dataset model train-running-2 train-compare evaluate-matrix evaluate-gallery evaluate-image \
+  for shot in dataset dataset-drag model train-running-2 train-compare evaluate-matrix evaluate-gallery evaluate-image \
     predict predict-inside predict-open-with; do
     cp "$out/$shot.png" docs/screenshots/
   done
