@@ -2,7 +2,6 @@
 //! logits forward, one backward (`(softmax − target distribution) / batch`), where candle's
 //! log-softmax + gather + mean is about ten small ops and as many buffers.
 
-use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp2, DType, Layout, Result, Shape, Tensor};
 
 use super::kernel::{self, Data, Float, Real};
@@ -40,11 +39,11 @@ fn class_of(target: u32, classes: usize) -> Result<usize> {
     Ok(class)
 }
 
-/// The row's maximum and `log Σ exp(z)`, computed after subtracting it.
-fn log_sum_exp<T: Real>(row: &[T]) -> (f64, f64) {
+/// `log Σ exp(z)` of a row, computed with the row's maximum subtracted so it cannot overflow.
+fn log_sum_exp<T: Real>(row: &[T]) -> f64 {
     let max = row.iter().map(|z| z.to_f64()).fold(f64::NEG_INFINITY, f64::max);
     let sum: f64 = row.iter().map(|z| (z.to_f64() - max).exp()).sum();
-    (max, sum.ln() + max)
+    sum.ln() + max
 }
 
 /// Mean loss over the rows: `logsumexp(z) − Σ q·z` per row.
@@ -53,7 +52,7 @@ fn forward<T: Real>(op: &CrossEntropyOp, logits: &[T], targets: &[u32], classes:
     let mut total = 0.0_f64;
     for (row, &target) in logits.chunks_exact(classes).zip(targets) {
         let class = class_of(target, classes)?;
-        let (_, log_sum) = log_sum_exp(row);
+        let log_sum = log_sum_exp(row);
         let all: f64 = row.iter().map(|z| z.to_f64()).sum();
         // Σ q_j z_j with q = uniform everywhere plus (hit − uniform) on the true class.
         let weighted = uniform * all + (hit - uniform) * row[class].to_f64();
@@ -78,23 +77,13 @@ fn backward<T: Real>(
     for ((row, out), &target) in logits.chunks_exact(classes).zip(grad.chunks_exact_mut(classes)).zip(targets)
     {
         let class = class_of(target, classes)?;
-        let (_, log_sum) = log_sum_exp(row);
+        let log_sum = log_sum_exp(row);
         for (j, (o, z)) in out.iter_mut().zip(row).enumerate() {
             let q = if j == class { hit } else { uniform };
             *o = T::from_f64(((z.to_f64() - log_sum).exp() - q) * per_row);
         }
     }
     Ok(grad)
-}
-
-fn targets_of<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [u32]> {
-    let CpuStorage::U32(all) = storage else {
-        candle_core::bail!("cross-entropy: targets must be u32 class indices, got {:?}", storage.dtype());
-    };
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&all[start..end]),
-        None => candle_core::bail!("cross-entropy: expected contiguous targets"),
-    }
 }
 
 impl CustomOp2 for CrossEntropyOp {
@@ -110,7 +99,7 @@ impl CustomOp2 for CrossEntropyOp {
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (_, classes) = checked_rows(l1.dims(), l2.dims())?;
-        let targets = targets_of(s2, l2)?;
+        let targets = kernel::indices_of(s2, l2)?;
         let storage = match kernel::float_kind(s1, self.name())? {
             Float::F32 => {
                 CpuStorage::F32(vec![forward::<f32>(self, kernel::slice_of(s1, l1)?, targets, classes)?])

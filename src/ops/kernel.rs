@@ -60,6 +60,15 @@ pub(crate) fn slice_of<'a, T: Real>(storage: &'a CpuStorage, layout: &Layout) ->
     }
 }
 
+/// The contiguous `u32` elements (class indices) described by `layout`, as [`slice_of`] does for floats.
+pub(crate) fn indices_of<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [u32]> {
+    let data = u32::cpu_storage_as_slice(storage)?;
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => Err(candle_core::Error::Msg("atelier ops: expected a contiguous input".into())),
+    }
+}
+
 /// Read access to a contiguous CPU tensor's elements, held for as long as this value lives.
 pub(crate) struct Data<'a> {
     guard: StorageRef<'a>,
@@ -80,11 +89,7 @@ impl<'a> Data<'a> {
 
     /// The elements of a `u32` tensor (class indices), with the same errors as [`Data::slice`].
     pub fn indices(&self) -> Result<&[u32]> {
-        let data = u32::cpu_storage_as_slice(self.cpu()?)?;
-        match self.layout.contiguous_offsets() {
-            Some((start, end)) => Ok(&data[start..end]),
-            None => Err(candle_core::Error::Msg("atelier ops: expected a contiguous input".into())),
-        }
+        indices_of(self.cpu()?, self.layout)
     }
 
     fn cpu(&self) -> Result<&CpuStorage> {
