@@ -61,9 +61,9 @@ pub fn write_report(folder: &Path, info: &PanicHookInfo<'_>) -> std::io::Result<
     let backtrace = std::backtrace::Backtrace::force_capture();
     let text = format_report(&message, &location, &thread, &backtrace.to_string());
     std::fs::create_dir_all(folder)?;
-    let stamp = crate::checkpoint::now_rfc3339().replace(':', "-");
+    let stamp = crate::files::now_rfc3339().replace(':', "-");
     let path = folder.join(format!("crash-{stamp}-{}.txt", std::process::id()));
-    crate::checkpoint::write_atomically(&path, text.as_bytes())?;
+    crate::files::write_atomically(&path, text.as_bytes())?;
     prune(folder);
     Ok(path)
 }
@@ -73,7 +73,7 @@ pub fn write_report(folder: &Path, info: &PanicHookInfo<'_>) -> std::io::Result<
 pub fn format_report(message: &str, location: &str, thread: &str, backtrace: &str) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "Atelier {} crashed", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(text, "time:     {}", crate::checkpoint::now_rfc3339());
+    let _ = writeln!(text, "time:     {}", crate::files::now_rfc3339());
     let _ = writeln!(text, "system:   {} {}", std::env::consts::OS, std::env::consts::ARCH);
     let _ = writeln!(text, "thread:   {thread}");
     let _ = writeln!(text, "message:  {message}");

@@ -11,21 +11,23 @@
 //! - [`training`]: the one training loop, its config, optimizers, schedules and progress reporting.
 //! - [`evaluation`]: pure metrics (accuracy, confusion matrix, classification report).
 //! - [`inference`]: a loaded model turned into class probabilities.
-//! - [`checkpoint`]: the single-file `.safetensors` model format.
+//! - [`model_file`]: the single-file `.safetensors` model format.
+//! - [`files`]: atomic writes, time stamps, number formatting and CSV cells, shared by all.
 //! - [`runs`]: the run history on disk.
 //! - [`worker`]: the background thread that owns every tensor, and its command/event protocol.
 //! - [`cli`]: the `atelier` subcommands.
 //! - [`crash_report`]: the panic hook that leaves a crash report in the user data folder.
 
-pub mod checkpoint;
 pub mod cli;
 pub mod crash_report;
 pub mod data;
 pub mod evaluation;
+pub mod files;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod inference;
 pub mod model;
+pub mod model_file;
 pub mod ops;
 pub mod runs;
 pub mod training;

@@ -159,7 +159,7 @@ fn through_target(target: &str, bytes: &[u8]) {
         "model_file" => {
             let device = candle_core::Device::Cpu;
             if let Ok(loaded) =
-                atelier::checkpoint::load_model_bytes(Path::new("fuzz.safetensors"), bytes, &device)
+                atelier::model_file::load_model_bytes(Path::new("fuzz.safetensors"), bytes, &device)
             {
                 let predictor = atelier::inference::Predictor::new(loaded.network);
                 assert!(predictor.predict_pixels(&[&[0_u8; 784][..]]).is_ok());

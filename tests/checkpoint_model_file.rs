@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use atelier::checkpoint::{
-    self, CheckpointError, FORMAT_VERSION, ModelMetadata, keys, load_model, read_metadata, save_model,
-};
 use atelier::evaluation::{ClassificationReport, ConfusionMatrix};
 use atelier::model::{ForwardMode, LayerSpec, ModelError, ModelSpec, Network, PresetId, Task};
+use atelier::model_file::{
+    self, FORMAT_VERSION, ModelFileError, ModelMetadata, keys, load_model, read_metadata, save_model,
+};
 use candle_core::{Device, Tensor};
 
 /// A small network with every kind of stored tensor: conv, batch norm (running statistics), dense.
@@ -53,7 +53,7 @@ fn saved(dir: &Path) -> (PathBuf, Network) {
     (path, network)
 }
 
-fn names_file(error: &CheckpointError, path: &Path) {
+fn names_file(error: &ModelFileError, path: &Path) {
     let message = error.to_string();
     assert!(message.contains(&path.display().to_string()), "message does not name the file: {message}");
     assert!(!message.contains('\n'), "message is one line: {message}");
@@ -106,7 +106,7 @@ fn metadata_round_trips() {
     // RFC 3339 UTC, e.g. 2026-11-28T11:32:43Z.
     assert_eq!(read.created.len(), 20, "{}", read.created);
     assert!(read.created.ends_with('Z'));
-    let raw = checkpoint::read_raw(&path).unwrap();
+    let raw = model_file::read_raw(&path).unwrap();
     assert_eq!(raw.metadata[keys::FORMAT_VERSION], FORMAT_VERSION.to_string());
     assert!(raw.tensors.iter().any(|t| t.name == "layers.1.running_var"));
 }
@@ -118,7 +118,7 @@ fn a_truncated_file_is_named_and_refused() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
     let error = load_model(&path, &Device::Cpu).unwrap_err();
-    assert!(matches!(error, CheckpointError::Truncated { .. }), "{error}");
+    assert!(matches!(error, ModelFileError::Truncated { .. }), "{error}");
     assert!(error.to_string().contains("truncated"));
     names_file(&error, &path);
 }
@@ -138,7 +138,7 @@ fn pictures_random_bytes_and_empty_files_are_not_models() {
     std::fs::write(&empty, b"").unwrap();
     for path in [png, noise, empty] {
         let error = load_model(&path, &Device::Cpu).unwrap_err();
-        assert!(matches!(error, CheckpointError::NotAModel { .. }), "{}: {error}", path.display());
+        assert!(matches!(error, ModelFileError::NotAModel { .. }), "{}: {error}", path.display());
         names_file(&error, &path);
     }
 }
@@ -147,27 +147,27 @@ fn pictures_random_bytes_and_empty_files_are_not_models() {
 fn a_missing_file_names_the_path() {
     let path = Path::new("/nonexistent/folder/model.safetensors");
     let error = load_model(path, &Device::Cpu).unwrap_err();
-    assert!(matches!(error, CheckpointError::Io { .. }));
+    assert!(matches!(error, ModelFileError::Io { .. }));
     names_file(&error, path);
 }
 
 /// Saves the small model, lets `change` edit its raw contents, and loads the result.
 fn load_edited(
-    change: impl FnOnce(&mut checkpoint::RawModelFile),
-) -> (PathBuf, CheckpointError, tempfile::TempDir) {
+    change: impl FnOnce(&mut model_file::RawModelFile),
+) -> (PathBuf, ModelFileError, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = saved(dir.path());
-    let mut raw = checkpoint::read_raw(&path).unwrap();
+    let mut raw = model_file::read_raw(&path).unwrap();
     change(&mut raw);
-    checkpoint::write_raw(&path, &raw).unwrap();
+    model_file::write_raw(&path, &raw).unwrap();
     let error = load_model(&path, &Device::Cpu).unwrap_err();
     names_file(&error, &path);
     (path, error, dir)
 }
 
-fn model_error(error: &CheckpointError) -> &ModelError {
+fn model_error(error: &ModelFileError) -> &ModelError {
     match error {
-        CheckpointError::Architecture { source, .. } => source,
+        ModelFileError::Architecture { source, .. } => source,
         other => panic!("expected an architecture error, got {other}"),
     }
 }
@@ -184,7 +184,7 @@ fn a_missing_tensor_is_named() {
 #[test]
 fn an_extra_tensor_is_named() {
     let (_, error, _dir) = load_edited(|raw| {
-        raw.tensors.push(checkpoint::RawTensor {
+        raw.tensors.push(model_file::RawTensor {
             name: "layers.9.weight".to_owned(),
             shape: vec![1],
             values: vec![0.0],
@@ -213,7 +213,7 @@ fn weights_of_another_architecture_are_refused() {
     let (_, error, _dir) = load_edited(|raw| {
         raw.metadata.insert(keys::SPEC.to_owned(), serde_json::to_string(&PresetId::Dense.spec()).unwrap());
     });
-    assert!(matches!(error, CheckpointError::Architecture { .. }), "{error}");
+    assert!(matches!(error, ModelFileError::Architecture { .. }), "{error}");
     assert!(error.to_string().contains("layers."), "names a tensor: {error}");
 }
 
@@ -222,19 +222,19 @@ fn older_and_newer_format_versions_get_their_own_message() {
     let (_, older, _dir) = load_edited(|raw| {
         raw.metadata.insert(keys::FORMAT_VERSION.to_owned(), "0".to_owned());
     });
-    assert!(matches!(older, CheckpointError::OlderVersion { found: 0, .. }));
+    assert!(matches!(older, ModelFileError::OlderVersion { found: 0, .. }));
     assert!(older.to_string().contains("older Atelier"), "{older}");
     let (_, newer, _dir) = load_edited(|raw| {
         raw.metadata.insert(keys::FORMAT_VERSION.to_owned(), (FORMAT_VERSION + 1).to_string());
     });
-    assert!(matches!(newer, CheckpointError::NewerVersion { .. }));
+    assert!(matches!(newer, ModelFileError::NewerVersion { .. }));
     assert!(newer.to_string().contains("update Atelier"), "{newer}");
 }
 
 #[test]
 fn a_plain_safetensors_file_is_not_an_atelier_model() {
     let (_, error, _dir) = load_edited(|raw| raw.metadata.clear());
-    assert!(matches!(error, CheckpointError::NotAtelierModel { .. }), "{error}");
+    assert!(matches!(error, ModelFileError::NotAtelierModel { .. }), "{error}");
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn a_broken_spec_is_reported_as_metadata() {
     let (_, error, _dir) = load_edited(|raw| {
         raw.metadata.insert(keys::SPEC.to_owned(), "{not json".to_owned());
     });
-    assert!(matches!(error, CheckpointError::Metadata { key: "spec", .. }), "{error}");
+    assert!(matches!(error, ModelFileError::Metadata { key: "spec", .. }), "{error}");
 }
 
 #[test]

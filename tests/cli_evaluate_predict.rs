@@ -8,10 +8,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use atelier::checkpoint::{ModelMetadata, load_model, save_model};
 use atelier::data::{self, FashionMnist};
 use atelier::inference::Predictor;
 use atelier::model::{LayerSpec, ModelSpec, Task};
+use atelier::model_file::{ModelMetadata, load_model, save_model};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use candle_core::Device;
 

@@ -14,8 +14,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use atelier::checkpoint::{self, CheckpointError, ModelMetadata};
 use atelier::model::{LayerSpec, ModelSpec, Network, Task};
+use atelier::model_file::{self, ModelFileError, ModelMetadata};
 use atelier::runs::{RunRecord, RunStore};
 use atelier::training::{StopReason, TrainConfig, TrainSummary};
 use atelier::worker::{
@@ -39,8 +39,8 @@ fn network(seed: u64) -> Network {
     Network::new(&spec("tiny"), &Device::Cpu, seed).unwrap()
 }
 
-fn save(path: &Path, network: &Network) -> Result<(), CheckpointError> {
-    checkpoint::save_model(path, network, &ModelMetadata::for_network(network))
+fn save(path: &Path, network: &Network) -> Result<(), ModelFileError> {
+    model_file::save_model(path, network, &ModelMetadata::for_network(network))
 }
 
 /// Names in `dir`, sorted.
@@ -92,7 +92,7 @@ fn a_model_saved_where_no_folder_can_be_is_refused_naming_it_and_writes_nothing(
     let path = not_a_folder.join("model.safetensors");
     let error = save(&path, &network(1)).unwrap_err();
     let message = error.to_string();
-    assert!(matches!(error, CheckpointError::Io { .. }), "{message}");
+    assert!(matches!(error, ModelFileError::Io { .. }), "{message}");
     assert!(
         message.starts_with("cannot write ") && message.contains(&path.display().to_string()),
         "{message}"
@@ -221,7 +221,7 @@ fn a_run_history_that_cannot_be_written_keeps_the_trained_model_current_and_save
     let saved = dir.path().join("kept.safetensors");
     worker.send(Command::SaveModel { path: saved.clone() }).unwrap();
     assert!(matches!(next_result(&worker), Event::ModelSaved { .. }));
-    assert!(checkpoint::load_model(&saved, &Device::Cpu).is_ok());
+    assert!(model_file::load_model(&saved, &Device::Cpu).is_ok());
 }
 
 #[test]
@@ -269,7 +269,7 @@ fn two_model_saves_at_once_to_one_path_leave_one_whole_file_and_no_temporary() {
         .map(|n| {
             let own = dir.path().join("own.safetensors");
             save(&own, n).unwrap();
-            let loaded = checkpoint::read_raw(&own).unwrap().tensors;
+            let loaded = model_file::read_raw(&own).unwrap().tensors;
             std::fs::remove_file(own).unwrap();
             loaded.iter().flat_map(|t| t.values.iter().flat_map(|v| v.to_le_bytes())).collect()
         })
@@ -284,7 +284,7 @@ fn two_model_saves_at_once_to_one_path_leave_one_whole_file_and_no_temporary() {
             });
         }
     });
-    let tensors = checkpoint::read_raw(&path).unwrap().tensors;
+    let tensors = model_file::read_raw(&path).unwrap().tensors;
     let values: Vec<u8> =
         tensors.iter().flat_map(|t| t.values.iter().flat_map(|v| v.to_le_bytes())).collect();
     assert!(expected.contains(&values), "the file is one of the two models, whole");

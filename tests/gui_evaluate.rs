@@ -9,12 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use atelier::checkpoint::{ModelMetadata, save_model};
 use atelier::data;
 use atelier::gui::tabs::Tab;
 use atelier::gui::tabs::evaluate::Section;
 use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::{LayerSpec, ModelSpec, Task};
+use atelier::model_file::{ModelMetadata, save_model};
 use atelier::runs::{RunRecord, RunStore};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use atelier::worker::{DataRequest, ModelOrigin};

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use atelier::checkpoint::{ModelMetadata, load_model, save_model};
 use atelier::data::{FashionMnist, load_sample};
 use atelier::inference::Predictor;
 use atelier::model::{Network, PresetId};
+use atelier::model_file::{ModelMetadata, load_model, save_model};
 use atelier::training::{
     BatchMetrics, Control, NullSink, ProgressSink, StopReason, TrainConfig, TrainOutcome, TrainingData,
     TrainingStarted, train,

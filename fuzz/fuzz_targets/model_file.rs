@@ -1,10 +1,10 @@
 //! The model-file loader (safetensors + metadata + spec + tensor shapes) on arbitrary bytes: a
-//! `CheckpointError` or a network that answers for a 28×28 input, never a panic.
+//! `ModelFileError` or a network that answers for a 28×28 input, never a panic.
 #![no_main]
 
 use std::path::Path;
 
-use atelier::checkpoint::load_model_bytes;
+use atelier::model_file::load_model_bytes;
 use atelier::inference::Predictor;
 use candle_core::Device;
 use libfuzzer_sys::fuzz_target;

@@ -303,7 +303,7 @@ fn predict_latency(
 ) -> anyhow::Result<()> {
     let predictor = match model {
         Some(path) => {
-            Predictor::from(atelier::checkpoint::load_model(std::path::Path::new(path), &Device::Cpu)?)
+            Predictor::from(atelier::model_file::load_model(std::path::Path::new(path), &Device::Cpu)?)
         }
         None => Predictor::new(Network::new(&preset.spec(), &Device::Cpu, 1)?),
     };

@@ -6,7 +6,8 @@ use std::sync::atomic::AtomicBool;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{self, FashionClass, FashionMnist, FileOutcome, thousands};
+use crate::data::{self, FashionClass, FashionMnist, FileOutcome};
+use crate::files::thousands;
 
 /// The `data` subcommands.
 #[derive(Debug, Subcommand)]

@@ -7,9 +7,9 @@ use candle_core::Device;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::checkpoint;
 use crate::evaluation::write_report_files;
 use crate::inference::Predictor;
+use crate::model_file;
 
 /// Options of `atelier evaluate`.
 #[derive(Debug, Args)]
@@ -78,12 +78,12 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// Loads a model file for the command line: any error becomes one line naming the file.
-pub(super) fn load_model(path: &Path) -> anyhow::Result<checkpoint::LoadedModel> {
-    // The checkpoint error already names the file and the cause; flatten it so `{:#}` does not
+pub(super) fn load_model(path: &Path) -> anyhow::Result<model_file::LoadedModel> {
+    // The model-file error already names the file and the cause; flatten it so `{:#}` does not
     // repeat the cause.
-    checkpoint::load_model(path, &Device::Cpu).map_err(|error| anyhow::anyhow!("{error}"))
+    model_file::load_model(path, &Device::Cpu).map_err(|error| anyhow::anyhow!("{error}"))
 }
 
 fn thousands(spec: &crate::model::ModelSpec) -> String {
-    spec.param_count().map_or_else(|_| "?".to_owned(), crate::data::thousands)
+    spec.param_count().map_or_else(|_| "?".to_owned(), crate::files::thousands)
 }

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{group_thousands, presets};
+use crate::files::thousands;
+use crate::model::presets;
 
 /// Prints the presets.
 ///
@@ -32,7 +33,7 @@ fn render() -> anyhow::Result<String> {
         rows.push([
             preset.name.to_owned(),
             spec.outline(),
-            group_thousands(params),
+            thousands(params),
             format!("{}{task}", preset.expected_accuracy),
         ]);
     }
@@ -79,7 +80,7 @@ mod tests {
         assert!(line("cnn").contains("Conv32 3×3 → Pool2 → Conv64 3×3 → Pool2 → Dense128 → Dense10"));
         assert!(line("cnn-bn").contains("Conv32 3×3+BN"));
         assert!(line("binary-dense").contains("Sneaker vs Ankle boot"));
-        assert_eq!(group_thousands(1_000), "1,000");
-        assert_eq!(group_thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(999), "999");
     }
 }

@@ -7,10 +7,10 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::checkpoint::{ModelMetadata, save_model};
 use crate::data::{Augmentation, FashionMnist};
 use crate::inference::Predictor;
 use crate::model::{Network, PresetId, UnknownPreset};
+use crate::model_file::{ModelMetadata, save_model};
 use crate::training::{
     BatchMetrics, ConfigError, Control, EpochMetrics, OptimizerKind, ProgressSink, Schedule, StopReason,
     TrainConfig, TrainSummary, TrainingData, TrainingStarted,

@@ -37,5 +37,5 @@ pub use sample::{
 };
 pub use source::{
     Candidate, DATA_ENV_VAR, DataSource, Finding, Looked, Origin, SYSTEM_DATA_DIR, WORKING_DIR_DATA,
-    standard_candidates, thousands, user_data_dir,
+    standard_candidates, user_data_dir,
 };

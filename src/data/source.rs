@@ -120,9 +120,9 @@ impl DataSource {
             Self::Sample { train_images, test_images, .. } => format!(
                 "SAMPLE: {} images ({} train, {} test), not the full set; run `atelier data download` \
                  for the full set",
-                thousands(train_images + test_images),
-                thousands(*train_images),
-                thousands(*test_images)
+                crate::files::thousands(train_images + test_images),
+                crate::files::thousands(*train_images),
+                crate::files::thousands(*test_images)
             ),
         }
     }
@@ -146,20 +146,6 @@ impl DataSource {
         }
         text
     }
-}
-
-/// `12345` → `"12,345"`.
-#[must_use]
-pub fn thousands(value: usize) -> String {
-    let digits = value.to_string();
-    let mut text = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
 }
 
 /// The user data folder for the data set (`~/.local/share/atelier/fashion-mnist` on Linux), if
@@ -219,14 +205,6 @@ pub fn discover(candidates: &[Candidate]) -> (Option<Candidate>, Vec<Looked>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(2000), "2,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 
     #[test]
     fn the_sample_says_so_loudly() {

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::files::csv_field;
+
 use super::{ClassificationReport, ConfusionMatrix, EvaluationError, save_confusion_png};
 
 /// The report as CSV: one row per class, then the macro and weighted averages and the accuracy.
@@ -64,7 +66,7 @@ pub fn write_report_files(
     let names = report.class_names();
     let write = |file: &str, contents: &[u8]| {
         let path = folder.join(file);
-        crate::checkpoint::write_atomically(&path, contents)
+        crate::files::write_atomically(&path, contents)
             .map_err(|source| EvaluationError::Write { path: path.clone(), source })?;
         Ok::<_, EvaluationError>(path)
     };
@@ -78,15 +80,6 @@ pub fn write_report_files(
     save_confusion_png(&report.confusion, &names, &png)?;
     paths.push(png);
     Ok(paths)
-}
-
-/// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180).
-pub(crate) fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
 }
 
 #[cfg(test)]

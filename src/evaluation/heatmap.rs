@@ -111,7 +111,7 @@ pub fn save_confusion_png(
     picture
         .write_to(&mut bytes, image::ImageFormat::Png)
         .map_err(|source| EvaluationError::Encode { path: path.to_path_buf(), source })?;
-    crate::checkpoint::write_atomically(path, bytes.get_ref())
+    crate::files::write_atomically(path, bytes.get_ref())
         .map_err(|source| EvaluationError::Write { path: path.to_path_buf(), source })
 }
 

@@ -1,7 +1,7 @@
 //! Applies the worker's events to the UI state: one exhaustive match, so a new event cannot be
 //! forgotten here.
 
-use crate::data::thousands;
+use crate::files::thousands;
 use crate::model::PresetId;
 use crate::worker::{Command, Event, Job, ModelInfo, ModelOrigin};
 

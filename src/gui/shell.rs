@@ -6,7 +6,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use super::app::Ctx;
 use super::state::{DataState, NoticeKind};
 use super::tabs::{self, Tab};
-use crate::data::thousands;
+use crate::files::thousands;
 
 const TAB_KEYS: [Key; 5] = [Key::Num1, Key::Num2, Key::Num3, Key::Num4, Key::Num5];
 

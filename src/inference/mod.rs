@@ -8,10 +8,10 @@ use candle_core::{Device, Tensor};
 
 pub use insight::{FirstConv, OCCLUSION_GRAY, OcclusionMap};
 
-use crate::checkpoint::LoadedModel;
 use crate::data::{Dataset, FashionClass, IMAGE_PIXELS, IMAGE_SIDE};
 use crate::evaluation::{EvaluationError, Predictions};
 use crate::model::{ForwardMode, Network};
+use crate::model_file::LoadedModel;
 
 /// Images per forward pass when evaluating a dataset: big enough to keep the kernels busy, small
 /// enough that the CNN's intermediate maps stay well under 200 MB.

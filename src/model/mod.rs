@@ -12,9 +12,7 @@ mod spec;
 
 pub use network::{ForwardMode, Network};
 pub use presets::{Preset, PresetId, UnknownPreset, presets};
-pub use shape::{
-    LayerProblem, LayerSummary, MAX_PARAMS, MAX_VALUES_PER_IMAGE, Shape, SpecError, group_thousands,
-};
+pub use shape::{LayerProblem, LayerSummary, MAX_PARAMS, MAX_VALUES_PER_IMAGE, Shape, SpecError};
 pub use spec::{LayerSpec, ModelSpec, Task};
 
 /// Why a network could not be built or loaded.

@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::spec::{LayerSpec, ModelSpec, Task};
 use crate::data::IMAGE_SIDE;
+use crate::files::thousands;
 use crate::ops::Padding;
 
 /// Refuse models above this many parameters: 50 million f32 is 200 MB of weights, plus as much
@@ -16,20 +17,6 @@ pub const MAX_PARAMS: usize = 50_000_000;
 /// Refuse layers whose output has more values than this per image (×batch ×4 bytes, kept for
 /// the backward pass), so a typo like 50,000 filters fails here instead of exhausting memory.
 pub const MAX_VALUES_PER_IMAGE: usize = 1_000_000;
-
-/// `235146` → `"235,146"`: counts as people read them.
-#[must_use]
-pub fn group_thousands(value: usize) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (position, digit) in digits.chars().enumerate() {
-        if position > 0 && (digits.len() - position).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
 
 /// The shape of one image's activations between layers (the batch dimension left out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,7 +135,7 @@ pub enum LayerProblem {
         slope: f32,
     },
     /// The output is too large to train.
-    #[error("its output has {} values per image; the limit is {}", group_thousands(*.values), group_thousands(*.limit))]
+    #[error("its output has {} values per image; the limit is {}", thousands(*.values), thousands(*.limit))]
     OutputTooLarge {
         /// Values per image.
         values: usize,
@@ -203,7 +190,7 @@ pub enum SpecError {
         class: crate::data::FashionClass,
     },
     /// More parameters than [`MAX_PARAMS`].
-    #[error("the model has {} parameters; the limit is {}", group_thousands(*.count), group_thousands(*.limit))]
+    #[error("the model has {} parameters; the limit is {}", thousands(*.count), thousands(*.limit))]
     TooManyParameters {
         /// Parameters of the spec.
         count: usize,

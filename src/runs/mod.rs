@@ -10,8 +10,8 @@ use candle_core::Device;
 
 pub use record::RunRecord;
 
-use crate::checkpoint::{self, CheckpointError, LoadedModel, ModelMetadata};
 use crate::model::Network;
+use crate::model_file::{self, LoadedModel, ModelFileError, ModelMetadata};
 
 /// File name of a run's description.
 pub const RUN_FILE: &str = "run.json";
@@ -54,7 +54,7 @@ pub enum RunsError {
     },
     /// The run's model file could not be written or loaded.
     #[error(transparent)]
-    Model(#[from] CheckpointError),
+    Model(#[from] ModelFileError),
 }
 
 /// The runs found on disk, newest first, and the entries that had to be skipped.
@@ -143,7 +143,7 @@ impl RunStore {
             move |source| RunsError::Io { path, source }
         };
         std::fs::create_dir_all(&self.root).map_err(io(&self.root))?;
-        record.created = checkpoint::now_rfc3339();
+        record.created = crate::files::now_rfc3339();
         // Another save (a second window, the command line) may pick the same id at the same
         // moment: creating the hidden folder is the reservation, and a taken name means try the next.
         let staging = loop {
@@ -160,7 +160,7 @@ impl RunStore {
             metadata.train_config = Some(record.config.clone());
             metadata.report.clone_from(&record.report);
             metadata.dataset_checksum.clone_from(&record.dataset_checksum);
-            checkpoint::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
+            model_file::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
             write_record(&staging, &record)?;
             self.publish(&staging, &mut record)
         })();
@@ -228,7 +228,7 @@ impl RunStore {
     /// # Errors
     /// An invalid or unknown id, or a model file that does not load.
     pub fn load_model(&self, id: &str, device: &Device) -> Result<LoadedModel, RunsError> {
-        Ok(checkpoint::load_model(&self.model_path(id)?, device)?)
+        Ok(model_file::load_model(&self.model_path(id)?, device)?)
     }
 
     fn existing_folder(&self, id: &str) -> Result<PathBuf, RunsError> {
@@ -281,5 +281,5 @@ fn write_record(folder: &Path, record: &RunRecord) -> Result<(), RunsError> {
     let path = folder.join(RUN_FILE);
     let json = serde_json::to_string_pretty(record)
         .map_err(|e| RunsError::Corrupt { path: folder.to_path_buf(), reason: e.to_string() })?;
-    checkpoint::write_atomically(&path, json.as_bytes()).map_err(|source| RunsError::Io { path, source })
+    crate::files::write_atomically(&path, json.as_bytes()).map_err(|source| RunsError::Io { path, source })
 }

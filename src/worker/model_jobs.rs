@@ -14,10 +14,10 @@ use super::payloads::{
     EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureContent, PictureOutcome, PictureResult,
     PredictRequest, TrainRequest, TrainingResult,
 };
-use crate::checkpoint::{self, LoadedModel, ModelMetadata};
 use crate::data::FashionMnist;
 use crate::data::image_input::{self, PrepOptions};
 use crate::inference::{Evaluation, Predictor};
+use crate::model_file::{self, LoadedModel, ModelMetadata};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
     self, BatchMetrics, Control, EpochMetrics, ProgressSink, TrainSummary, TrainingData, TrainingStarted,
@@ -253,13 +253,13 @@ fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Writes the current model to `path` (atomically; a failure leaves any previous file intact).
 pub(super) fn save(model: &CurrentModel, path: &Path) -> Result<(), String> {
-    checkpoint::save_model(path, model.predictor.network(), &model.metadata)
+    model_file::save_model(path, model.predictor.network(), &model.metadata)
         .map_err(|error| format!("{error:#}"))
 }
 
 /// Opens a model file as the current model.
 pub(super) fn load_file(path: &Path) -> Result<CurrentModel, String> {
-    let loaded = checkpoint::load_model(path, &Device::Cpu).map_err(|error| format!("{error:#}"))?;
+    let loaded = model_file::load_model(path, &Device::Cpu).map_err(|error| format!("{error:#}"))?;
     let name = path
         .file_stem()
         .map_or_else(|| path.display().to_string(), |stem| stem.to_string_lossy().into_owned());

@@ -64,7 +64,7 @@ impl ModelInfo {
             .test_accuracy
             .map(|accuracy| format!(", {:.1}% test accuracy", accuracy * 100.0))
             .unwrap_or_default();
-        format!("{}: {} parameters{accuracy}", self.name, crate::data::thousands(self.params))
+        format!("{}: {} parameters{accuracy}", self.name, crate::files::thousands(self.params))
     }
 }
 

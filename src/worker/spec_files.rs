@@ -14,7 +14,7 @@ pub(super) fn save(spec: &ModelSpec, path: &Path) -> Result<(), String> {
     }
     // A unique temporary name: two saves at once never write into the same temporary file, and a
     // failed write leaves the previous spec as it was.
-    crate::checkpoint::write_atomically(path, json.as_bytes())
+    crate::files::write_atomically(path, json.as_bytes())
         .map_err(|error| format!("could not write {}: {error}", path.display()))
 }
 

@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use atelier::checkpoint::{self, ModelMetadata, RawModelFile, keys};
 use atelier::data::idx::{IdxKind, encode, gzip};
 use atelier::model::{LayerSpec, ModelSpec, Network, Task};
+use atelier::model_file::{self, ModelMetadata, RawModelFile, keys};
 use candle_core::Device;
 
 /// Which command reads the input, and so where it goes.
@@ -154,7 +154,7 @@ pub fn tiny_model_bytes() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tiny.safetensors");
     let network = Network::new(&tiny_spec(), &Device::Cpu, 1).unwrap();
-    checkpoint::save_model(&path, &network, &ModelMetadata::for_network(&network)).unwrap();
+    model_file::save_model(&path, &network, &ModelMetadata::for_network(&network)).unwrap();
     std::fs::read(path).unwrap()
 }
 
@@ -163,14 +163,14 @@ fn tiny_raw() -> RawModelFile {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tiny.safetensors");
     std::fs::write(&path, tiny_model_bytes()).unwrap();
-    checkpoint::read_raw(&path).unwrap()
+    model_file::read_raw(&path).unwrap()
 }
 
 /// Encodes a raw model file (through the real writer).
 fn raw_bytes(file: &RawModelFile) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("raw.safetensors");
-    checkpoint::write_raw(&path, file).unwrap();
+    model_file::write_raw(&path, file).unwrap();
     std::fs::read(path).unwrap()
 }
 

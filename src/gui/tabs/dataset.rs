@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use rand::SeedableRng;
 
-use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split, thousands};
+use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split};
+use crate::files::thousands;
 use crate::worker::{LoadedDataset, SplitOverview};
 
 use super::super::app::Ctx;

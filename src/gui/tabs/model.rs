@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::data::thousands;
+use crate::files::thousands;
 use crate::model::{Preset, presets};
 use crate::worker::Command;
 

@@ -3,8 +3,8 @@
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use crate::data::thousands;
 use crate::evaluation::ConfusionMatrix;
+use crate::files::thousands;
 
 /// What the cells show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,7 +3,7 @@
 
 use egui::{DragValue, RichText};
 
-use crate::data::thousands;
+use crate::files::thousands;
 use crate::model::{LayerSpec, Shape};
 use crate::ops::Padding;
 

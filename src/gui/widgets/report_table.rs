@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 use egui::RichText;
 
-use crate::data::thousands;
 use crate::evaluation::{ClassMetrics, ClassificationReport};
+use crate::files::thousands;
 
 /// A column the class rows can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

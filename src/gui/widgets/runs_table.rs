@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::data::thousands;
+use crate::files::thousands;
 use crate::runs::RunRecord;
 
 /// What the user asked for in the runs list this frame.

@@ -1,8 +1,8 @@
 //! The mistakes page: every wrong prediction, the most confident first, filterable by true and by
 //! predicted class; a click opens the image large.
 
-use crate::data::thousands;
 use crate::evaluation::Example;
+use crate::files::thousands;
 
 use super::gallery::{Pictures, gallery_ui};
 use super::{EvaluateView, Inspected};

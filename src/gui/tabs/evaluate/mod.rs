@@ -13,7 +13,7 @@ mod view;
 
 pub use view::{EvaluateView, EvaluationSummary, Gallery, Inspected, MistakeFilter, Section};
 
-use crate::data::thousands;
+use crate::files::thousands;
 use crate::worker::{Command, Job, ModelInfo, ModelOrigin};
 
 use super::super::app::Ctx;

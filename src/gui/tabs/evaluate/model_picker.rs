@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::data::thousands;
+use crate::files::thousands;
 use crate::worker::{Command, Job, ModelOrigin};
 
 use super::super::super::app::Ctx;

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use crossbeam_channel::Receiver;
 
 use super::pictures::{Picture, PictureStatus, Warning};
-use crate::checkpoint::write_atomically;
-use crate::evaluation::export::csv_field;
+use crate::files::csv_field;
+use crate::files::write_atomically;
 
 /// The CSV text of `pictures`, in the order given (the table's order). The class columns are
 /// those of the first predicted picture (all predictions come from the current model).

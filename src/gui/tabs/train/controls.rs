@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::data::thousands;
+use crate::files::thousands;
 use crate::training::StopReason;
 use crate::worker::{Command, TrainRequest};
 

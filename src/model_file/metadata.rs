@@ -7,8 +7,9 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor};
 
 use super::format::{FORMAT_VERSION, keys};
-use super::{Access, CheckpointError, RawModelFile, RawTensor, now_rfc3339, read_raw, write_raw};
+use super::{Access, ModelFileError, RawModelFile, RawTensor, read_raw, write_raw};
 use crate::evaluation::ClassificationReport;
+use crate::files::now_rfc3339;
 use crate::model::{ModelSpec, Network};
 use crate::training::TrainConfig;
 
@@ -55,9 +56,9 @@ pub struct LoadedModel {
 /// # Errors
 /// `metadata.spec` differs from the network's spec, a tensor cannot be read, or the file cannot be
 /// written (the previous file at `path`, if any, is then left as it was).
-pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> Result<(), CheckpointError> {
+pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> Result<(), ModelFileError> {
     let metadata_error =
-        |key, reason: String| CheckpointError::Metadata { path: path.to_path_buf(), key, reason };
+        |key, reason: String| ModelFileError::Metadata { path: path.to_path_buf(), key, reason };
     if metadata.spec != *network.spec() {
         return Err(metadata_error(keys::SPEC, "differs from the network's own spec".to_owned()));
     }
@@ -92,9 +93,9 @@ pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> R
 /// shaped one by name.
 ///
 /// # Errors
-/// Any [`CheckpointError`]; each names the file.
-pub fn load_model(path: &Path, device: &Device) -> Result<LoadedModel, CheckpointError> {
-    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+/// Any [`ModelFileError`]; each names the file.
+pub fn load_model(path: &Path, device: &Device) -> Result<LoadedModel, ModelFileError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
         path: path.to_path_buf(),
         access: Access::Read,
         source,
@@ -106,18 +107,19 @@ pub fn load_model(path: &Path, device: &Device) -> Result<LoadedModel, Checkpoin
 /// model, and the fuzzer's entry point. Checked exactly like [`load_model`].
 ///
 /// # Errors
-/// Any [`CheckpointError`] but `Io`; each names `path`.
-pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<LoadedModel, CheckpointError> {
+/// Any [`ModelFileError`] but `Io`; each names `path`.
+pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<LoadedModel, ModelFileError> {
     let raw = super::format::decode(path, bytes)?;
     let metadata = parse_metadata(path, &raw.metadata)?;
-    let network = Network::new(&metadata.spec, device, 0).map_err(|source| {
-        CheckpointError::Architecture { path: path.to_path_buf(), source: Box::new(source) }
+    let network = Network::new(&metadata.spec, device, 0).map_err(|source| ModelFileError::Architecture {
+        path: path.to_path_buf(),
+        source: Box::new(source),
     })?;
     let mut tensors = HashMap::with_capacity(raw.tensors.len());
     for tensor in raw.tensors {
         // A NaN or infinite weight makes every prediction meaningless; training never saves one.
         if let Some(at) = tensor.values.iter().position(|value| !value.is_finite()) {
-            return Err(CheckpointError::Metadata {
+            return Err(ModelFileError::Metadata {
                 path: path.to_path_buf(),
                 key: "tensors",
                 reason: format!("tensor `{}` holds a value that is not finite at position {at}", tensor.name),
@@ -125,7 +127,7 @@ pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<Lo
         }
         let values =
             Tensor::from_vec(tensor.values, tensor.shape.as_slice(), &Device::Cpu).map_err(|error| {
-                CheckpointError::Metadata {
+                ModelFileError::Metadata {
                     path: path.to_path_buf(),
                     key: "tensors",
                     reason: format!("tensor `{}` cannot be read: {error}", tensor.name),
@@ -133,7 +135,7 @@ pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<Lo
             })?;
         tensors.insert(tensor.name, values);
     }
-    network.load_named(&tensors).map_err(|source| CheckpointError::Architecture {
+    network.load_named(&tensors).map_err(|source| ModelFileError::Architecture {
         path: path.to_path_buf(),
         source: Box::new(source),
     })?;
@@ -145,12 +147,12 @@ pub fn load_model_bytes(path: &Path, bytes: &[u8], device: &Device) -> Result<Lo
 ///
 /// # Errors
 /// As [`load_model`], except tensor checks.
-pub fn read_metadata(path: &Path) -> Result<ModelMetadata, CheckpointError> {
+pub fn read_metadata(path: &Path) -> Result<ModelMetadata, ModelFileError> {
     parse_metadata(path, &read_raw(path)?.metadata)
 }
 
-fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<ModelMetadata, CheckpointError> {
-    let error = |key, reason: String| CheckpointError::Metadata { path: path.to_path_buf(), key, reason };
+fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<ModelMetadata, ModelFileError> {
+    let error = |key, reason: String| ModelFileError::Metadata { path: path.to_path_buf(), key, reason };
     let spec_json = entries.get(keys::SPEC).ok_or_else(|| error(keys::SPEC, "is missing".to_owned()))?;
     let spec: ModelSpec = serde_json::from_str(spec_json)
         .map_err(|e| error(keys::SPEC, format!("is not a valid model spec: {e}")))?;
@@ -174,8 +176,8 @@ fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<Mode
     })
 }
 
-fn encode_error(path: &Path, error: &candle_core::Error) -> CheckpointError {
-    CheckpointError::Encode { path: path.to_path_buf(), reason: error.to_string() }
+fn encode_error(path: &Path, error: &candle_core::Error) -> ModelFileError {
+    ModelFileError::Encode { path: path.to_path_buf(), reason: error.to_string() }
 }
 
 /// Metadata values as JSON text. serde_json cannot fail on these plain types; should it ever,

@@ -2,21 +2,17 @@
 //! stable names and, as string metadata, the spec, the training config, the report and the
 //! dataset checksum. Writes are atomic; loading validates everything and names what is wrong.
 
-mod atomic;
 mod format;
-mod model_file;
-mod time;
+mod metadata;
 
 use std::path::{Path, PathBuf};
 
-pub use atomic::write_atomically;
 pub use format::{FORMAT_VERSION, RawModelFile, RawTensor, keys};
-pub use model_file::{LoadedModel, ModelMetadata, load_model, load_model_bytes, read_metadata, save_model};
-pub use time::{now_rfc3339, rfc3339_utc};
+pub use metadata::{LoadedModel, ModelMetadata, load_model, load_model_bytes, read_metadata, save_model};
 
 /// Why a model file could not be written or loaded. Every variant names the file.
 #[derive(Debug, thiserror::Error)]
-pub enum CheckpointError {
+pub enum ModelFileError {
     /// The file could not be read or written.
     #[error("cannot {access} {}: {source}", path.display())]
     Io {
@@ -135,8 +131,8 @@ impl std::fmt::Display for Access {
 /// # Errors
 /// The file cannot be read, is truncated, is not a safetensors file, is not an Atelier model,
 /// has another format version, or holds a tensor that is not `f32`.
-pub fn read_raw(path: &Path) -> Result<RawModelFile, CheckpointError> {
-    let bytes = std::fs::read(path).map_err(|source| CheckpointError::Io {
+pub fn read_raw(path: &Path) -> Result<RawModelFile, ModelFileError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
         path: path.to_path_buf(),
         access: Access::Read,
         source,
@@ -148,9 +144,9 @@ pub fn read_raw(path: &Path) -> Result<RawModelFile, CheckpointError> {
 ///
 /// # Errors
 /// Encoding fails or the file cannot be written; the previous file at `path`, if any, is kept.
-pub fn write_raw(path: &Path, file: &RawModelFile) -> Result<(), CheckpointError> {
+pub fn write_raw(path: &Path, file: &RawModelFile) -> Result<(), ModelFileError> {
     let bytes = format::encode(path, file)?;
-    write_atomically(path, &bytes).map_err(|source| CheckpointError::Io {
+    crate::files::write_atomically(path, &bytes).map_err(|source| ModelFileError::Io {
         path: path.to_path_buf(),
         access: Access::Write,
         source,

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, View};
 
-use super::CheckpointError;
+use super::ModelFileError;
 
 /// The model-file format this build writes and reads. Bump it when the meaning of the stored
-/// names or metadata changes, and say in [`CheckpointError::OlderVersion`] what to do.
+/// names or metadata changes, and say in [`ModelFileError::OlderVersion`] what to do.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The metadata keys of a model file.
@@ -68,40 +68,40 @@ pub struct RawModelFile {
 }
 
 /// Serialises tensors and metadata to the bytes of a safetensors file.
-pub(super) fn encode(path: &Path, file: &RawModelFile) -> Result<Vec<u8>, CheckpointError> {
+pub(super) fn encode(path: &Path, file: &RawModelFile) -> Result<Vec<u8>, ModelFileError> {
     safetensors::tensor::serialize(
         file.tensors.iter().map(|t| (t.name.as_str(), t)),
         Some(file.metadata.clone()),
     )
-    .map_err(|error| CheckpointError::Encode { path: path.to_path_buf(), reason: error.to_string() })
+    .map_err(|error| ModelFileError::Encode { path: path.to_path_buf(), reason: error.to_string() })
 }
 
 /// Parses the bytes of a model file read from `path`, checking that it is a complete safetensors
 /// file written by Atelier in a format version this build reads.
-pub(super) fn decode(path: &Path, bytes: &[u8]) -> Result<RawModelFile, CheckpointError> {
+pub(super) fn decode(path: &Path, bytes: &[u8]) -> Result<RawModelFile, ModelFileError> {
     let path_buf = path.to_path_buf();
     let tensors = match SafeTensors::deserialize(bytes) {
         Ok(tensors) => tensors,
         Err(error) => {
             if let Some(expected_bytes) = truncated_length(bytes) {
-                return Err(CheckpointError::Truncated {
+                return Err(ModelFileError::Truncated {
                     path: path_buf,
                     expected_bytes,
                     actual_bytes: bytes.len(),
                 });
             }
-            return Err(CheckpointError::NotAModel { path: path_buf, reason: describe(&error) });
+            return Err(ModelFileError::NotAModel { path: path_buf, reason: describe(&error) });
         }
     };
     let (_, header) = SafeTensors::read_metadata(bytes)
-        .map_err(|error| CheckpointError::NotAModel { path: path_buf.clone(), reason: describe(&error) })?;
+        .map_err(|error| ModelFileError::NotAModel { path: path_buf.clone(), reason: describe(&error) })?;
     let metadata = header.metadata().clone().unwrap_or_default();
     check_version(path, &metadata)?;
 
     let mut raw = Vec::new();
     for (name, view) in tensors.iter() {
         if view.dtype() != Dtype::F32 {
-            return Err(CheckpointError::TensorType {
+            return Err(ModelFileError::TensorType {
                 path: path_buf,
                 tensor: name.to_owned(),
                 found: format!("{:?}", view.dtype()),
@@ -116,12 +116,12 @@ pub(super) fn decode(path: &Path, bytes: &[u8]) -> Result<RawModelFile, Checkpoi
 }
 
 /// Refuses a file that is not an Atelier model or whose format version this build does not read.
-fn check_version(path: &Path, metadata: &HashMap<String, String>) -> Result<(), CheckpointError> {
+fn check_version(path: &Path, metadata: &HashMap<String, String>) -> Result<(), ModelFileError> {
     let Some(version) = metadata.get(keys::FORMAT_VERSION) else {
-        return Err(CheckpointError::NotAtelierModel { path: path.to_path_buf() });
+        return Err(ModelFileError::NotAtelierModel { path: path.to_path_buf() });
     };
     let Ok(found) = version.trim().parse::<u32>() else {
-        return Err(CheckpointError::Metadata {
+        return Err(ModelFileError::Metadata {
             path: path.to_path_buf(),
             key: keys::FORMAT_VERSION,
             reason: format!("`{version}` is not a version number"),
@@ -129,8 +129,8 @@ fn check_version(path: &Path, metadata: &HashMap<String, String>) -> Result<(), 
     };
     match found.cmp(&FORMAT_VERSION) {
         std::cmp::Ordering::Equal => Ok(()),
-        std::cmp::Ordering::Less => Err(CheckpointError::OlderVersion { path: path.to_path_buf(), found }),
-        std::cmp::Ordering::Greater => Err(CheckpointError::NewerVersion { path: path.to_path_buf(), found }),
+        std::cmp::Ordering::Less => Err(ModelFileError::OlderVersion { path: path.to_path_buf(), found }),
+        std::cmp::Ordering::Greater => Err(ModelFileError::NewerVersion { path: path.to_path_buf(), found }),
     }
 }
 
@@ -203,20 +203,20 @@ mod tests {
         for cut in [1, 8, 20, bytes.len() / 2, bytes.len() - 1] {
             let error = decode(path(), &bytes[..cut]).unwrap_err();
             assert!(
-                matches!(error, CheckpointError::Truncated { .. } | CheckpointError::NotAModel { .. }),
+                matches!(error, ModelFileError::Truncated { .. } | ModelFileError::NotAModel { .. }),
                 "cut at {cut}: {error}"
             );
         }
         let error = decode(path(), &bytes[..bytes.len() - 1]).unwrap_err();
         assert!(
-            matches!(error, CheckpointError::Truncated { actual_bytes, .. } if actual_bytes == bytes.len() - 1)
+            matches!(error, ModelFileError::Truncated { actual_bytes, .. } if actual_bytes == bytes.len() - 1)
         );
     }
 
     #[test]
     fn a_png_is_not_a_model() {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x1c\0\0\0\x1c\x08\0\0\0\0";
-        assert!(matches!(decode(path(), png).unwrap_err(), CheckpointError::NotAModel { .. }));
+        assert!(matches!(decode(path(), png).unwrap_err(), ModelFileError::NotAModel { .. }));
     }
 
     #[test]
@@ -226,14 +226,14 @@ mod tests {
             file.metadata.insert(keys::FORMAT_VERSION.to_owned(), version.to_owned());
             let error = decode(path(), &encode(path(), &file).unwrap()).unwrap_err();
             if older {
-                assert!(matches!(error, CheckpointError::OlderVersion { found: 0, .. }), "{error}");
+                assert!(matches!(error, ModelFileError::OlderVersion { found: 0, .. }), "{error}");
             } else {
-                assert!(matches!(error, CheckpointError::NewerVersion { found: 2, .. }), "{error}");
+                assert!(matches!(error, ModelFileError::NewerVersion { found: 2, .. }), "{error}");
             }
         }
         let mut file = sample();
         file.metadata.clear();
         let error = decode(path(), &encode(path(), &file).unwrap()).unwrap_err();
-        assert!(matches!(error, CheckpointError::NotAtelierModel { .. }));
+        assert!(matches!(error, ModelFileError::NotAtelierModel { .. }));
     }
 }
