@@ -6,6 +6,7 @@
 mod augmentation;
 mod batches;
 mod classes;
+mod fashion_class;
 mod dataset;
 mod download;
 mod error;
@@ -21,7 +22,8 @@ mod source;
 
 pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
 pub use batches::{Batch, SeedStream, Targets, derive_seed, shuffled_positions, validation_split};
-pub use classes::FashionClass;
+pub use classes::{ClassNames, ClassNamesError, FASHION_MNIST_NAMES, MAX_CLASSES, MIN_CLASSES, slug};
+pub use fashion_class::FashionClass;
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};
 pub use download::{
     DownloadProgress, DownloadReport, FileOutcome, OFFICIAL_MIRROR, download, download_files,
