@@ -1,16 +1,16 @@
-//! The Fashion-MNIST data: reading, finding, checking and downloading it, and turning it into
-//! batches and network inputs.
+//! Data sets: Fashion-MNIST (reading, finding, checking and downloading it) and the ones users bring,
+//! their class names, and turning them into batches and network inputs.
 //!
 //! Start with [`load`] (discovery, then the bundled sample) or [`load_from`] (one chosen folder).
 
 mod augmentation;
 mod batches;
 mod classes;
-mod fashion_class;
 mod dataset;
 mod download;
 mod error;
 mod export;
+mod identity;
 pub mod idx;
 pub mod image_input;
 mod image_steps;
@@ -23,15 +23,17 @@ mod source;
 pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
 pub use batches::{Batch, SeedStream, Targets, derive_seed, shuffled_positions, validation_split};
 pub use classes::{ClassNames, ClassNamesError, FASHION_MNIST_NAMES, MAX_CLASSES, MIN_CLASSES, slug};
-pub use fashion_class::FashionClass;
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};
 pub use download::{
     DownloadProgress, DownloadReport, FileOutcome, OFFICIAL_MIRROR, download, download_files,
 };
 pub use error::DataError;
 pub use export::{encode_png, export_png, png_file_name};
+pub use identity::{ClassMismatch, DatasetIdentity};
 pub use idx::IdxKind;
-pub use load::{FashionMnist, load, load_discovered, load_from, read_release};
+pub use load::{
+    FASHION_MNIST, LoadedData, load, load_discovered, load_from, pair_with_classes, read_release,
+};
 pub use release::{ChecksumMismatch, ChecksumStatus, ExpectedFile, official_files};
 pub use sample::{
     SAMPLE_TEST_PER_CLASS, SAMPLE_TRAIN_PER_CLASS, SampleSummary, load_sample, make_sample,

@@ -17,13 +17,13 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
         Event::DatasetLoaded(loaded) => {
             cx.state.busy = None;
             cx.state.download = None;
-            let mnist = &loaded.mnist;
+            let data = &loaded.data;
             let text = format!(
                 "Loaded {} training and {} test images in {:.1} s from {}",
-                thousands(mnist.train.len()),
-                thousands(mnist.test.len()),
-                mnist.load_secs,
-                mnist.source.describe()
+                thousands(data.train.len()),
+                thousands(data.test.len()),
+                data.load_secs,
+                data.source.describe()
             );
             cx.state.inform(NoticeKind::Info, text);
             cx.state.dataset.reset_for_new_data();
