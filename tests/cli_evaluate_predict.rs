@@ -145,7 +145,10 @@ fn predict_matches_the_dataset_and_reports_bad_pictures_per_file() {
             .iter()
             .map(|&(c, p)| format!("{} {:.1}%", prediction.class_name(c), p * 100.0))
             .collect();
-        assert!(ranked.iter().all(|entry| entry.chars().next().is_some_and(char::is_alphabetic)), "{ranked:?}");
+        assert!(
+            ranked.iter().all(|entry| entry.chars().next().is_some_and(char::is_alphabetic)),
+            "{ranked:?}"
+        );
         assert!(line.ends_with(&ranked.join(", ")), "{line} vs {ranked:?}");
     }
 }
