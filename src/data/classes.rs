@@ -14,8 +14,18 @@ pub const MIN_CLASSES: usize = 2;
 pub const MAX_CLASSES: usize = 100;
 
 /// Fashion-MNIST's classes in label order, as the data set's authors write them.
-pub const FASHION_MNIST_NAMES: [&str; 10] =
-    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+pub const FASHION_MNIST_NAMES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
 
 /// Why a list of class names is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -181,7 +191,10 @@ mod tests {
     fn bad_lists_are_refused_with_the_reason() {
         assert_eq!(names(&["only"]), Err(ClassNamesError::Count { count: 1 }));
         assert_eq!(names(&["a", " "]), Err(ClassNamesError::Empty { label: 1 }));
-        assert!(matches!(names(&["a", "b", "a"]), Err(ClassNamesError::Duplicate { first: 0, second: 2, .. })));
+        assert!(matches!(
+            names(&["a", "b", "a"]),
+            Err(ClassNamesError::Duplicate { first: 0, second: 2, .. })
+        ));
         let many: Vec<String> = (0..101).map(|i| format!("c{i}")).collect();
         assert_eq!(ClassNames::new(many), Err(ClassNamesError::Count { count: 101 }));
     }

@@ -1,11 +1,14 @@
-//! Writing dataset images as PNG files named `<index>_<class>.png`, exactly the dataset's pixels,
-//! so they can be dropped on the Predict tab and predict like the dataset images.
+//! Writing dataset images as PNG files, exactly the dataset's pixels: named `<index>_<class>.png`
+//! (to drop on the Predict tab), or as class folders `<class>/<index>.png` that import back as the
+//! same data set.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::sample::write_atomically;
-use super::{DataError, Dataset, IMAGE_SIDE};
+use super::{ClassNames, DataError, Dataset, IMAGE_SIDE};
 
 /// The file name of visible example `i` of `dataset`: `<source index, 5 digits>_<class slug>.png`.
 #[must_use]
@@ -43,4 +46,66 @@ pub fn export_png(dataset: &Dataset, count: usize, out: &Path) -> Result<Vec<Pat
         written.push(path);
     }
     Ok(written)
+}
+
+/// A class name as a folder name: characters that file systems refuse (`/ \\ : * ? " < > |`,
+/// control characters) become `_`, and a name of dots becomes `_` too. The importer matches a
+/// folder to a `classes.txt` line through the same function.
+#[must_use]
+pub fn class_folder_name(name: &str) -> String {
+    let safe: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if safe.is_empty() || safe.chars().all(|c| c == '.') { "_".to_owned() } else { safe }
+}
+
+/// Writes the first `count` images of `dataset` (all when `None`) as `out/<class folder>/<index,
+/// 5 digits>.png`, and `out/classes.txt` with the names in label order: importing `out` gives back
+/// the same pictures and labels. Files are written in parallel, each through a temporary file.
+/// Returns how many pictures were written.
+///
+/// # Errors
+/// A folder or file cannot be written.
+pub fn export_class_folders(
+    dataset: &Dataset,
+    classes: &ClassNames,
+    count: Option<usize>,
+    out: &Path,
+) -> Result<usize, DataError> {
+    let folders: Vec<PathBuf> =
+        (0..classes.len()).map(|label| out.join(class_folder_name(&classes.name(label)))).collect();
+    for folder in &folders {
+        std::fs::create_dir_all(folder)
+            .map_err(|source| DataError::Write { path: folder.clone(), source })?;
+    }
+    write_classes_txt(classes, out)?;
+    let count = count.unwrap_or(usize::MAX).min(dataset.len());
+    (0..count).into_par_iter().try_for_each(|i| {
+        let folder = folders.get(usize::from(dataset.label(i))).ok_or_else(|| DataError::Write {
+            path: out.to_path_buf(),
+            source: std::io::Error::other(format!("label {} has no class name", dataset.label(i))),
+        })?;
+        let path = folder.join(format!("{:05}.png", dataset.source_index(i)));
+        write_atomically(&path, &encode_png(dataset.image(i), &path)?)
+    })?;
+    Ok(count)
+}
+
+/// Writes `out/classes.txt`: the class names, one per line, in label order.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_classes_txt(classes: &ClassNames, out: &Path) -> Result<(), DataError> {
+    std::fs::create_dir_all(out).map_err(|source| DataError::Write { path: out.to_path_buf(), source })?;
+    let mut text = classes.as_slice().join("\n");
+    text.push('\n');
+    write_atomically(&out.join("classes.txt"), text.as_bytes())
 }

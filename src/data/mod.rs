@@ -6,30 +6,34 @@
 mod augmentation;
 mod batches;
 mod classes;
-mod fashion_class;
 mod dataset;
 mod download;
 mod error;
 mod export;
+mod fashion_class;
 pub mod idx;
 pub mod image_input;
 mod image_steps;
+pub mod import;
 mod load;
 mod release;
 mod resample;
 mod sample;
 mod source;
+pub mod store;
 
 pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
 pub use batches::{Batch, SeedStream, Targets, derive_seed, shuffled_positions, validation_split};
 pub use classes::{ClassNames, ClassNamesError, FASHION_MNIST_NAMES, MAX_CLASSES, MIN_CLASSES, slug};
-pub use fashion_class::FashionClass;
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};
 pub use download::{
     DownloadProgress, DownloadReport, FileOutcome, OFFICIAL_MIRROR, download, download_files,
 };
 pub use error::DataError;
-pub use export::{encode_png, export_png, png_file_name};
+pub use export::{
+    class_folder_name, encode_png, export_class_folders, export_png, png_file_name, write_classes_txt,
+};
+pub use fashion_class::FashionClass;
 pub use idx::IdxKind;
 pub use load::{FashionMnist, load, load_discovered, load_from, read_release};
 pub use release::{ChecksumMismatch, ChecksumStatus, ExpectedFile, official_files};
