@@ -50,10 +50,17 @@ fn split_of(name: &str) -> StoredSplit {
     }
 }
 
-/// The labels file that goes with an images file.
+/// The labels file that goes with an images file (gzip or raw, whichever is there).
 fn labels_path(images: &Path) -> PathBuf {
     let name = images.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-    images.with_file_name(name.replace("images", "labels").replace("idx3", "idx1"))
+    let labels = name.replace("images", "labels").replace("idx3", "idx1");
+    let other = match labels.strip_suffix(".gz") {
+        Some(raw) => raw.to_owned(),
+        None => format!("{labels}.gz"),
+    };
+    let primary = images.with_file_name(labels);
+    let alternative = images.with_file_name(other);
+    if !primary.is_file() && alternative.is_file() { alternative } else { primary }
 }
 
 /// The images files of the source, one per split at most.
@@ -187,19 +194,19 @@ fn idx_class_names(
 ) -> Result<Vec<String>, ImportError> {
     let max_label = pairs.iter().flat_map(|(_, _, labels, _)| labels.iter().copied()).max().unwrap_or(0);
     let classes_txt = dir.join("classes.txt");
-    let names = if classes_txt.is_file() {
-        read_classes_txt(&classes_txt)?
+    let (names, origin) = if classes_txt.is_file() {
+        (read_classes_txt(&classes_txt)?, classes_txt.display().to_string())
     } else if let Some(names) = emnist_mapping(dir, base) {
-        names
+        (names, "the mapping file".to_owned())
     } else {
-        (0..=usize::from(max_label)).map(|label| label.to_string()).collect()
+        ((0..=usize::from(max_label)).map(|label| label.to_string()).collect(), "the labels".to_owned())
     };
     if names.len() > MAX_CLASSES {
         return Err(ImportError::TooManyClasses { path: dir.to_path_buf(), count: names.len() });
     }
     for (_, _, labels, path) in pairs {
         if let Some(index) = labels.iter().position(|&label| usize::from(label) >= names.len()) {
-            let reason = format!("but there are {} class names", names.len());
+            let reason = format!("but {origin} names {} classes", names.len());
             let label = usize::from(labels[index]) + usize::from(base == LabelBase::One);
             return Err(ImportError::BadLabel { path: path.clone(), entry: index + 1, label, reason });
         }
