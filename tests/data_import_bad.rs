@@ -178,7 +178,7 @@ fn a_csv_line_with_the_wrong_number_of_columns_is_named_by_its_line() {
             .collect::<Vec<_>>()
             .join(",")
     };
-    let mut lines = vec![header.join(","), row(0), row(1), row(1)];
+    let mut lines = [header.join(","), row(0), row(1), row(1)];
     lines[3].push_str(",7");
     let path = dir.path().join("train.csv");
     std::fs::write(&path, lines.join("\n")).unwrap();

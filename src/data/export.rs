@@ -68,9 +68,9 @@ pub fn class_folder_name(name: &str) -> String {
 }
 
 /// Writes the first `count` images of `dataset` (all when `None`) as `out/<class folder>/<index,
-/// 5 digits>.png`, and `out/classes.txt` with the names in label order: importing `out` gives back
-/// the same pictures and labels. Files are written in parallel, each through a temporary file.
-/// Returns how many pictures were written.
+/// 5 digits>.png`, in parallel, each through a temporary file; only classes with pictures get a
+/// folder. Returns how many pictures each label got: [`write_classes_txt`] then names the classes
+/// that have a folder, so importing `out` gives back the same pictures, labels and names.
 ///
 /// # Errors
 /// A folder or file cannot be written.
@@ -79,33 +79,43 @@ pub fn export_class_folders(
     classes: &ClassNames,
     count: Option<usize>,
     out: &Path,
-) -> Result<usize, DataError> {
+) -> Result<Vec<usize>, DataError> {
+    let count = count.unwrap_or(usize::MAX).min(dataset.len());
+    let mut per_label = vec![0_usize; classes.len()];
+    for i in 0..count {
+        let label = usize::from(dataset.label(i));
+        let Some(slot) = per_label.get_mut(label) else {
+            let reason = format!("label {label} has no class name ({} classes)", classes.len());
+            return Err(DataError::Write { path: out.to_path_buf(), source: std::io::Error::other(reason) });
+        };
+        *slot += 1;
+    }
     let folders: Vec<PathBuf> =
         (0..classes.len()).map(|label| out.join(class_folder_name(&classes.name(label)))).collect();
-    for folder in &folders {
+    for (folder, _) in folders.iter().zip(&per_label).filter(|(_, pictures)| **pictures > 0) {
         std::fs::create_dir_all(folder)
             .map_err(|source| DataError::Write { path: folder.clone(), source })?;
     }
-    write_classes_txt(classes, out)?;
-    let count = count.unwrap_or(usize::MAX).min(dataset.len());
     (0..count).into_par_iter().try_for_each(|i| {
-        let folder = folders.get(usize::from(dataset.label(i))).ok_or_else(|| DataError::Write {
-            path: out.to_path_buf(),
-            source: std::io::Error::other(format!("label {} has no class name", dataset.label(i))),
-        })?;
-        let path = folder.join(format!("{:05}.png", dataset.source_index(i)));
+        let path = folders[usize::from(dataset.label(i))].join(format!("{:05}.png", dataset.source_index(i)));
         write_atomically(&path, &encode_png(dataset.image(i), &path)?)
     })?;
-    Ok(count)
+    Ok(per_label)
 }
 
-/// Writes `out/classes.txt`: the class names, one per line, in label order.
+/// Writes `out/classes.txt`: the names of the classes that have pictures (`pictures[label] > 0`),
+/// one per line, in label order.
 ///
 /// # Errors
 /// The file cannot be written.
-pub fn write_classes_txt(classes: &ClassNames, out: &Path) -> Result<(), DataError> {
+pub fn write_classes_txt(classes: &ClassNames, pictures: &[usize], out: &Path) -> Result<(), DataError> {
     std::fs::create_dir_all(out).map_err(|source| DataError::Write { path: out.to_path_buf(), source })?;
-    let mut text = classes.as_slice().join("\n");
-    text.push('\n');
+    let mut text = String::new();
+    for (label, name) in classes.iter() {
+        if pictures.get(label).is_some_and(|&count| count > 0) {
+            text.push_str(name);
+            text.push('\n');
+        }
+    }
     write_atomically(&out.join("classes.txt"), text.as_bytes())
 }
