@@ -4,6 +4,7 @@
 //! errors bubble up to `main`, which prints them on one line and exits with code 2.
 
 mod data;
+mod datasets;
 mod evaluate;
 mod predict;
 mod presets;
