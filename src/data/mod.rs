@@ -20,7 +20,9 @@ mod sample;
 mod source;
 
 pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
-pub use batches::{Batch, SeedStream, Targets, derive_seed, shuffled_positions, validation_split};
+pub use batches::{
+    Batch, SeedStream, SeededRng, Targets, derive_seed, seeded_rng, shuffled_positions, validation_split,
+};
 pub use classes::FashionClass;
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};
 pub use download::{

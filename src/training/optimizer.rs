@@ -14,11 +14,36 @@ const ADAM_BETA2: f64 = 0.999;
 const ADAM_EPSILON: f64 = 1e-8;
 
 /// Per-parameter state, as plain buffers: Adam's two moments, or SGD's velocity.
-#[derive(Debug)]
-enum Slot {
-    Adam { first_moment: Vec<f32>, second_moment: Vec<f32> },
-    Sgd { velocity: Vec<f32> },
+#[derive(Debug, Clone, PartialEq)]
+pub enum Slot {
+    /// Adam's (and AdamW's) moving averages of the gradient and of its square.
+    Adam {
+        /// First moment, one value per weight.
+        first_moment: Vec<f32>,
+        /// Second moment, one value per weight.
+        second_moment: Vec<f32>,
+    },
+    /// SGD's momentum buffer.
+    Sgd {
+        /// Velocity, one value per weight.
+        velocity: Vec<f32>,
+    },
 }
+
+/// Everything an optimizer remembers between steps, as plain data: what a continued run needs
+/// to take the very step an uninterrupted run would have taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerState {
+    /// Steps taken so far (Adam's bias correction depends on it).
+    pub steps_taken: i32,
+    /// One slot per variable, in the order of `Network::trainable_vars`.
+    pub slots: Vec<Slot>,
+}
+
+/// Why an [`OptimizerState`] does not fit an optimizer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the saved optimizer state does not fit this model and optimizer: {0}")]
+pub struct StateMismatch(String);
 
 /// An optimizer over a fixed list of variables.
 ///
@@ -59,6 +84,45 @@ impl Optimizer {
     #[must_use]
     pub fn steps_taken(&self) -> i32 {
         self.steps_taken
+    }
+
+    /// A copy of the state (moments or velocities, and the step count).
+    #[must_use]
+    pub fn state(&self) -> OptimizerState {
+        OptimizerState { steps_taken: self.steps_taken, slots: self.slots.clone() }
+    }
+
+    /// Replaces the state with `state`, after checking that it has one slot of this optimizer's
+    /// kind and of the right length per variable; on refusal nothing changes.
+    ///
+    /// # Errors
+    /// [`StateMismatch`] naming what does not fit.
+    pub fn restore(&mut self, state: OptimizerState) -> std::result::Result<(), StateMismatch> {
+        if state.slots.len() != self.slots.len() {
+            return Err(StateMismatch(format!(
+                "{} saved variables for {}",
+                state.slots.len(),
+                self.slots.len()
+            )));
+        }
+        for (index, (saved, var)) in state.slots.iter().zip(&self.vars).enumerate() {
+            let len = var.elem_count();
+            let fits = match (saved, self.kind) {
+                (Slot::Adam { first_moment, second_moment }, OptimizerKind::Adam | OptimizerKind::AdamW) => {
+                    first_moment.len() == len && second_moment.len() == len
+                }
+                (Slot::Sgd { velocity }, OptimizerKind::Sgd { .. }) => velocity.len() == len,
+                _ => false,
+            };
+            if !fits {
+                return Err(StateMismatch(format!(
+                    "variable {index} ({len} weights) has another kind or size"
+                )));
+            }
+        }
+        self.steps_taken = state.steps_taken;
+        self.slots = state.slots;
+        Ok(())
     }
 
     /// One update of every variable that has a gradient in `grads`, in place: each variable's

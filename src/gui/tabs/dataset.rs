@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
-
 use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split};
 use crate::files::thousands;
 use crate::worker::{LoadedDataset, SplitOverview};
@@ -144,7 +142,7 @@ fn page(overview: &SplitOverview, class: FashionClass, count: usize, seed: u64) 
     if seed == 0 {
         return positions[..count].iter().map(|&p| p as usize).collect();
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(class.index() as u64));
+    let mut rng = crate::data::seeded_rng(seed.wrapping_mul(31).wrapping_add(class.index() as u64));
     rand::seq::index::sample(&mut rng, positions.len(), count).iter().map(|i| positions[i] as usize).collect()
 }
 
