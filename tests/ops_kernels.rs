@@ -297,9 +297,25 @@ fn fused_conv_relu_pool_matches_the_three_layers_and_finite_differences() {
     }
 }
 
+/// Runs `f` on a pool of two threads, whatever the machine: the kernels cut a batch into
+/// `4 × threads` tasks, so the splits and groups these tests are named after happen only with a
+/// known thread count (on 16 cores a batch of 37 would be one image per task, nothing grouped).
+fn on_two_threads(f: impl FnOnce() + Send) {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|i| format!("test-pool-{i}"))
+        .build()
+        .unwrap()
+        .install(f);
+}
+
 #[test]
 fn a_larger_batch_splits_over_threads_with_the_same_result() {
-    // 37 images: more than the task split, not a multiple of it.
+    on_two_threads(a_larger_batch_splits);
+}
+
+fn a_larger_batch_splits() {
+    // 37 images: more than the 8 tasks of two threads, not a multiple of them.
     let mut rng = seeded_rng(6);
     let inputs = conv_inputs(&mut rng, [37, 3, 12, 12], 8, 3);
     let custom =
@@ -314,8 +330,12 @@ fn a_larger_batch_splits_over_threads_with_the_same_result() {
 
 #[test]
 fn images_grouped_into_one_product_give_the_same_result_with_a_partial_last_group() {
-    // 18×18 outputs: three images per product, so each task of 5 images runs a group of 3 and
-    // one of 2 (37 images, not a multiple of either).
+    on_two_threads(images_grouped);
+}
+
+fn images_grouped() {
+    // 18×18 outputs: three images per product, so each task of 5 images (37 over the 8 tasks of
+    // two threads) runs a group of 3 and one of 2 (37 images, not a multiple of either).
     let mut rng = seeded_rng(9);
     let inputs = conv_inputs(&mut rng, [37, 2, 20, 20], 4, 3);
     let conv = |t: &[Tensor]| ops::conv2d_relu(&t[0], &t[1], &t[2], 1, Padding::Valid);

@@ -7,6 +7,7 @@ mod data;
 mod evaluate;
 mod predict;
 mod presets;
+mod resume;
 mod train;
 
 use std::path::PathBuf;

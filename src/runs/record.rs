@@ -49,6 +49,9 @@ pub struct RunRecord {
     /// `FashionMnist::fingerprint` of the data trained on, also written into the model file.
     #[serde(default)]
     pub dataset_checksum: Option<String>,
+    /// The run this one continued (its curves start with that run's epochs).
+    #[serde(default)]
+    pub continued_from: Option<String>,
 }
 
 impl RunRecord {
@@ -78,6 +81,7 @@ impl RunRecord {
             stop_reason: summary.stop_reason,
             best_epoch: summary.best_epoch,
             dataset_checksum: None,
+            continued_from: None,
         }
     }
 

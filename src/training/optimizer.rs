@@ -384,6 +384,84 @@ mod tests {
         );
     }
 
+    /// Deterministic values in -1..1 (no RNG crate: the test must not move with one).
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                f32::from(u16::try_from(state >> 16).unwrap()) / 32_768.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn adam_rule() -> Rule {
+        Rule::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            step_size: 0.01,
+            bias2: 0.05,
+            epsilon: 1e-8,
+            coupled_decay: 1e-4,
+            decoupled_decay: 1e-3,
+        }
+    }
+
+    /// One Adam update of 1003 weights (not a multiple of any vector width) by `path`.
+    fn adam_by(path: fn(Rule, &mut [f32], &[f32], &mut [f32], &mut [f32])) -> [Vec<f32>; 3] {
+        let (mut w, g, mut m, mut v) = (values(1003, 1), values(1003, 2), values(1003, 3), values(1003, 4));
+        v.iter_mut().for_each(|x| *x = x.abs());
+        path(adam_rule(), &mut w, &g, &mut m, &mut v);
+        [w, m, v]
+    }
+
+    /// The same update through the generic per-value path (`update_all`), as the f64 case runs it.
+    fn adam_generic(rule: Rule, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let mut slot = Slot::Adam { first_moment: m.to_vec(), second_moment: v.to_vec() };
+        update_all(rule, w, g, &mut slot, |x| x, |x| x).unwrap();
+        let Slot::Adam { first_moment, second_moment } = slot else { unreachable!() };
+        m.copy_from_slice(&first_moment);
+        v.copy_from_slice(&second_moment);
+    }
+
+    #[test]
+    fn the_portable_adam_loop_matches_the_generic_update_bit_for_bit() {
+        assert_eq!(adam_by(adam_f32_loop), adam_by(adam_generic));
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn the_avx512_adam_loop_matches_the_portable_one_bit_for_bit_where_the_cpu_has_it() {
+        fn avx512(rule: Rule, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+            assert!(std::arch::is_x86_feature_detected!("avx512f"));
+            // SAFETY: the CPU has AVX-512F, asserted just above.
+            unsafe { adam_f32_avx512(rule, w, g, m, v) };
+        }
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            // This CPU cannot run the AVX-512 build; the dispatcher below takes the portable path.
+            assert_eq!(adam_by(adam_f32), adam_by(adam_f32_loop));
+            return;
+        }
+        assert_eq!(adam_by(avx512), adam_by(adam_f32_loop));
+        assert_eq!(adam_by(adam_f32), adam_by(avx512), "the dispatcher takes the AVX-512 path");
+    }
+
+    #[test]
+    fn a_saved_state_restores_into_a_fresh_optimizer_and_a_mismatch_is_refused() {
+        let w = Var::from_slice(&[1.0_f32, 2.0], 2, &Device::Cpu).unwrap();
+        let mut optimizer = Optimizer::new(OptimizerKind::Adam, 0.0, vec![w.clone()]).unwrap();
+        let loss = w.as_tensor().sqr().unwrap().sum_all().unwrap();
+        optimizer.step(&loss.backward().unwrap(), 0.1).unwrap();
+        let state = optimizer.state();
+        assert_eq!(state.steps_taken, 1);
+        let mut fresh = Optimizer::new(OptimizerKind::Adam, 0.0, vec![w.clone()]).unwrap();
+        fresh.restore(state.clone()).unwrap();
+        assert_eq!(fresh.state(), state);
+        let mut sgd = Optimizer::new(OptimizerKind::Sgd { momentum: 0.9 }, 0.0, vec![w]).unwrap();
+        let error = sgd.restore(state).unwrap_err();
+        assert!(error.to_string().contains("variable 0 (2 weights) has another kind or size"), "{error}");
+    }
+
     #[test]
     fn adamw_decays_weights_without_gradient_pull() {
         let w = Var::ones(1, DType::F32, &Device::Cpu).unwrap();
