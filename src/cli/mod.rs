@@ -8,6 +8,7 @@ mod datasets;
 mod evaluate;
 mod predict;
 mod presets;
+mod resume;
 mod train;
 
 use std::path::PathBuf;

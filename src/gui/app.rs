@@ -24,7 +24,8 @@ pub struct AppOptions {
     pub images: Vec<PathBuf>,
     /// Log frame times to stderr (`ATELIER_FRAME_LOG=1`).
     pub frame_log: bool,
-    /// Where the run history lives; `None` is the user data folder (tests pass a temporary one).
+    /// Where the run history lives (`gui::run` passes the user data folder's, tests a temporary
+    /// one); `None` keeps no history.
     pub runs_dir: Option<PathBuf>,
 }
 

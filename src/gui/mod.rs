@@ -56,7 +56,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         data: options.data_dir.map(DataRequest::Folder),
         images: options.images,
         frame_log: std::env::var_os("ATELIER_FRAME_LOG").is_some_and(|value| value != "0"),
-        runs_dir: None,
+        runs_dir: crate::runs::RunStore::default_dir(),
     };
     eframe::run_native(
         "Atelier",

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::payloads::{
-    EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing, TrainRequest,
-    TrainingResult,
+    ContinueRequest, EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing,
+    TrainRequest, TrainingResult,
 };
 use crate::data::{DownloadProgress, IMAGE_PIXELS, LoadedData};
 use crate::evaluation::ClassificationReport;
@@ -47,6 +47,8 @@ pub enum Command {
     },
     /// Train on the loaded data set; the result becomes the current model and a stored run.
     Train(Box<TrainRequest>),
+    /// Continue a stored run from its resume state; the result is a new stored run.
+    ContinueRun(ContinueRequest),
     /// Evaluate the current model on the test split.
     Evaluate,
     /// Compute an occlusion map of one 28×28 picture (784 bytes) for output `class_index`.
@@ -110,7 +112,7 @@ impl Command {
             Self::DownloadDataset => Job::DownloadDataset,
             Self::SaveSpec { .. } => Job::SaveSpec,
             Self::LoadSpec { .. } => Job::LoadSpec,
-            Self::Train(_) => Job::Train,
+            Self::Train(_) | Self::ContinueRun(_) => Job::Train,
             Self::Evaluate => Job::Evaluate,
             Self::Explain { .. } => Job::Explain,
             Self::Predict(_) => Job::Predict,

@@ -10,12 +10,13 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::dataset_jobs::{self, DownloadOutcome};
 use super::model_jobs::{self, CurrentModel, EventSink};
-use super::payloads::{RunsListing, TrainRequest};
+use super::payloads::{ContinueRequest, RunsListing, TrainRequest};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
 use crate::data::LoadedData;
 use crate::runs::RunStore;
 use crate::training::Control;
+use crate::training::TrainConfig;
 
 /// State owned by the worker thread: the channels, the loaded data and the current model.
 pub(super) struct Worker {
@@ -88,7 +89,8 @@ impl Worker {
                     spec_files::load(&path).map(|spec| Event::SpecLoaded { path, spec }),
                 )
             }
-            Command::Train(request) => self.train(&request),
+            Command::Train(request) => self.train(&request, None),
+            Command::ContinueRun(request) => self.continue_run(&request),
             Command::Evaluate => self.evaluate(),
             Command::Explain { image, class_index } => {
                 self.start(Job::Explain);
@@ -174,7 +176,31 @@ impl Worker {
         self.runs.as_ref().ok_or_else(|| "there is no user data folder to keep the run history in".to_owned())
     }
 
-    fn train(&mut self, request: &TrainRequest) -> bool {
+    /// Loads the stored run's resume state and trains on from it under the run's name.
+    fn continue_run(&mut self, request: &ContinueRequest) -> bool {
+        let loaded = self.run_store().and_then(|store| {
+            let record = store.get(&request.run_id).map_err(|error| format!("{error:#}"))?;
+            let state = store.load_resume(&request.run_id).map_err(|error| format!("{error:#}"))?;
+            Ok((record, state))
+        });
+        let (record, state) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                self.start(Job::Train);
+                return self.emit(Event::Failed { job: Job::Train, error });
+            }
+        };
+        let train = TrainRequest {
+            name: record.name,
+            preset: record.preset,
+            spec: state.spec.clone(),
+            config: TrainConfig { epochs: request.total_epochs, ..state.config.clone() },
+            threads: request.threads,
+        };
+        self.train(&train, Some(model_jobs::Continued { run_id: request.run_id.clone(), state }))
+    }
+
+    fn train(&mut self, request: &TrainRequest, continued: Option<model_jobs::Continued>) -> bool {
         self.start(Job::Train);
         let Some(data) = self.data.clone() else {
             return self
@@ -204,7 +230,14 @@ impl Worker {
         let mut epoch = |metrics: &crate::training::EpochMetrics| send(Event::EpochFinished(*metrics));
         let mut sink =
             EventSink { started: &mut started, batch: &mut batch, epoch: &mut epoch, last_batch_event: None };
-        let result = model_jobs::train(&data, request, self.runs.as_ref(), &mut sink, &self.control);
+        let result = model_jobs::train(
+            &data,
+            request,
+            continued.as_ref(),
+            self.runs.as_ref(),
+            &mut sink,
+            &self.control,
+        );
         match result {
             Ok((model, training)) => {
                 self.model = Some(model);

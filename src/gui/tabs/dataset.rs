@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
-
 use crate::data::{ClassNames, Dataset, IMAGE_SIDE, Split};
 use crate::files::thousands;
 use crate::model::default_binary_task;
@@ -147,7 +145,7 @@ fn page(overview: &SplitOverview, class: usize, count: usize, seed: u64) -> Vec<
     if seed == 0 {
         return positions[..count].iter().map(|&p| p as usize).collect();
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(class as u64));
+    let mut rng = crate::data::seeded_rng(seed.wrapping_mul(31).wrapping_add(class as u64));
     rand::seq::index::sample(&mut rng, positions.len(), count).iter().map(|i| positions[i] as usize).collect()
 }
 
