@@ -20,7 +20,8 @@ use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
-    self, BatchMetrics, Control, EpochMetrics, ProgressSink, TrainSummary, TrainingData, TrainingStarted,
+    self, BatchMetrics, Control, EpochMetrics, ProgressSink, StopReason, TrainSummary, TrainingData,
+    TrainingStarted,
 };
 
 /// Batch events at most this often: enough for live plots, too few to slow training. Each event
@@ -73,8 +74,8 @@ impl ProgressSink for EventSink<'_> {
     }
 }
 
-/// Trains as `request` says and stores the run; the trained network is returned as the new current
-/// model together with the result for the UI.
+/// Trains as `request` says and stores the run; the trained network is returned together with the
+/// result for the UI, whose `made_current` says whether it should replace the current model.
 pub(super) fn train(
     data: &FashionMnist,
     request: &TrainRequest,
@@ -130,8 +131,19 @@ pub(super) fn train(
         origin,
         test_accuracy: summary.test_accuracy,
     };
+    let made_current = replaces_current_model(summary.stop_reason);
     let model = CurrentModel { predictor, info: info.clone(), metadata };
-    Ok((model, TrainingResult { summary, model: info, run }))
+    Ok((model, TrainingResult { summary, model: info, run, made_current }))
+}
+
+/// Only a run that ended as planned takes the place of the current model: a diverged network (or
+/// one stopped half-way) must not push out a good model the user already has.
+#[must_use]
+pub(super) fn replaces_current_model(reason: StopReason) -> bool {
+    match reason {
+        StopReason::Completed | StopReason::EarlyStopped { .. } => true,
+        StopReason::Cancelled | StopReason::Diverged { .. } => false,
+    }
 }
 
 /// Predicts the whole test split with the current model, reporting progress.

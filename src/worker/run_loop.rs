@@ -137,6 +137,9 @@ impl Worker {
             Command::DeleteRun { id } => {
                 let deleted =
                     self.run_store().and_then(|store| store.delete(&id).map_err(|e| format!("{e:#}")));
+                if deleted.is_ok() && !self.forget_deleted_model(&id) {
+                    return false;
+                }
                 self.after_runs_change(deleted)
             }
             Command::Crash => panic!("deliberate crash requested by a test"),
@@ -164,6 +167,20 @@ impl Worker {
             }
             Err(error) => self.emit(Event::Failed { job: Job::LoadModel, error }),
         }
+    }
+
+    /// A deleted run's model is no longer the current one: its file is gone, so evaluating,
+    /// saving or reopening it at the next start would be about something that no longer exists.
+    fn forget_deleted_model(&mut self, id: &str) -> bool {
+        let is_current = self
+            .model
+            .as_ref()
+            .is_some_and(|model| model.info.origin == super::ModelOrigin::Run { id: id.to_owned() });
+        if !is_current {
+            return true;
+        }
+        let name = self.model.take().map(|model| model.info.name).unwrap_or_default();
+        self.emit(Event::ModelCleared { name })
     }
 
     fn current_model(&self) -> Result<&CurrentModel, String> {
@@ -207,7 +224,9 @@ impl Worker {
         let result = model_jobs::train(&data, request, self.runs.as_ref(), &mut sink, &self.control);
         match result {
             Ok((model, training)) => {
-                self.model = Some(model);
+                if training.made_current {
+                    self.model = Some(model);
+                }
                 self.emit(Event::TrainingFinished(Box::new(training)))
             }
             Err(error) => self.emit(Event::Failed { job: Job::Train, error }),

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::files::thousands;
 use crate::runs::RunRecord;
+use crate::training::StopReason;
 
 /// What the user asked for in the runs list this frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +68,33 @@ pub fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_owned(), |value| format!("{:.2}%", value * 100.0))
 }
 
+/// How a run ended, in a word or two for a table cell; the full sentence goes in its tooltip.
+#[must_use]
+pub fn status_text(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::Completed => "completed",
+        StopReason::EarlyStopped { .. } => "stopped early (best epoch kept)",
+        StopReason::Cancelled => "stopped by you",
+        StopReason::Diverged { .. } => "diverged",
+    }
+}
+
+/// The run's status cell: a diverged run in the error colour, a stopped one in the warning colour,
+/// the full reason on hover.
+fn status_ui(ui: &mut egui::Ui, reason: StopReason) {
+    let text = status_text(reason);
+    let color = match reason {
+        StopReason::Diverged { .. } => Some(ui.visuals().error_fg_color),
+        StopReason::Cancelled => Some(ui.visuals().warn_fg_color),
+        StopReason::Completed | StopReason::EarlyStopped { .. } => None,
+    };
+    let response = match color {
+        Some(color) => ui.colored_label(color, text),
+        None => ui.label(text),
+    };
+    response.on_hover_text(reason.message());
+}
+
 /// The preset's name, or "custom".
 #[must_use]
 pub fn preset_text(run: &RunRecord) -> &'static str {
@@ -95,8 +123,8 @@ pub fn runs_list_ui(
 ) -> Option<RunAction> {
     let mut action = None;
     let mut rename = rename;
-    egui::Grid::new("runs_list").num_columns(8).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
-        for header in ["Run", "Preset", "Parameters", "Test accuracy", "Time", "Date", "", ""] {
+    egui::Grid::new("runs_list").num_columns(9).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
+        for header in ["Run", "Preset", "Parameters", "Test accuracy", "Status", "Time", "Date", "", ""] {
             ui.strong(header);
         }
         ui.end_row();
@@ -106,7 +134,7 @@ pub fn runs_list_ui(
                 ui.horizontal(|ui| {
                     let label = ui.label("New name:");
                     let field = ui
-                        .add(egui::TextEdit::singleline(&mut draft.text).desired_width(150.0))
+                        .add(egui::TextEdit::singleline(&mut draft.text).desired_width(120.0))
                         .labelled_by(label.id);
                     let enter = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
                     let name = draft.text.trim().to_owned();
@@ -142,6 +170,7 @@ pub fn runs_list_ui(
             ui.label(preset_text(run));
             ui.label(thousands(run.params));
             ui.label(percent(run.test_accuracy));
+            status_ui(ui, run.stop_reason);
             ui.label(duration_text(run.elapsed_secs));
             ui.label(short_date(&run.created));
             ui.horizontal(|ui| {
@@ -180,7 +209,7 @@ pub fn comparison_table_ui(ui: &mut egui::Ui, runs: &[&RunRecord]) {
             "Images/s",
             "Epochs",
             "Train − val accuracy",
-            "Stopped",
+            "Status",
         ] {
             ui.strong(header);
         }
@@ -209,7 +238,7 @@ pub fn comparison_table_ui(ui: &mut egui::Ui, runs: &[&RunRecord]) {
                 "Training accuracy minus validation accuracy at the last epoch: the larger, the more the \
                  model learned its training images by heart",
             );
-            ui.label(run.stop_reason.message());
+            status_ui(ui, run.stop_reason);
             ui.end_row();
         }
     });

@@ -1,0 +1,47 @@
+//! Data events: a data set loaded, downloaded, or not found.
+
+use std::path::PathBuf;
+
+use crate::files::thousands;
+use crate::worker::{Job, LoadedDataset};
+
+use super::super::app::Ctx;
+use super::super::settings::DataChoice;
+use super::super::state::{DataState, NoticeKind};
+
+/// The data set is loaded: the Dataset tab starts over, the choice that led here is remembered.
+pub(super) fn loaded(cx: &mut Ctx<'_>, loaded: Box<LoadedDataset>) {
+    super::job_done(cx);
+    cx.state.download = None;
+    let mnist = &loaded.mnist;
+    let text = format!(
+        "Loaded {} training and {} test images in {:.1} s from {}",
+        thousands(mnist.train.len()),
+        thousands(mnist.test.len()),
+        mnist.load_secs,
+        mnist.source.describe()
+    );
+    cx.state.inform_about(Job::LoadDataset, NoticeKind::Info, text);
+    cx.state.dataset.reset_for_new_data();
+    if let Some(choice) = cx.state.pending_data_choice.take() {
+        cx.settings.data = choice;
+    }
+    cx.state.data = DataState::Ready(loaded);
+}
+
+/// The download finished; the worker loads the folder next.
+pub(super) fn downloaded(cx: &mut Ctx<'_>, folder: PathBuf) {
+    cx.state.download = None;
+    let text = format!("Downloaded the full set into {}", folder.display());
+    cx.state.inform_about(Job::DownloadDataset, NoticeKind::Info, text);
+    cx.settings.data = DataChoice::Folder(folder);
+    cx.state.data = DataState::Loading { since: std::time::Instant::now() };
+}
+
+/// Keep showing data already loaded; only a first load turns into the first-run panel.
+pub(super) fn load_failed(cx: &mut Ctx<'_>, error: &str) {
+    cx.state.pending_data_choice = None;
+    if !matches!(cx.state.data, DataState::Ready(_)) {
+        cx.state.data = DataState::Missing { error: error.to_owned() };
+    }
+}
