@@ -21,7 +21,7 @@ use anyhow::Context as _;
 
 pub use app::{AppOptions, AtelierApp};
 pub use model_draft::{DraftCheck, LayerEdit, ModelDraft};
-pub use settings::{DataChoice, Settings, ThemeChoice};
+pub use settings::{DataChoice, ModelRef, Settings, ThemeChoice};
 pub use state::{AppState, DataState};
 
 use crate::worker::DataRequest;

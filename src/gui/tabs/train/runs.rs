@@ -38,10 +38,16 @@ pub fn runs_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let panel = &mut cx.state.train.runs_panel;
     panel.selected.retain(|id| runs.iter().any(|run| &run.id == id));
     // Both ways: at 1024×700 the list is wider than the column, and Delete must stay reachable.
-    let action = egui::ScrollArea::both()
-        .id_salt("runs_list_scroll")
-        .max_height(ui.available_height() * 0.4)
-        .show(ui, |ui| runs_list_ui(ui, runs, &mut panel.selected, panel.rename.as_mut(), current.as_deref()))
+    // Solid bars: a floating one would lie over the last row and take its buttons' clicks.
+    let max_height = ui.available_height() * 0.4;
+    let action = ui
+        .scope(|ui| {
+            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+            egui::ScrollArea::both().id_salt("runs_list_scroll").max_height(max_height).show(ui, |ui| {
+                runs_list_ui(ui, runs, &mut panel.selected, panel.rename.as_mut(), current.as_deref())
+            })
+        })
+        .inner
         .inner;
     if let Some(action) = action {
         apply(cx, action);
