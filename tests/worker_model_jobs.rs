@@ -42,7 +42,7 @@ fn next_result(worker: &WorkerHandle) -> Event {
 fn tiny_request(epochs: usize) -> TrainRequest {
     let spec = ModelSpec {
         name: "tiny".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
     };
     let config = TrainConfig { epochs, batch_size: 32, ..TrainConfig::default() };

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{self, FashionClass, FashionMnist, FileOutcome};
+use crate::data::{self, FileOutcome, LoadedData};
 use crate::files::thousands;
 
 /// The `data` subcommands.
@@ -53,7 +53,7 @@ pub fn run(command: DataCommand, data_dir: Option<&Path>) -> anyhow::Result<()> 
         DataCommand::Download { to, mirror } => download(to, mirror.as_deref()),
         DataCommand::ExportPng { split, count, out } => {
             let data = load_with_notices(data_dir)?;
-            let written = data::export_png(data.split(split), count, &out)?;
+            let written = data::export_png(data.split(split), &data.classes, count, &out)?;
             println!("wrote {} {} images to {}", written.len(), split.name(), out.display());
             Ok(())
         }
@@ -62,7 +62,7 @@ pub fn run(command: DataCommand, data_dir: Option<&Path>) -> anyhow::Result<()> 
 }
 
 /// Loads the data and prints its notices (SAMPLE, checksum warnings) to stderr.
-fn load_with_notices(data_dir: Option<&Path>) -> anyhow::Result<FashionMnist> {
+fn load_with_notices(data_dir: Option<&Path>) -> anyhow::Result<LoadedData> {
     let data = data::load(data_dir)?;
     for notice in data.notices() {
         eprintln!("warning: {notice}");
@@ -84,14 +84,16 @@ fn info(data_dir: Option<&Path>) -> anyhow::Result<()> {
     println!("  load time: {:.3} s", data.load_secs);
     println!();
     println!("  {:<2} {:<12} {:>7} {:>7}", "#", "class", "train", "test");
-    let (train_counts, test_counts) = (data.train.class_counts(), data.test.class_counts());
-    for class in FashionClass::ALL {
+    let class_count = data.classes.len();
+    let (train_counts, test_counts) =
+        (data.train.class_counts(class_count), data.test.class_counts(class_count));
+    for (label, name) in data.classes.iter() {
         println!(
             "  {:<2} {:<12} {:>7} {:>7}",
-            class.label(),
-            class.name(),
-            thousands(train_counts[class.index()]),
-            thousands(test_counts[class.index()])
+            label,
+            name,
+            thousands(train_counts[label]),
+            thousands(test_counts[label])
         );
     }
     println!();

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{Augmentation, FashionMnist};
+use crate::data::{Augmentation, LoadedData};
 use crate::inference::Predictor;
 use crate::model::{Network, PresetId, UnknownPreset};
 use crate::model_file::{ModelMetadata, save_model};
@@ -237,13 +237,12 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// Writes the model file with its metadata: spec, config and the test split's report.
-fn save(args: &TrainArgs, config: TrainConfig, network: Network, data: &FashionMnist) -> anyhow::Result<()> {
-    let predictor = Predictor::new(network);
+fn save(args: &TrainArgs, config: TrainConfig, network: Network, data: &LoadedData) -> anyhow::Result<()> {
+    let predictor = Predictor::with_classes(network, &data.classes);
     let evaluation = predictor.evaluate(&data.test, &mut |_, _| {})?;
-    let mut metadata = ModelMetadata::for_network(predictor.network());
+    let mut metadata = ModelMetadata::new(predictor.network(), data.identity());
     metadata.train_config = Some(config);
     metadata.report = Some(evaluation.predictions.report());
-    metadata.dataset_checksum = Some(data.fingerprint());
     save_model(&args.out, predictor.network(), &metadata)
         .with_context(|| format!("saving the model to {}", args.out.display()))?;
     println!("saved {}", args.out.display());

@@ -13,13 +13,13 @@ use super::super::state::{DataState, NoticeKind};
 pub(super) fn loaded(cx: &mut Ctx<'_>, loaded: Box<LoadedDataset>) {
     super::job_done(cx);
     cx.state.download = None;
-    let mnist = &loaded.mnist;
+    let data = &loaded.data;
     let text = format!(
         "Loaded {} training and {} test images in {:.1} s from {}",
-        thousands(mnist.train.len()),
-        thousands(mnist.test.len()),
-        mnist.load_secs,
-        mnist.source.describe()
+        thousands(data.train.len()),
+        thousands(data.test.len()),
+        data.load_secs,
+        data.source.describe()
     );
     cx.state.inform_about(Job::LoadDataset, NoticeKind::Info, text);
     cx.state.dataset.reset_for_new_data();
