@@ -110,7 +110,7 @@ fn a_saved_run_is_opened_and_evaluated_from_the_list() {
     let runs = tempfile::tempdir().unwrap();
     let id = stored_run(runs.path());
     let mut harness = app(runs.path());
-    wait_until(&mut harness, |app| !app.state().train.runs.runs.is_empty());
+    wait_until(&mut harness, |app| !app.state().runs.runs.is_empty());
     harness.get_by_label("tiny run");
     harness.get_by_label("Evaluate this run").click();
     harness.run_steps(1);
