@@ -1,4 +1,5 @@
-//! The command line: `atelier [data|presets|train|evaluate|predict] …`; no subcommand opens the window.
+//! The command line: `atelier [data|presets|train|evaluate|predict] …` (no subcommand: `main` opens
+//! the window).
 //!
 //! Each subcommand lives in its own file and prints through its own progress sink or report;
 //! errors bubble up to `main`, which prints them on one line and exits with code 2.
@@ -65,16 +66,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(Command::Train(train_args)) => train::run(&train_args, data_dir),
         Some(Command::Evaluate(evaluate_args)) => evaluate::run(&evaluate_args, data_dir),
         Some(Command::Predict(predict_args)) => predict::run(&predict_args),
-        None => open_window(args.data_dir, args.images),
+        // `main` opens the window itself when there is one: the command line does not know it.
+        None => {
+            anyhow::bail!("this build has no window (built without the `gui` feature); try `atelier --help`")
+        }
     }
-}
-
-#[cfg(feature = "gui")]
-fn open_window(data_dir: Option<PathBuf>, images: Vec<PathBuf>) -> anyhow::Result<()> {
-    crate::gui::run(crate::gui::LaunchOptions { data_dir, images })
-}
-
-#[cfg(not(feature = "gui"))]
-fn open_window(_data_dir: Option<PathBuf>, _images: Vec<PathBuf>) -> anyhow::Result<()> {
-    anyhow::bail!("this build has no window (built without the `gui` feature); try `atelier --help`")
 }

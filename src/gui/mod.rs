@@ -11,6 +11,8 @@ mod frame_log;
 mod model_draft;
 mod settings;
 mod shell;
+#[cfg(unix)]
+pub mod single_instance;
 mod state;
 pub mod tabs;
 mod widgets;
@@ -42,6 +44,23 @@ const ICON_PNG: &[u8] = include_bytes!("../../assets/icon-256.png");
 /// # Errors
 /// The window could not be created (no display, no OpenGL).
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let instance = match single_instance::socket_folder()
+        .and_then(|folder| single_instance::claim(&folder, &options.images))
+    {
+        Ok(single_instance::Instance::HandedOver) => {
+            eprintln!("Atelier is already open: its window takes the {} picture(s)", options.images.len());
+            return Ok(());
+        }
+        Ok(single_instance::Instance::Primary(listener)) => Some(listener),
+        Err(error) => {
+            // A second window is better than none.
+            eprintln!("warning: {error:#}; opening a window that other starts cannot reach");
+            None
+        }
+    };
+    #[cfg(not(unix))]
+    let instance = None;
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Atelier")
         .with_app_id("atelier")
@@ -57,6 +76,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         images: options.images,
         frame_log: std::env::var_os("ATELIER_FRAME_LOG").is_some_and(|value| value != "0"),
         runs_dir: None,
+        instance,
     };
     eframe::run_native(
         "Atelier",
