@@ -4,6 +4,7 @@
 //! `tabs/` has one file per page; `file_dialogs` is the only place that opens native choosers.
 
 mod app;
+mod edit_history;
 mod events;
 mod file_dialogs;
 mod first_run;

@@ -115,7 +115,8 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 }
 
 fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
-    ui.horizontal(|ui| {
+    // Wrapped: in a narrow window the hint goes to a second line instead of off the edge.
+    ui.horizontal_wrapped(|ui| {
         ui.label("Split:");
         for (split, count) in [(Split::Train, data.data.train.len()), (Split::Test, data.data.test.len())] {
             let text =
@@ -208,7 +209,10 @@ fn summary_ui(
     classes: &ClassNames,
 ) {
     ui.strong("Images per class");
-    ui.set_max_width(520.0);
+    // What is left of the window beside the image grid (at 1024×700 less than 520), so the chart
+    // shrinks instead of running off the right edge.
+    let room = (ui.clip_rect().right() - ui.min_rect().left() - 12.0).clamp(280.0, 520.0);
+    ui.set_max_width(room);
     // A bar per class; tall enough that 26 names stay readable.
     let chart_height = (classes.len() as f32 * 22.0).clamp(160.0, 640.0);
     class_chart_ui(ui, "class_balance", &overview.class_counts, classes, chart_height);
