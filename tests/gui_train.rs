@@ -314,7 +314,7 @@ fn comparing_a_dense_and_a_cnn_run_shows_the_measured_table_and_runs_can_be_open
     // Rename it, then delete it after confirming.
     harness.query_all_by_label("Rename").nth(row).expect("a Rename button per run").click();
     harness.run_steps(2);
-    harness.get_by_label("New name:").set_text_value_accesskit("my dense");
+    harness.get_by_label_contains("New name for").set_text_value_accesskit("my dense");
     harness.run_steps(1);
     harness.get_by_label("Save name").click();
     wait_until(&mut harness, 30, |app| app.state().runs.runs.iter().any(|run| run.name == "my dense"));

@@ -95,13 +95,7 @@ fn model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             });
         });
         ui.separator();
-        // Sideways scrolling for wide settings rows in a narrow window; the row buttons come first.
-        ui.scope(|ui| {
-            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
-            egui::ScrollArea::horizontal().id_salt("model_editor_scroll").show(ui, |ui| {
-                ui.vertical(|ui| editor_ui(ui, cx));
-            });
-        });
+        ui.vertical(|ui| editor_ui(ui, cx));
     });
 }
 
@@ -134,7 +128,7 @@ fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
 
 fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let check = cx.settings.model.check();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading("Your model");
         let label = ui.label("Name:");
         ui.add(egui::TextEdit::singleline(&mut cx.settings.model.spec.name).desired_width(160.0))
@@ -142,16 +136,19 @@ fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.weak(format!("Task: {}", cx.settings.model.spec.task));
     });
     ui.add_space(4.0);
-    egui::ScrollArea::vertical()
-        .id_salt("layer_table_scroll")
-        .max_height(ui.available_height() - 130.0)
-        .show(ui, |ui| {
+    // Both ways: in a narrow window the settings column scrolls sideways; the row buttons come
+    // first, so they stay in view. Solid bars, so a bar never lies over the last row's buttons.
+    let max_height = ui.available_height() - 130.0;
+    ui.scope(|ui| {
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+        egui::ScrollArea::both().id_salt("layer_table_scroll").max_height(max_height).show(ui, |ui| {
             if let Some(edit) = layer_table_ui(ui, &cx.settings.model.spec.layers, &check) {
                 cx.settings.model.apply(edit);
             }
         });
+    });
     ui.add_space(6.0);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.menu_button("Add layer", |ui| {
             for layer in NEW_LAYERS {
                 if ui.button(layer.to_string()).clicked() {

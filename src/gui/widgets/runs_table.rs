@@ -112,8 +112,9 @@ pub fn mean_images_per_sec(run: &RunRecord) -> Option<f64> {
     Some(run.curves.iter().map(|epoch| epoch.images_per_sec).sum::<f64>() / count)
 }
 
-/// The list of runs: a checkbox (named after the run) to select it for comparison, its facts, and
-/// Open / Rename / Delete. `current` is the id of the current model's run.
+/// The list of runs: a checkbox (named after the run) to select it for comparison, Open / Rename /
+/// Delete right beside it (so a narrow window never hides them), then its facts. `current` is the
+/// id of the current model's run.
 pub fn runs_list_ui(
     ui: &mut egui::Ui,
     runs: &[RunRecord],
@@ -122,32 +123,33 @@ pub fn runs_list_ui(
     current: Option<&str>,
 ) -> Option<RunAction> {
     let mut action = None;
-    let mut rename = rename;
+    // Above the list, not in its first column: a wider column would push every row's buttons.
+    if let Some(draft) = rename {
+        let old_name = runs.iter().find(|run| run.id == draft.id).map_or("", |run| run.name.as_str());
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(format!("New name for “{old_name}”:"));
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut draft.text).desired_width(160.0))
+                .labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+            let name = draft.text.trim().to_owned();
+            if (ui.add_enabled(!name.is_empty(), egui::Button::new("Save name")).clicked() || enter)
+                && !name.is_empty()
+            {
+                action = Some(RunAction::Rename { id: draft.id.clone(), name });
+            }
+            if ui.button("Cancel").clicked() {
+                action = Some(RunAction::CancelRename);
+            }
+        });
+    }
     egui::Grid::new("runs_list").num_columns(9).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
-        for header in ["Run", "Preset", "Parameters", "Test accuracy", "Status", "Time", "Date", "", ""] {
+        for header in ["Run", "", "Test accuracy", "Status", "Parameters", "Preset", "Time", "Date", ""] {
             ui.strong(header);
         }
         ui.end_row();
         for run in runs {
-            let renaming = rename.as_deref_mut().filter(|draft| draft.id == run.id);
-            if let Some(draft) = renaming {
-                ui.horizontal(|ui| {
-                    let label = ui.label("New name:");
-                    let field = ui
-                        .add(egui::TextEdit::singleline(&mut draft.text).desired_width(120.0))
-                        .labelled_by(label.id);
-                    let enter = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
-                    let name = draft.text.trim().to_owned();
-                    if (ui.add_enabled(!name.is_empty(), egui::Button::new("Save name")).clicked() || enter)
-                        && !name.is_empty()
-                    {
-                        action = Some(RunAction::Rename { id: run.id.clone(), name });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        action = Some(RunAction::CancelRename);
-                    }
-                });
-            } else {
+            {
                 let mut checked = selected.contains(&run.id);
                 let mut text = egui::RichText::new(&run.name);
                 if current == Some(run.id.as_str()) {
@@ -167,12 +169,6 @@ pub fn runs_list_ui(
                     }
                 }
             }
-            ui.label(preset_text(run));
-            ui.label(thousands(run.params));
-            ui.label(percent(run.test_accuracy));
-            status_ui(ui, run.stop_reason);
-            ui.label(duration_text(run.elapsed_secs));
-            ui.label(short_date(&run.created));
             ui.horizontal(|ui| {
                 if ui.button("Open").on_hover_text("Make this run's model the current model").clicked() {
                     action = Some(RunAction::Open(run.id.clone()));
@@ -184,6 +180,12 @@ pub fn runs_list_ui(
                     action = Some(RunAction::AskDelete(run.id.clone()));
                 }
             });
+            ui.label(percent(run.test_accuracy));
+            status_ui(ui, run.stop_reason);
+            ui.label(thousands(run.params));
+            ui.label(preset_text(run));
+            ui.label(duration_text(run.elapsed_secs));
+            ui.label(short_date(&run.created));
             if current == Some(run.id.as_str()) {
                 ui.weak("current model");
             } else {
