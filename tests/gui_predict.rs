@@ -411,3 +411,19 @@ fn a_dataset_sample_dragged_onto_the_predict_tab_or_sent_from_its_large_view_is_
     assert_eq!(harness.state().settings().tab, Tab::Dataset);
     assert_eq!(pictures(harness.state()).len(), 2, "a cancelled drag adds nothing");
 }
+
+#[test]
+fn the_status_bar_counts_what_was_predicted_not_what_was_sent() {
+    let runs = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let bad = folder.path().join("notes.png");
+    std::fs::write(&bad, b"this is not a picture at all").unwrap();
+    let mut harness = app(runs.path());
+    drop_files(&mut harness, vec![native(&bad)]);
+    wait_until(&mut harness, "the failed picture", |app| {
+        app.state().busy.is_none()
+            && app.state().notice.as_ref().is_some_and(|notice| notice.text.contains("could not be read"))
+    });
+    harness.get_by_label_contains("1 picture could not be read");
+    assert!(harness.query_by_label_contains("Predicted").is_none(), "nothing was predicted");
+}

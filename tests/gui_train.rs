@@ -12,7 +12,7 @@ use atelier::gui::tabs::train::TrainPhase;
 use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::PresetId;
 use atelier::training::StopReason;
-use atelier::worker::{DataRequest, ModelOrigin};
+use atelier::worker::{DataRequest, Job, ModelOrigin};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 
@@ -237,6 +237,7 @@ fn pause_then_resume_gives_the_same_result_as_an_uninterrupted_run() {
     assert_eq!(harness.state().state().train.batches.len(), seen, "no batch runs while paused");
     assert!(harness.state().state().train.epochs.len() < 2, "paused before the run ended");
     harness.get_by_label_contains("Paused:");
+    harness.get_by_label("Worker: training paused");
     harness.get_by_label("Resume").click();
     harness.run_steps(2);
     assert_eq!(phase(&harness), TrainPhase::Running);
@@ -277,6 +278,11 @@ fn comparing_a_dense_and_a_cnn_run_shows_the_measured_table_and_runs_can_be_open
         pick(&mut harness, preset);
         set_number(&mut harness, "Epochs", 1.0);
         start(&mut harness);
+        if stored > 0 {
+            // The last run's "Training completed…" is not shown while the next one trains.
+            wait_until(&mut harness, 60, |app| app.state().busy == Some(Job::Train));
+            assert!(harness.query_by_label_contains("Training completed").is_none(), "stale status");
+        }
         wait_until(&mut harness, 180, idle);
         // Runs are named after the history's length: wait for the new listing.
         wait_until(&mut harness, 30, |app| app.state().runs.runs.len() == stored + 1);

@@ -97,6 +97,9 @@ pub struct AppState {
     pub pending_images: Vec<PathBuf>,
     /// The data choice to remember once the requested load succeeds.
     pub pending_data_choice: Option<DataChoice>,
+    /// Jobs that failed through a bug (a panic the worker caught) this session, with their
+    /// message: the status bar shows each once; tests fail on any.
+    pub internal_errors: Vec<(Job, String)>,
 }
 
 impl AppState {
@@ -119,6 +122,7 @@ impl AppState {
             show_help: false,
             pending_images,
             pending_data_choice: None,
+            internal_errors: Vec::new(),
         }
     }
 

@@ -17,6 +17,16 @@ use crate::data::LoadedData;
 use crate::runs::RunStore;
 use crate::training::Control;
 
+/// How the message of a job that panicked begins (see [`is_internal_error`]).
+const INTERNAL_ERROR: &str = "internal error";
+
+/// Whether a `Failed` event's message reports a bug (a job that panicked and was abandoned)
+/// rather than bad input or a missing file.
+#[must_use]
+pub fn is_internal_error(error: &str) -> bool {
+    error.starts_with(INTERNAL_ERROR)
+}
+
 /// State owned by the worker thread: the channels, the loaded data and the current model.
 pub(super) struct Worker {
     commands: Receiver<Command>,
@@ -59,7 +69,7 @@ impl Worker {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown cause".to_owned());
                 let error =
-                    format!("internal error ({reason}); the job was abandoned, Atelier keeps running");
+                    format!("{INTERNAL_ERROR} ({reason}); the job was abandoned, Atelier keeps running");
                 self.emit(Event::Failed { job, error })
             });
             if !keep_going {

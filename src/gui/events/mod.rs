@@ -11,6 +11,9 @@ use crate::worker::{Event, Job};
 use super::app::Ctx;
 use super::state::NoticeKind;
 
+/// Internal errors remembered at most (a loop of them must not grow without end).
+const MAX_INTERNAL_ERRORS: usize = 100;
+
 /// Updates the state for one event.
 pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
     match event {
@@ -70,6 +73,9 @@ fn job_done(cx: &mut Ctx<'_>) {
 /// A job failed: its tab shows the error where it happened, the status bar says it once.
 fn failed(cx: &mut Ctx<'_>, job: Job, error: String) {
     cx.state.busy = None;
+    if crate::worker::is_internal_error(&error) && cx.state.internal_errors.len() < MAX_INTERNAL_ERRORS {
+        cx.state.internal_errors.push((job, error.clone()));
+    }
     cx.state.download = None;
     match job {
         Job::LoadDataset => data::load_failed(cx, &error),

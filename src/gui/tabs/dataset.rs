@@ -40,6 +40,8 @@ pub struct Zoomed {
     pub split: Split,
     /// Its position in the split.
     pub position: usize,
+    /// The grid it was opened from (all classes or the binary pair).
+    pub classes: ClassView,
 }
 
 /// View state of the Dataset tab (runtime only).
@@ -109,7 +111,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
         ClassView::Binary => binary_ui(ui, view, split, dataset, overview, classes),
     });
-    if let Some(sample) = zoom_window(ui.ctx(), view, &data) {
+    if let Some(sample) = zoom_window(ui.ctx(), view, &data, split) {
         from_dataset::send_to_predict(cx, sample);
     }
 }
@@ -169,7 +171,7 @@ fn sample_ui(
         "{name} · #{position} (click to enlarge, drag onto the Predict tab to predict)"
     ));
     if response.clicked() {
-        view.zoomed = Some(Zoomed { split, position });
+        view.zoomed = Some(Zoomed { split, position, classes: view.classes });
     }
     from_dataset::drag_source(&response, || DatasetSample {
         split,
@@ -310,8 +312,18 @@ fn binary_ui(
 }
 
 /// The large view of one image; returns the image when its "Predict this image" button was clicked.
-fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) -> Option<DatasetSample> {
+fn zoom_window(
+    ctx: &egui::Context,
+    view: &mut DatasetView,
+    data: &LoadedDataset,
+    split: Split,
+) -> Option<DatasetSample> {
     let zoomed = view.zoomed?;
+    // The large view belongs to the grid it was opened from: another split or task closes it.
+    if zoomed.split != split || zoomed.classes != view.classes {
+        view.zoomed = None;
+        return None;
+    }
     let dataset = match zoomed.split {
         Split::Train => &data.data.train,
         Split::Test => &data.data.test,
