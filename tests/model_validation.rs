@@ -106,7 +106,7 @@ fn the_output_must_have_one_value_per_class() {
     };
     assert_eq!(
         binary.validate().unwrap_err().to_string(),
-        "the model outputs 10 values but the task (Coat vs Bag) has 2 classes; end it with Dense 2"
+        "the model outputs 10 values but the task (class 4 vs class 8) has 2 classes; end it with Dense 2"
     );
     let same = ModelSpec {
         task: Task::Binary { positive: 8, negative: 8 },
@@ -114,7 +114,7 @@ fn the_output_must_have_one_value_per_class() {
     };
     assert_eq!(
         same.validate().unwrap_err().to_string(),
-        "a binary task needs two different classes, but both are Bag"
+        "a binary task needs two different classes, but both are class 8"
     );
 }
 

@@ -19,6 +19,10 @@ use crate::training::{
 /// Options of `atelier train`; unset ones come from the preset's default config.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
+    /// The data set: a folder or file to import (cached), the name of an imported data set, or
+    /// `fashion-mnist` (the default, found in the usual places).
+    #[arg(long, value_name = "DIR|NAME")]
+    pub data: Option<String>,
     /// Preset to start from (see `atelier presets`).
     #[arg(long, default_value = "cnn")]
     pub preset: String,
@@ -209,8 +213,10 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         }
         None => args.preset_id()?.spec(),
     };
-    let data = crate::data::load(data_dir)?;
-    println!("data: {}", data.source.describe());
+    let data = super::datasets::load_data(args.data.as_deref(), data_dir)?;
+    // A preset is sized to the data set's classes; a spec file must already fit them.
+    let spec = if args.spec.is_none() { args.preset_id()?.spec_for(&data.classes) } else { spec };
+    println!("data: {} ({} classes), {}", data.name, data.classes.len(), data.source.describe());
     for notice in data.notices() {
         println!("note: {notice}");
     }

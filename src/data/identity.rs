@@ -35,11 +35,11 @@ impl DatasetIdentity {
     ///
     /// # Errors
     /// The class names differ, in number or in any name.
-    pub fn check_compatible(&self, data: &Self) -> Result<(), ClassMismatch> {
+    pub fn check_compatible(&self, data: &Self) -> Result<(), Box<ClassMismatch>> {
         if self.classes == data.classes {
             Ok(())
         } else {
-            Err(ClassMismatch { model: self.clone(), data: data.clone() })
+            Err(Box::new(ClassMismatch { model: self.clone(), data: data.clone() }))
         }
     }
 }

@@ -14,11 +14,13 @@ mod identity;
 pub mod idx;
 pub mod image_input;
 mod image_steps;
+pub mod import;
 mod load;
 mod release;
 mod resample;
 mod sample;
 mod source;
+pub mod store;
 
 pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
 pub use batches::{Batch, SeedStream, Targets, derive_seed, shuffled_positions, validation_split};
@@ -28,7 +30,9 @@ pub use download::{
     DownloadProgress, DownloadReport, FileOutcome, OFFICIAL_MIRROR, download, download_files,
 };
 pub use error::DataError;
-pub use export::{encode_png, export_png, png_file_name};
+pub use export::{
+    class_folder_name, encode_png, export_class_folders, export_png, png_file_name, write_classes_txt,
+};
 pub use identity::{ClassMismatch, DatasetIdentity};
 pub use idx::IdxKind;
 pub use load::{

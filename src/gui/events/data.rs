@@ -15,7 +15,9 @@ pub(super) fn loaded(cx: &mut Ctx<'_>, loaded: Box<LoadedDataset>) {
     cx.state.download = None;
     let data = &loaded.data;
     let text = format!(
-        "Loaded {} training and {} test images in {:.1} s from {}",
+        "Loaded {}: {} classes, {} training and {} test images in {:.1} s from {}",
+        data.name,
+        data.classes.len(),
         thousands(data.train.len()),
         thousands(data.test.len()),
         data.load_secs,
@@ -23,6 +25,9 @@ pub(super) fn loaded(cx: &mut Ctx<'_>, loaded: Box<LoadedDataset>) {
     );
     cx.state.inform_about(Job::LoadDataset, NoticeKind::Info, text);
     cx.state.dataset.reset_for_new_data();
+    // The model being designed follows the data set's classes (a preset's last layer, a binary
+    // pair that no longer exists).
+    cx.settings.model.fit_to(&data.classes);
     if let Some(choice) = cx.state.pending_data_choice.take() {
         cx.settings.data = choice;
     }

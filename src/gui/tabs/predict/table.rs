@@ -10,7 +10,7 @@ use super::super::super::app::Ctx;
 use super::super::super::file_dialogs::{self, DialogKind, DialogPoll};
 use super::super::super::state::NoticeKind;
 use super::export::{PendingWrite, predictions_csv};
-use super::pictures::{Picture, PictureList, PictureStatus};
+use super::pictures::{Picture, PictureList, PictureStatus, Warning};
 
 /// Height of one row, in points (the thumbnail's side plus a little).
 const ROW_HEIGHT: f32 = 34.0;
@@ -211,8 +211,8 @@ fn note_ui(ui: &mut egui::Ui, picture: &Picture) {
             if warnings.is_empty() {
                 return;
             }
-            let short: Vec<String> = warnings.iter().map(|warning| warning.short()).collect();
-            let long: Vec<String> = warnings.iter().map(|warning| warning.describe()).collect();
+            let short: Vec<String> = warnings.iter().map(Warning::short).collect();
+            let long: Vec<String> = warnings.iter().map(Warning::describe).collect();
             (short.join(", "), visuals.warn_fg_color, Some(long.join("\n")))
         }
     };
