@@ -3,6 +3,8 @@
 //! that it hands the path over and exits without opening a window; a socket file left by a crashed
 //! window does not lock the next start out.
 #![cfg(all(feature = "gui", unix))]
+// Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -117,7 +117,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             match cx.state.busy {
                 // A spinner repaints at the display's rate; while training, frames would take
                 // cores from the worker (the Train tab shows progress instead).
-                Some(job) if job == crate::worker::Job::Train => {
+                Some(crate::worker::Job::Train) => {
                     ui.label(training_status(cx.state.train.phase));
                 }
                 Some(job) => {

@@ -51,7 +51,7 @@ pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
             cx.state.download = None;
             cx.state.inform_about(job, NoticeKind::Info, format!("Stopped {}", job.describe()));
         }
-        Event::Failed { job, error } => failed(cx, job, error),
+        Event::Failed { job, error } => failed(cx, job, &error),
     }
 }
 
@@ -71,19 +71,19 @@ fn job_done(cx: &mut Ctx<'_>) {
 }
 
 /// A job failed: its tab shows the error where it happened, the status bar says it once.
-fn failed(cx: &mut Ctx<'_>, job: Job, error: String) {
+fn failed(cx: &mut Ctx<'_>, job: Job, error: &str) {
     cx.state.busy = None;
-    if crate::worker::is_internal_error(&error) && cx.state.internal_errors.len() < MAX_INTERNAL_ERRORS {
-        cx.state.internal_errors.push((job, error.clone()));
+    if crate::worker::is_internal_error(error) && cx.state.internal_errors.len() < MAX_INTERNAL_ERRORS {
+        cx.state.internal_errors.push((job, error.to_owned()));
     }
     cx.state.download = None;
     match job {
-        Job::LoadDataset => data::load_failed(cx, &error),
-        Job::Train => cx.state.train.on_failed(error.clone()),
-        Job::Evaluate => cx.state.evaluate.on_failed(error.clone()),
-        Job::Explain => cx.state.evaluate.on_explain_failed(error.clone()),
+        Job::LoadDataset => data::load_failed(cx, error),
+        Job::Train => cx.state.train.on_failed(error.to_owned()),
+        Job::Evaluate => cx.state.evaluate.on_failed(error.to_owned()),
+        Job::Explain => cx.state.evaluate.on_explain_failed(error.to_owned()),
         Job::LoadModel => models::load_failed(cx),
-        Job::Predict => cx.state.predict.on_failed(&error),
+        Job::Predict => cx.state.predict.on_failed(error),
         Job::DownloadDataset
         | Job::SaveSpec
         | Job::LoadSpec

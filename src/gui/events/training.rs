@@ -38,10 +38,10 @@ fn finished_text(result: &TrainingResult, previous: Option<&crate::worker::Model
     };
     match &result.run {
         Ok(run) if result.made_current => {
-            text.push_str(&format!(" (kept in the run history as \"{}\")", run.name))
+            text.push_str(&format!(" (kept in the run history as \"{}\")", run.name));
         }
         Ok(run) => {
-            text.push_str(&format!(" (\"{}\" is in the run history: Open it there to use it)", run.name))
+            text.push_str(&format!(" (\"{}\" is in the run history: Open it there to use it)", run.name));
         }
         Err(error) => {
             text.push_str(&format!(". It could not be kept in the run history: {error}"));
