@@ -20,8 +20,8 @@ use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
-    self, BatchMetrics, Control, EpochMetrics, ProgressSink, ResumeState, Start, TrainSummary, TrainingData,
-    TrainingStarted,
+    self, BatchMetrics, Control, EpochMetrics, ProgressSink, ResumeState, Start, StopReason, TrainSummary,
+    TrainingData, TrainingStarted,
 };
 
 /// Batch events at most this often: enough for live plots, too few to slow training. Each event
@@ -81,8 +81,8 @@ pub(super) struct Continued {
 }
 
 /// Trains as `request` says (from fresh weights, or on from `continued`) and stores the run with
-/// its resume state; the trained network is returned as the new current model together with the
-/// result for the UI.
+/// its resume state; the trained network is returned together with the result for the UI, whose
+/// `made_current` says whether it should replace the current model.
 pub(super) fn train(
     data: &LoadedData,
     request: &TrainRequest,
@@ -160,8 +160,19 @@ pub(super) fn train(
         output_names: predictor.class_names(),
         dataset: metadata.dataset.clone(),
     };
+    let made_current = replaces_current_model(summary.stop_reason);
     let model = CurrentModel { predictor, info: info.clone(), metadata };
-    Ok((model, TrainingResult { summary, model: info, run }))
+    Ok((model, TrainingResult { summary, model: info, run, made_current }))
+}
+
+/// Only a run that ended as planned takes the place of the current model: a diverged network (or
+/// one stopped half-way) must not push out a good model the user already has.
+#[must_use]
+pub(super) fn replaces_current_model(reason: StopReason) -> bool {
+    match reason {
+        StopReason::Completed | StopReason::EarlyStopped { .. } => true,
+        StopReason::Cancelled | StopReason::Diverged { .. } => false,
+    }
 }
 
 /// Predicts the whole test split with the current model, reporting progress.

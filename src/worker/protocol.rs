@@ -235,7 +235,7 @@ pub enum Event {
     /// A training epoch finished, validation included.
     EpochFinished(EpochMetrics),
     /// Training ended (completed, stopped, early-stopped or diverged: see the summary's reason);
-    /// its model is now the current model.
+    /// `made_current` says whether its model replaced the current model.
     TrainingFinished(Box<TrainingResult>),
     /// Evaluation progress: `done` of `total` test images predicted.
     EvaluationProgressed {
@@ -264,6 +264,11 @@ pub enum Event {
     },
     /// A model became the current model (opened from a file or a run, or the bundled one).
     ModelLoaded(Box<ModelInfo>),
+    /// The current model's run was deleted: there is no current model any more.
+    ModelCleared {
+        /// The name the model had.
+        name: String,
+    },
     /// The run history as now on disk.
     RunsListed(RunsListing),
     /// The user cancelled the running job; nothing half-written was kept.

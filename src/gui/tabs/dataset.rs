@@ -38,6 +38,8 @@ pub struct Zoomed {
     pub split: Split,
     /// Its position in the split.
     pub position: usize,
+    /// The grid it was opened from (all classes or the binary pair).
+    pub classes: ClassView,
 }
 
 /// View state of the Dataset tab (runtime only).
@@ -107,13 +109,14 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
         ClassView::Binary => binary_ui(ui, view, split, dataset, overview, classes),
     });
-    if let Some(sample) = zoom_window(ui.ctx(), view, &data) {
+    if let Some(sample) = zoom_window(ui.ctx(), view, &data, split) {
         from_dataset::send_to_predict(cx, sample);
     }
 }
 
 fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
-    ui.horizontal(|ui| {
+    // Wrapped: in a narrow window the hint goes to a second line instead of off the edge.
+    ui.horizontal_wrapped(|ui| {
         ui.label("Split:");
         for (split, count) in [(Split::Train, data.data.train.len()), (Split::Test, data.data.test.len())] {
             let text =
@@ -166,7 +169,7 @@ fn sample_ui(
         "{name} · #{position} (click to enlarge, drag onto the Predict tab to predict)"
     ));
     if response.clicked() {
-        view.zoomed = Some(Zoomed { split, position });
+        view.zoomed = Some(Zoomed { split, position, classes: view.classes });
     }
     from_dataset::drag_source(&response, || DatasetSample {
         split,
@@ -206,7 +209,10 @@ fn summary_ui(
     classes: &ClassNames,
 ) {
     ui.strong("Images per class");
-    ui.set_max_width(520.0);
+    // What is left of the window beside the image grid (at 1024×700 less than 520), so the chart
+    // shrinks instead of running off the right edge.
+    let room = (ui.clip_rect().right() - ui.min_rect().left() - 12.0).clamp(280.0, 520.0);
+    ui.set_max_width(room);
     // A bar per class; tall enough that 26 names stay readable.
     let chart_height = (classes.len() as f32 * 22.0).clamp(160.0, 640.0);
     class_chart_ui(ui, "class_balance", &overview.class_counts, classes, chart_height);
@@ -304,8 +310,18 @@ fn binary_ui(
 }
 
 /// The large view of one image; returns the image when its "Predict this image" button was clicked.
-fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) -> Option<DatasetSample> {
+fn zoom_window(
+    ctx: &egui::Context,
+    view: &mut DatasetView,
+    data: &LoadedDataset,
+    split: Split,
+) -> Option<DatasetSample> {
     let zoomed = view.zoomed?;
+    // The large view belongs to the grid it was opened from: another split or task closes it.
+    if zoomed.split != split || zoomed.classes != view.classes {
+        view.zoomed = None;
+        return None;
+    }
     let dataset = match zoomed.split {
         Split::Train => &data.data.train,
         Split::Test => &data.data.test,
