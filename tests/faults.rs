@@ -62,7 +62,7 @@ fn names(dir: &Path) -> Vec<String> {
 }
 
 fn worker(runs_dir: &Path) -> WorkerHandle {
-    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()) };
+    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()), datasets_dir: None };
     WorkerHandle::spawn_with(Box::new(|| {}), &options).expect("worker starts")
 }
 

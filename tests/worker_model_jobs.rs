@@ -15,7 +15,7 @@ use atelier::worker::{
 };
 
 fn worker(runs_dir: &Path) -> WorkerHandle {
-    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()) };
+    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()), datasets_dir: None };
     WorkerHandle::spawn_with(Box::new(|| {}), &options).expect("worker starts")
 }
 
@@ -185,11 +185,9 @@ fn a_stored_run_continues_from_its_resume_state_into_a_new_run() {
     worker
         .send(Command::ContinueRun(ContinueRequest { run_id: id, total_epochs: 1, threads: None }))
         .unwrap();
-    let error = loop {
-        match next_result(&worker) {
-            Event::Failed { error, .. } => break error,
-            other => panic!("expected a refusal, got {other:?}"),
-        }
+    let error = match next_result(&worker) {
+        Event::Failed { error, .. } => error,
+        other => panic!("expected a refusal, got {other:?}"),
     };
     assert!(error.contains("done 1 epochs already"), "{error}");
 }

@@ -38,6 +38,7 @@ pub struct Args {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing would only add noise
 pub enum Command {
     /// Inspect, download or export the Fashion-MNIST data.
     #[command(subcommand)]

@@ -408,7 +408,10 @@ mod tests {
     }
 
     /// One Adam update of 1003 weights (not a multiple of any vector width) by `path`.
-    fn adam_by(path: fn(Rule, &mut [f32], &[f32], &mut [f32], &mut [f32])) -> [Vec<f32>; 3] {
+    /// An Adam path: the rule, then weights, gradients and both moments.
+    type AdamPath = fn(Rule, &mut [f32], &[f32], &mut [f32], &mut [f32]);
+
+    fn adam_by(path: AdamPath) -> [Vec<f32>; 3] {
         let (mut w, g, mut m, mut v) = (values(1003, 1), values(1003, 2), values(1003, 3), values(1003, 4));
         v.iter_mut().for_each(|x| *x = x.abs());
         path(adam_rule(), &mut w, &g, &mut m, &mut v);

@@ -46,7 +46,7 @@ impl From<&LoadedData> for TrainingData {
 }
 
 /// Where a run starts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Start<'a> {
     /// Fresh weights for this spec, initialised from the config's seed.
     Fresh(&'a ModelSpec),

@@ -1,7 +1,7 @@
 //! Data-set jobs on the worker: list, import (with progress and cancel), rename and delete the data
 //! sets the user imported, and open one as the loaded data set.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -58,7 +58,7 @@ pub(super) fn open(store: &DatasetStore, name: &str) -> Result<LoadedData, Strin
 /// nothing behind.
 pub(super) fn import_source(
     store: &DatasetStore,
-    source: &PathBuf,
+    source: &Path,
     options: &ImportOptions,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&ImportProgress),

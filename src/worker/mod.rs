@@ -5,6 +5,7 @@
 //! through an injected callback, so this module never depends on egui.
 
 mod dataset_jobs;
+mod dataset_store_jobs;
 mod model_jobs;
 mod payloads;
 mod protocol;
@@ -17,10 +18,12 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
+use crate::data::store::DatasetStore;
 use crate::runs::RunStore;
 use crate::training::Control;
 
 pub use dataset_jobs::overview;
+pub use dataset_store_jobs::ImportSummary;
 pub use payloads::{
     ContinueRequest, EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, PictureContent,
     PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
@@ -54,6 +57,9 @@ pub struct WorkerOptions {
     /// The run history's folder (the app passes `RunStore::default_dir()`, tests a temporary
     /// one); `None` keeps no history, so nothing is written outside what the caller names.
     pub runs_dir: Option<std::path::PathBuf>,
+    /// The imported data sets' folder (the app passes `DatasetStore::default_root()`, tests a
+    /// temporary one); `None`: nothing can be imported.
+    pub datasets_dir: Option<std::path::PathBuf>,
 }
 
 /// The UI's end of the worker: send commands, drain events, cancel the running job.
@@ -92,7 +98,7 @@ impl WorkerHandle {
             waker,
             Arc::clone(&control),
             Arc::clone(&cancel_download),
-            runs,
+            run_loop::Stores { runs, datasets: options.datasets_dir.as_ref().map(DatasetStore::new) },
         );
         let thread =
             std::thread::Builder::new().name("atelier-worker".to_owned()).spawn(move || worker.run())?;
