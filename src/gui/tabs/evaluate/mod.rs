@@ -89,7 +89,7 @@ fn header_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, model: &ModelInfo) {
         ui.strong(&model.name);
         ui.weak(format!(
             "{} · {} parameters · {}",
-            model.spec.task,
+            model.spec.task.describe(&model.dataset.classes),
             thousands(model.params),
             origin_text(&model.origin)
         ));

@@ -128,7 +128,10 @@ pub fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                     ui.weak(reason);
                 }
                 None => {
-                    ui.label(format!("Ready to train {model} ({})", cx.settings.model.spec.task));
+                    ui.label(format!(
+                        "Ready to train {model} ({})",
+                        cx.settings.model.spec.task.describe(&cx.state.data.class_names())
+                    ));
                 }
             },
             TrainPhase::Starting => {
