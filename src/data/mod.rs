@@ -11,11 +11,8 @@ mod download;
 mod error;
 mod export;
 pub mod idx;
-pub mod image_input;
-mod image_steps;
 mod load;
 mod release;
-mod resample;
 mod sample;
 mod source;
 
