@@ -16,7 +16,7 @@ mod release;
 mod sample;
 mod source;
 
-pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
+pub use augmentation::{Augmentation, MAX_ROTATION_DEGREES, MAX_SHIFT_PIXELS, MAX_TONE_JITTER_PERCENT};
 pub use batches::{Batch, SeedStream, Targets, derive_seed, shuffled_positions, validation_split};
 pub use classes::FashionClass;
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};
