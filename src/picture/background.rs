@@ -176,14 +176,15 @@ fn least_squares(samples: &[([f64; TERMS], [f64; 3])], kept: &[bool]) -> Option<
         }
         matrix.swap(column, pivot);
         right.swap(column, pivot);
-        for row in 0..TERMS {
+        let (pivot_row, pivot_right) = (matrix[column], right[column]);
+        for (row, (values, rights)) in matrix.iter_mut().zip(right.iter_mut()).enumerate() {
             if row != column {
-                let factor = matrix[row][column] / matrix[column][column];
-                for k in 0..TERMS {
-                    matrix[row][k] -= factor * matrix[column][k];
+                let factor = values[column] / pivot_row[column];
+                for (value, pivot) in values.iter_mut().zip(&pivot_row) {
+                    *value -= factor * pivot;
                 }
-                for c in 0..3 {
-                    right[row][c] -= factor * right[column][c];
+                for (value, pivot) in rights.iter_mut().zip(&pivot_right) {
+                    *value -= factor * pivot;
                 }
             }
         }

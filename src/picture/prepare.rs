@@ -216,7 +216,7 @@ fn stretch(image: GrayPixels, low: u8) -> (GrayPixels, StepState) {
         .iter()
         .map(|&v| (f32::from(v.saturating_sub(low)) * scale).round().min(255.0) as u8)
         .collect();
-    let note = format!("levels {low}–{high} → 0–255");
+    let note = format!("levels {low}–{high} stretched to 0–255");
     (GrayPixels { pixels, ..image }, StepState::Applied(note))
 }
 

@@ -92,7 +92,7 @@ fn make(kind: &str, garment: &[u8], rng: &mut Rng, n: usize) -> anyhow::Result<(
         "plain" => {
             let (w, h) = size(rng, 400.0, 900.0);
             let image = Scene::plain(rng, w, h).render(garment, rng);
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 (encode(&image, ImageFormat::Png)?, "png")
             } else {
                 (encode(&image, ImageFormat::Jpeg)?, "jpg")
