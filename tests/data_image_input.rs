@@ -1,5 +1,5 @@
 //! Picture preprocessing on the real test set: every image, written as a PNG the way
-//! `atelier data export-png` writes it and read back through `image_input`, reaches the network
+//! `atelier data export-png` writes it and read back through `picture`, reaches the network
 //! exactly as the dataset holds it.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions panic on purpose
 

@@ -169,8 +169,7 @@ fn erase(image: &mut [u8], rng: &mut impl Rng) {
 
 #[cfg(test)]
 mod tests {
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
+    use crate::data::seeded_rng;
 
     use super::*;
 
@@ -198,7 +197,7 @@ mod tests {
 
     #[test]
     fn shifts_stay_within_the_limit_and_flip_mirrors() {
-        let mut rng = StdRng::seed_from_u64(7);
+        let mut rng = seeded_rng(7);
         let shift_only = Augmentation { max_shift_pixels: 2, ..Augmentation::default() };
         for _ in 0..100 {
             let mut image = dot(14, 14);
@@ -222,7 +221,7 @@ mod tests {
     fn erasing_changes_some_images_inside_a_rectangle_and_is_seeded() {
         let erase_only = Augmentation { random_erasing: true, ..Augmentation::default() };
         let run = |seed| {
-            let mut rng = StdRng::seed_from_u64(seed);
+            let mut rng = seeded_rng(seed);
             (0..20)
                 .map(|_| {
                     let mut image = vec![0; IMAGE_PIXELS];
@@ -248,7 +247,7 @@ mod tests {
         assert!(turned[8 * IMAGE_SIDE + 13] > 100 || turned[8 * IMAGE_SIDE + 14] > 100);
         assert_eq!(turned[14 * IMAGE_SIDE + 6], 0, "the old bar's left end is empty now");
         let rotate_only = Augmentation { max_rotation_degrees: 10, ..Augmentation::default() };
-        let mut rng = StdRng::seed_from_u64(5);
+        let mut rng = seeded_rng(5);
         for _ in 0..20 {
             let mut image = bar.clone();
             rotate_only.apply(&mut image, &mut rng);
@@ -264,7 +263,7 @@ mod tests {
         let mut image: Vec<u8> = (0..IMAGE_PIXELS).map(|i| (i % 256) as u8).collect();
         let before = image.clone();
         let tone_only = Augmentation { tone_jitter_percent: 30, ..Augmentation::default() };
-        tone_only.apply(&mut image, &mut StdRng::seed_from_u64(9));
+        tone_only.apply(&mut image, &mut seeded_rng(9));
         assert_ne!(image, before);
         for (&after, &before) in image.iter().zip(&before) {
             if before == 0 {
@@ -278,7 +277,7 @@ mod tests {
     #[test]
     fn nothing_enabled_changes_nothing() {
         let mut image = dot(1, 2);
-        Augmentation::default().apply(&mut image, &mut StdRng::seed_from_u64(1));
+        Augmentation::default().apply(&mut image, &mut seeded_rng(1));
         assert_eq!(image, dot(1, 2));
         assert!(!Augmentation::default().is_enabled());
     }

@@ -10,12 +10,23 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::dataset_jobs::{self, DownloadOutcome};
 use super::model_jobs::{self, CurrentModel, EventSink};
-use super::payloads::{RunsListing, TrainRequest};
+use super::payloads::{ContinueRequest, RunsListing, TrainRequest};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
-use crate::data::FashionMnist;
+use crate::data::LoadedData;
 use crate::runs::RunStore;
 use crate::training::Control;
+use crate::training::TrainConfig;
+
+/// How the message of a job that panicked begins (see [`is_internal_error`]).
+const INTERNAL_ERROR: &str = "internal error";
+
+/// Whether a `Failed` event's message reports a bug (a job that panicked and was abandoned)
+/// rather than bad input or a missing file.
+#[must_use]
+pub fn is_internal_error(error: &str) -> bool {
+    error.starts_with(INTERNAL_ERROR)
+}
 
 /// State owned by the worker thread: the channels, the loaded data and the current model.
 pub(super) struct Worker {
@@ -25,7 +36,7 @@ pub(super) struct Worker {
     control: Arc<Control>,
     cancel_download: Arc<AtomicBool>,
     /// The data set of the last successful load.
-    data: Option<FashionMnist>,
+    data: Option<LoadedData>,
     /// The model that evaluates and predicts.
     model: Option<CurrentModel>,
     /// The run history (`None` when the platform has no user data folder).
@@ -59,7 +70,7 @@ impl Worker {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown cause".to_owned());
                 let error =
-                    format!("internal error ({reason}); the job was abandoned, Atelier keeps running");
+                    format!("{INTERNAL_ERROR} ({reason}); the job was abandoned, Atelier keeps running");
                 self.emit(Event::Failed { job, error })
             });
             if !keep_going {
@@ -88,7 +99,8 @@ impl Worker {
                     spec_files::load(&path).map(|spec| Event::SpecLoaded { path, spec }),
                 )
             }
-            Command::Train(request) => self.train(&request),
+            Command::Train(request) => self.train(&request, None),
+            Command::ContinueRun(request) => self.continue_run(&request),
             Command::Evaluate => self.evaluate(),
             Command::Explain { image, class_index } => {
                 self.start(Job::Explain);
@@ -137,6 +149,9 @@ impl Worker {
             Command::DeleteRun { id } => {
                 let deleted =
                     self.run_store().and_then(|store| store.delete(&id).map_err(|e| format!("{e:#}")));
+                if deleted.is_ok() && !self.forget_deleted_model(&id) {
+                    return false;
+                }
                 self.after_runs_change(deleted)
             }
             Command::Crash => panic!("deliberate crash requested by a test"),
@@ -148,7 +163,7 @@ impl Worker {
     fn take_data(&mut self, result: Result<crate::worker::LoadedDataset, String>) -> bool {
         match result {
             Ok(loaded) => {
-                self.data = Some(loaded.mnist.clone());
+                self.data = Some(loaded.data.clone());
                 self.emit(Event::DatasetLoaded(Box::new(loaded)))
             }
             Err(error) => self.emit(Event::Failed { job: Job::LoadDataset, error }),
@@ -166,6 +181,20 @@ impl Worker {
         }
     }
 
+    /// A deleted run's model is no longer the current one: its file is gone, so evaluating,
+    /// saving or reopening it at the next start would be about something that no longer exists.
+    fn forget_deleted_model(&mut self, id: &str) -> bool {
+        let is_current = self
+            .model
+            .as_ref()
+            .is_some_and(|model| model.info.origin == super::ModelOrigin::Run { id: id.to_owned() });
+        if !is_current {
+            return true;
+        }
+        let name = self.model.take().map(|model| model.info.name).unwrap_or_default();
+        self.emit(Event::ModelCleared { name })
+    }
+
     fn current_model(&self) -> Result<&CurrentModel, String> {
         self.model.as_ref().ok_or_else(|| "there is no model yet: train one, or open a model file".to_owned())
     }
@@ -174,7 +203,31 @@ impl Worker {
         self.runs.as_ref().ok_or_else(|| "there is no user data folder to keep the run history in".to_owned())
     }
 
-    fn train(&mut self, request: &TrainRequest) -> bool {
+    /// Loads the stored run's resume state and trains on from it under the run's name.
+    fn continue_run(&mut self, request: &ContinueRequest) -> bool {
+        let loaded = self.run_store().and_then(|store| {
+            let record = store.get(&request.run_id).map_err(|error| format!("{error:#}"))?;
+            let state = store.load_resume(&request.run_id).map_err(|error| format!("{error:#}"))?;
+            Ok((record, state))
+        });
+        let (record, state) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                self.start(Job::Train);
+                return self.emit(Event::Failed { job: Job::Train, error });
+            }
+        };
+        let train = TrainRequest {
+            name: record.name,
+            preset: record.preset,
+            spec: state.spec.clone(),
+            config: TrainConfig { epochs: request.total_epochs, ..state.config.clone() },
+            threads: request.threads,
+        };
+        self.train(&train, Some(model_jobs::Continued { run_id: request.run_id.clone(), state }))
+    }
+
+    fn train(&mut self, request: &TrainRequest, continued: Option<model_jobs::Continued>) -> bool {
         self.start(Job::Train);
         let Some(data) = self.data.clone() else {
             return self
@@ -204,10 +257,19 @@ impl Worker {
         let mut epoch = |metrics: &crate::training::EpochMetrics| send(Event::EpochFinished(*metrics));
         let mut sink =
             EventSink { started: &mut started, batch: &mut batch, epoch: &mut epoch, last_batch_event: None };
-        let result = model_jobs::train(&data, request, self.runs.as_ref(), &mut sink, &self.control);
+        let result = model_jobs::train(
+            &data,
+            request,
+            continued.as_ref(),
+            self.runs.as_ref(),
+            &mut sink,
+            &self.control,
+        );
         match result {
             Ok((model, training)) => {
-                self.model = Some(model);
+                if training.made_current {
+                    self.model = Some(model);
+                }
                 self.emit(Event::TrainingFinished(Box::new(training)))
             }
             Err(error) => self.emit(Event::Failed { job: Job::Train, error }),

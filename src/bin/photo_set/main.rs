@@ -27,7 +27,8 @@ use render::{Rng, Scene, encode, hsv, turned_jpeg};
 const KINDS: [&str; 5] = ["plain", "camera", "exif-turned", "colour", "tilted-shadow"];
 
 fn main() -> anyhow::Result<()> {
-    atelier::ops::init_process();
+    // SAFETY: first thing in `main`: no other thread exists yet.
+    unsafe { atelier::ops::init_process() };
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let set =
