@@ -68,7 +68,7 @@ fn prepare_rgb(rgb: &RgbPixels, exif_orientation: u8, options: &PrepOptions) -> 
     }];
     let background = if border_stats(&gray).median > 127 { Background::Light } else { Background::Dark };
     let already_input = gray.width == INPUT_SIDE && gray.height == INPUT_SIDE;
-    let skip_28 = || StepState::Skipped("already 28×28".into());
+    let skip_28 = || StepState::Skipped(ALREADY_INPUT.into());
     let mut concerns = Vec::new();
 
     let (image, state) = background_step(rgb, &gray, background, already_input, options.background);
@@ -90,49 +90,13 @@ fn prepare_rgb(rgb: &RgbPixels, exif_orientation: u8, options: &PrepOptions) -> 
         if steps.last().is_some_and(|s| matches!(s.state, StepState::Applied(_))) { 0 } else { level };
     let threshold = object_threshold(&image, level);
 
-    let (image, state) = match (options.straighten, already_input) {
-        (Switch::Off, _) => (image, StepState::Off),
-        (Switch::On, true) => (image, skip_28()),
-        (Switch::On, false) if level > 127 => {
-            (image, StepState::Skipped("the background is light; straightening needs it dark".into()))
-        }
-        (Switch::On, false) => match straighten::measure(&image, threshold) {
-            Tilt::Turned(tilt) => {
-                let note = format!(
-                    "turned {:.1}° {}",
-                    tilt.abs(),
-                    if tilt > 0.0 { "back left" } else { "back right" }
-                );
-                (straighten::rotate(&image, -tilt), StepState::Applied(note))
-            }
-            Tilt::Straight => (image, StepState::Skipped("already straight".into())),
-            Tilt::NoAxis => (image, StepState::Skipped("no clear long axis".into())),
-            Tilt::TooSteep(tilt) => {
-                let note = format!("tilted {:.0}°, over {MAX_TILT_DEGREES:.0}°: left as it is", tilt.abs());
-                (image, StepState::Skipped(note))
-            }
-        },
-    };
+    let (image, state) = straighten_step(image, options.straighten, already_input, level, threshold);
     steps.push(PrepStep { kind: StepKind::Straighten, state, image: image.clone() });
 
-    let (image, state) = match (options.crop, already_input) {
-        (Switch::Off, _) => (image, StepState::Off),
-        (Switch::On, true) => (image, skip_28()),
-        (Switch::On, false) => match object_bounds(&image, threshold) {
-            Some(bounds) if bounds.is_whole(&image) => {
-                (image, StepState::Skipped("the object fills the picture".into()))
-            }
-            Some(bounds) => {
-                let cropped = crop(&image, bounds);
-                let note = format!("{}×{} object", cropped.width, cropped.height);
-                (cropped, StepState::Applied(note))
-            }
-            None => {
-                concerns.push(Concern::NoObject);
-                (image, StepState::Skipped("no object found".into()))
-            }
-        },
-    };
+    let (image, state) = crop_step(image, options.crop, already_input, threshold);
+    if matches!(&state, StepState::Skipped(why) if why == NO_OBJECT) {
+        concerns.push(Concern::NoObject);
+    }
     steps.push(PrepStep { kind: StepKind::Crop, state, image: image.clone() });
 
     let (image, state) = match (options.pad, already_input) {
@@ -161,6 +125,66 @@ fn prepare_rgb(rgb: &RgbPixels, exif_orientation: u8, options: &PrepOptions) -> 
         concerns.push(Concern::NearlyUniform);
     }
     PreparedInput { steps, background, concerns, input }
+}
+
+/// Why the crop step found nothing (also raises [`Concern::NoObject`]).
+const NO_OBJECT: &str = "no object found";
+
+/// The straighten step on a light-on-dark image whose background sits at `level`.
+fn straighten_step(
+    image: GrayPixels,
+    switch: Switch,
+    already_input: bool,
+    level: u8,
+    threshold: u8,
+) -> (GrayPixels, StepState) {
+    match (switch, already_input) {
+        (Switch::Off, _) => (image, StepState::Off),
+        (Switch::On, true) => (image, StepState::Skipped(ALREADY_INPUT.into())),
+        (Switch::On, false) if level > 127 => {
+            (image, StepState::Skipped("the background is light; straightening needs it dark".into()))
+        }
+        (Switch::On, false) => match straighten::measure(&image, threshold) {
+            Tilt::Turned(tilt) => {
+                let note = format!(
+                    "turned {:.1}° {}",
+                    tilt.abs(),
+                    if tilt > 0.0 { "back left" } else { "back right" }
+                );
+                (straighten::rotate(&image, -tilt), StepState::Applied(note))
+            }
+            Tilt::Straight => (image, StepState::Skipped("already straight".into())),
+            Tilt::NoAxis => (image, StepState::Skipped("no clear long axis".into())),
+            Tilt::TooSteep(tilt) => {
+                let note = format!("tilted {:.0}°, over {MAX_TILT_DEGREES:.0}°: left as it is", tilt.abs());
+                (image, StepState::Skipped(note))
+            }
+        },
+    }
+}
+
+/// The crop step: the box around pixels above `threshold`.
+fn crop_step(
+    image: GrayPixels,
+    switch: Switch,
+    already_input: bool,
+    threshold: u8,
+) -> (GrayPixels, StepState) {
+    match (switch, already_input) {
+        (Switch::Off, _) => (image, StepState::Off),
+        (Switch::On, true) => (image, StepState::Skipped(ALREADY_INPUT.into())),
+        (Switch::On, false) => match object_bounds(&image, threshold) {
+            Some(bounds) if bounds.is_whole(&image) => {
+                (image, StepState::Skipped("the object fills the picture".into()))
+            }
+            Some(bounds) => {
+                let cropped = crop(&image, bounds);
+                let note = format!("{}×{} object", cropped.width, cropped.height);
+                (cropped, StepState::Applied(note))
+            }
+            None => (image, StepState::Skipped(NO_OBJECT.into())),
+        },
+    }
 }
 
 /// The background step: the object map from a fitted background, or the gray picture inverted or
@@ -195,6 +219,9 @@ fn background_step(
         BackgroundMode::Keep => (gray.clone(), StepState::Off),
     }
 }
+
+/// Why steps skip a 28×28 picture.
+const ALREADY_INPUT: &str = "already 28×28";
 
 /// Object pixels are at least this far above the background level.
 const MIN_OBJECT_STEP: u8 = 12;
