@@ -29,6 +29,7 @@ pub mod inference;
 pub mod model;
 pub mod model_file;
 pub mod ops;
+pub mod picture;
 pub mod runs;
 pub mod training;
 pub mod worker;

@@ -146,7 +146,7 @@ const TARGETS: [&str; 4] = ["idx", "model_file", "spec_json", "image_prepare"];
 fn through_target(target: &str, bytes: &[u8]) {
     use atelier::data::IdxKind;
     use atelier::data::idx::{Hashing, parse};
-    use atelier::data::image_input::{PrepOptions, decode, prepare};
+    use atelier::picture::{PrepOptions, decode, prepare_decoded};
     match target {
         "idx" => {
             for kind in [IdxKind::Images, IdxKind::Labels] {
@@ -183,7 +183,7 @@ fn through_target(target: &str, bytes: &[u8]) {
         }
         "image_prepare" => {
             if let Ok(decoded) = decode(bytes) {
-                assert_eq!(prepare(&decoded.gray, &PrepOptions::default()).input.pixels.len(), 784);
+                assert_eq!(prepare_decoded(&decoded, &PrepOptions::default()).input.pixels.len(), 784);
             }
         }
         other => panic!("unknown fuzz target {other}"),

@@ -1,12 +1,12 @@
 //! Picture preprocessing on the real test set: every image, written as a PNG the way
-//! `atelier data export-png` writes it and read back through `image_input`, reaches the network
+//! `atelier data export-png` writes it and read back through `picture`, reaches the network
 //! exactly as the dataset holds it.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions panic on purpose
 
 use std::path::Path;
 
-use atelier::data::image_input::{PrepOptions, decode, prepare};
 use atelier::data::{SYSTEM_DATA_DIR, encode_png, load_from};
+use atelier::picture::{PrepOptions, decode, prepare_decoded};
 
 #[test]
 fn every_exported_test_image_comes_back_unchanged_and_unflagged() {
@@ -14,7 +14,7 @@ fn every_exported_test_image_comes_back_unchanged_and_unflagged() {
     let mut flagged = 0;
     for i in 0..data.test.len() {
         let png = encode_png(data.test.image(i), Path::new("test.png")).unwrap();
-        let prepared = prepare(&decode(&png).unwrap().gray, &PrepOptions::default());
+        let prepared = prepare_decoded(&decode(&png).unwrap(), &PrepOptions::default());
         assert_eq!(prepared.input.pixels, data.test.image(i), "test image {i} changed");
         flagged += usize::from(prepared.looks_unusual());
     }

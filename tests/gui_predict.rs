@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use atelier::data::image_input::Switch;
 use atelier::data::{export_png, load_sample};
 use atelier::gui::tabs::Tab;
 use atelier::gui::tabs::predict::pictures::{Picture, PictureStatus};
@@ -18,6 +17,7 @@ use atelier::gui::{AppOptions, AtelierApp};
 use atelier::inference::Predictor;
 use atelier::model::ModelSpec;
 use atelier::model_file::{ModelMetadata, load_model, save_model};
+use atelier::picture::Switch;
 use atelier::training::{NullSink, TrainConfig, TrainingData, train};
 use atelier::worker::DataRequest;
 use candle_core::Device;

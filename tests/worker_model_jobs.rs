@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use atelier::data::image_input::PrepOptions;
 use atelier::model::{LayerSpec, ModelSpec, Task};
+use atelier::picture::PrepOptions;
 use atelier::training::{StopReason, TrainConfig};
 use atelier::worker::{
     Command, ContinueRequest, DataRequest, Event, Job, ModelOrigin, PredictRequest, TrainRequest,

@@ -16,11 +16,11 @@
 
 use std::time::Instant;
 
-use atelier::data::image_input::{self, PrepOptions};
 use atelier::data::{Batch, Targets};
 use atelier::inference::{Prediction, Predictor};
 use atelier::model::{ForwardMode, Network, PresetId};
 use atelier::ops::{self, Padding, reference};
+use atelier::picture::{self, PrepOptions};
 use atelier::training::{self, BatchMetrics, Control, ProgressSink, TrainConfig, TrainingData};
 use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
@@ -324,8 +324,8 @@ fn predict_latency(
     let options = PrepOptions::default();
     for (name, bytes) in &pictures {
         let end_to_end = || -> anyhow::Result<f32> {
-            let decoded = image_input::decode(bytes)?;
-            let prepared = image_input::prepare(&decoded.gray, &options);
+            let decoded = picture::decode(bytes)?;
+            let prepared = picture::prepare_decoded(&decoded, &options);
             let prediction = predictor.predict_pixels(&[&prepared.input.pixels])?;
             Ok(prediction.first().and_then(Prediction::top).map_or(0.0, |(_, p)| p))
         };

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::data::image_input::{self, PrepOptions};
 use crate::inference::Predictor;
+use crate::picture::{self, PrepOptions};
 
 /// Options of `atelier predict`.
 #[derive(Debug, Args)]
@@ -30,13 +30,12 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
     let options = PrepOptions::default();
     let mut failed = 0;
     for path in &args.images {
-        let outcome = image_input::prepare_file(path, &options).map_err(|error| error.to_string()).and_then(
-            |prepared| {
+        let outcome =
+            picture::prepare_file(path, &options).map_err(|error| error.to_string()).and_then(|prepared| {
                 let predictions =
                     predictor.predict_pixels(&[&prepared.input.pixels]).map_err(|error| error.to_string())?;
                 Ok((prepared, predictions))
-            },
-        );
+            });
         match outcome {
             Ok((prepared, predictions)) => {
                 let ranked: Vec<String> = predictions

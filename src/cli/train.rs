@@ -44,7 +44,8 @@ pub struct TrainArgs {
     /// Learning-rate schedule: constant, step, cosine or plateau.
     #[arg(long)]
     pub schedule: Option<String>,
-    /// Augmentations, comma separated: shift, flip, erase (or `none`).
+    /// Augmentations, comma separated: shift, flip, erase, rotate, tone, or `photos` (shift 1 px,
+    /// flip, rotate 12°, brightness/contrast 25%), or `none`.
     #[arg(long, value_delimiter = ',')]
     pub augment: Option<Vec<String>>,
     /// Stop after this many epochs without a better validation loss (restores the best weights).
@@ -115,7 +116,8 @@ impl TrainArgs {
     }
 }
 
-/// `shift`, `flip`, `erase` (any combination) or `none`.
+/// `shift`, `flip`, `erase`, `rotate`, `tone` (any combination), `photos` (what photos need:
+/// [`Augmentation::PHOTOS`]) or `none`.
 fn parse_augmentation(names: &[String]) -> Result<Augmentation, ConfigError> {
     let mut augmentation = Augmentation::default();
     for name in names {
@@ -123,6 +125,9 @@ fn parse_augmentation(names: &[String]) -> Result<Augmentation, ConfigError> {
             "shift" => augmentation.max_shift_pixels = CLI_SHIFT_PIXELS,
             "flip" => augmentation.horizontal_flip = true,
             "erase" | "erasing" => augmentation.random_erasing = true,
+            "rotate" => augmentation.max_rotation_degrees = Augmentation::PHOTOS.max_rotation_degrees,
+            "tone" => augmentation.tone_jitter_percent = Augmentation::PHOTOS.tone_jitter_percent,
+            "photos" => augmentation = Augmentation::PHOTOS,
             "none" | "" => {}
             _ => return Err(ConfigError::UnknownAugmentation(name.clone())),
         }
@@ -361,7 +366,12 @@ mod tests {
         assert_eq!(config.optimizer, OptimizerKind::Sgd { momentum: 0.9 });
         assert_eq!(
             config.augmentation,
-            Augmentation { max_shift_pixels: 2, horizontal_flip: true, random_erasing: false }
+            Augmentation {
+                max_shift_pixels: 2,
+                horizontal_flip: true,
+                random_erasing: false,
+                ..Augmentation::default()
+            }
         );
         assert_eq!(config.early_stopping_patience, Some(2));
         assert_eq!(config.batch_size, TrainConfig::for_preset(PresetId::Dense).batch_size);

@@ -1,5 +1,6 @@
-//! Random changes to training images (shift, horizontal flip, random erasing), applied to the
-//! `u8` pixels of one batch at a time, seeded so that a run is reproducible.
+//! Random changes to training images (shift, horizontal flip, random erasing, and for photos small
+//! rotations and brightness/contrast jitter), applied to the `u8` pixels of one batch at a time,
+//! seeded so that a run is reproducible.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -8,6 +9,10 @@ use super::{IMAGE_PIXELS, IMAGE_SIDE};
 
 /// The largest shift a configuration may ask for.
 pub const MAX_SHIFT_PIXELS: usize = 8;
+/// The largest rotation a configuration may ask for, in degrees either way.
+pub const MAX_ROTATION_DEGREES: usize = 30;
+/// The largest brightness/contrast jitter a configuration may ask for, in percent.
+pub const MAX_TONE_JITTER_PERCENT: usize = 50;
 
 /// Chance that random erasing blanks a patch of a given image.
 const ERASING_PROBABILITY: f64 = 0.5;
@@ -27,18 +32,47 @@ pub struct Augmentation {
     pub horizontal_flip: bool,
     /// Overwrite a random rectangle of half of the images with noise (Zhong et al., 2017).
     pub random_erasing: bool,
+    /// Turn each image by a random angle of up to this many degrees either way (0 = off): photos
+    /// are rarely taken quite straight.
+    pub max_rotation_degrees: usize,
+    /// Scale each image's brightness by up to this many percent down and bend its contrast (a
+    /// gamma of up to 1 ± this) (0 = off): a garment's colour and the light change its levels.
+    pub tone_jitter_percent: usize,
 }
 
 impl Augmentation {
     /// Whether any augmentation is on.
     #[must_use]
     pub fn is_enabled(&self) -> bool {
-        self.max_shift_pixels > 0 || self.horizontal_flip || self.random_erasing
+        self.max_shift_pixels > 0
+            || self.horizontal_flip
+            || self.random_erasing
+            || self.max_rotation_degrees > 0
+            || self.tone_jitter_percent > 0
     }
+
+    /// What photos need: small shifts and rotations, flips, and brightness/contrast jitter.
+    pub const PHOTOS: Self = Self {
+        max_shift_pixels: 1,
+        horizontal_flip: true,
+        random_erasing: false,
+        max_rotation_degrees: 12,
+        tone_jitter_percent: 25,
+    };
 
     /// Applies the enabled augmentations to one 28×28 image in place.
     pub fn apply(&self, image: &mut [u8], rng: &mut impl Rng) {
         debug_assert_eq!(image.len(), IMAGE_PIXELS);
+        if self.max_rotation_degrees > 0 {
+            let max = self.max_rotation_degrees.min(MAX_ROTATION_DEGREES) as f64;
+            rotate(image, rng.random_range(-max..=max));
+        }
+        if self.tone_jitter_percent > 0 {
+            let jitter = self.tone_jitter_percent.min(MAX_TONE_JITTER_PERCENT) as f64 / 100.0;
+            let gain = rng.random_range(1.0 - jitter..=1.0);
+            let gamma = rng.random_range(1.0 - jitter..=1.0 + jitter);
+            tone(image, gain, gamma);
+        }
         if self.max_shift_pixels > 0 {
             let max = i64::try_from(self.max_shift_pixels.min(MAX_SHIFT_PIXELS)).unwrap_or(0);
             let dx = rng.random_range(-max..=max);
@@ -79,6 +113,42 @@ const SIDE: i64 = IMAGE_SIDE as i64;
 /// Row-major position of an in-range (x, y).
 fn index(x: i64, y: i64) -> usize {
     usize::try_from(y * SIDE + x).unwrap_or(0)
+}
+
+/// Turns the image by `degrees` about its centre (bilinear), filling with background (0).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+fn rotate(image: &mut [u8], degrees: f64) {
+    let source: Vec<u8> = image.to_vec();
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let centre = (IMAGE_SIDE as f64 - 1.0) / 2.0;
+    let at = |x: i64, y: i64| -> f64 {
+        if (0..SIDE).contains(&x) && (0..SIDE).contains(&y) { f64::from(source[index(x, y)]) } else { 0.0 }
+    };
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            let (dx, dy) = (x as f64 - centre, y as f64 - centre);
+            // Where this pixel comes from: the inverse turn.
+            let sx = cos * dx + sin * dy + centre;
+            let sy = -sin * dx + cos * dy + centre;
+            let (x0, y0) = (sx.floor(), sy.floor());
+            let (fx, fy) = (sx - x0, sy - y0);
+            let (x0, y0) = (x0 as i64, y0 as i64);
+            let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+            let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+            image[index(x, y)] = (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// Brightness and contrast: `255 · gain · (v / 255)^gamma`; the background (0) stays 0.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn tone(image: &mut [u8], gain: f64, gamma: f64) {
+    let table: Vec<u8> = (0..=255_u8)
+        .map(|v| (255.0 * gain * (f64::from(v) / 255.0).powf(gamma)).round().clamp(0.0, 255.0) as u8)
+        .collect();
+    for value in image.iter_mut() {
+        *value = table[usize::from(*value)];
+    }
 }
 
 /// Random erasing: a rectangle of random area and aspect ratio filled with uniform noise.
@@ -164,6 +234,44 @@ mod tests {
         assert_eq!(images, run(3));
         let changed = images.iter().filter(|image| image.iter().any(|&v| v != 0)).count();
         assert!((3..=17).contains(&changed), "{changed} of 20 erased");
+    }
+
+    #[test]
+    fn rotation_turns_about_the_centre_within_the_limit() {
+        // A horizontal bar through the centre, turned 90°, becomes a vertical one.
+        let mut bar = vec![0; IMAGE_PIXELS];
+        bar[14 * IMAGE_SIDE + 4..14 * IMAGE_SIDE + 24].fill(200);
+        let mut turned = bar.clone();
+        rotate(&mut turned, 90.0);
+        assert_eq!(turned[4 * IMAGE_SIDE + 14], 0, "outside the turned bar's end");
+        assert!(turned[8 * IMAGE_SIDE + 13] > 100 || turned[8 * IMAGE_SIDE + 14] > 100);
+        assert_eq!(turned[14 * IMAGE_SIDE + 6], 0, "the old bar's left end is empty now");
+        let rotate_only = Augmentation { max_rotation_degrees: 10, ..Augmentation::default() };
+        let mut rng = seeded_rng(5);
+        for _ in 0..20 {
+            let mut image = bar.clone();
+            rotate_only.apply(&mut image, &mut rng);
+            // Within 10°, the bar's ends move at most 10·sin(10°) < 2 rows.
+            let rows: Vec<usize> =
+                (0..IMAGE_PIXELS).filter(|&i| image[i] > 100).map(|i| i / IMAGE_SIDE).collect();
+            assert!(rows.iter().all(|&row| row.abs_diff(14) <= 2), "{rows:?}");
+        }
+    }
+
+    #[test]
+    fn tone_jitter_keeps_the_background_black_and_stays_in_range() {
+        let mut image: Vec<u8> = (0..IMAGE_PIXELS).map(|i| (i % 256) as u8).collect();
+        let before = image.clone();
+        let tone_only = Augmentation { tone_jitter_percent: 30, ..Augmentation::default() };
+        tone_only.apply(&mut image, &mut seeded_rng(9));
+        assert_ne!(image, before);
+        for (&after, &before) in image.iter().zip(&before) {
+            if before == 0 {
+                assert_eq!(after, 0);
+            }
+        }
+        // Brighter levels stay brighter.
+        assert!(image[200] >= image[100] && image[100] >= image[10]);
     }
 
     #[test]

@@ -209,7 +209,12 @@ mod tests {
 
     #[test]
     fn augmented_batches_repeat_with_the_seed() {
-        let flip = Augmentation { max_shift_pixels: 3, horizontal_flip: true, random_erasing: true };
+        let flip = Augmentation {
+            max_shift_pixels: 3,
+            horizontal_flip: true,
+            random_erasing: true,
+            ..Augmentation::default()
+        };
         let a = Batch::assemble(&dataset(), &[0, 1, 2, 3, 4], Targets::AllClasses, &flip, 9);
         assert_eq!(a, Batch::assemble(&dataset(), &[0, 1, 2, 3, 4], Targets::AllClasses, &flip, 9));
         assert_eq!(a.targets, [7, 9, 0, 9, 7]);

@@ -12,17 +12,14 @@ mod error;
 mod export;
 mod identity;
 pub mod idx;
-pub mod image_input;
-mod image_steps;
 pub mod import;
 mod load;
 mod release;
-mod resample;
 mod sample;
 mod source;
 pub mod store;
 
-pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
+pub use augmentation::{Augmentation, MAX_ROTATION_DEGREES, MAX_SHIFT_PIXELS, MAX_TONE_JITTER_PERCENT};
 pub use batches::{
     Batch, SeedStream, SeededRng, Targets, derive_seed, seeded_rng, shuffled_positions, validation_split,
 };

@@ -53,9 +53,6 @@ pub enum DialogKind {
     SaveModel,
 }
 
-/// The formats Atelier decodes, for the picture chooser's filter.
-const PICTURE_EXTENSIONS: [&str; 8] = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"];
-
 /// Opens a chooser on a background thread; `repaint` is called when it closes.
 #[must_use]
 pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDialog {
@@ -104,7 +101,7 @@ pub fn open_pictures(repaint: impl Fn() + Send + 'static) -> PendingDialog<Vec<P
     let spawned = std::thread::Builder::new().name("atelier-file-dialog".to_owned()).spawn(move || {
         let picked = rfd::FileDialog::new()
             .set_title("Open pictures")
-            .add_filter("Pictures", &PICTURE_EXTENSIONS)
+            .add_filter("Pictures", crate::picture::PICTURE_EXTENSIONS)
             .pick_files()
             .filter(|paths| !paths.is_empty());
         let _ = sender.send(picked);

@@ -194,6 +194,22 @@ pub enum ConfigError {
         /// The shift asked for.
         got: usize,
     },
+    /// A rotation too large to be a photo's tilt.
+    #[error("augmentation rotation must be at most {max}°, got {got}°")]
+    Rotation {
+        /// The largest allowed rotation.
+        max: usize,
+        /// The rotation asked for.
+        got: usize,
+    },
+    /// A brightness/contrast jitter that would wash images out.
+    #[error("augmentation brightness/contrast jitter must be at most {max}%, got {got}%")]
+    ToneJitter {
+        /// The largest allowed jitter.
+        max: usize,
+        /// The jitter asked for.
+        got: usize,
+    },
     /// An optimizer name the command line does not know.
     #[error("unknown optimizer {0:?}; choose adam, adamw or sgd")]
     UnknownOptimizer(String),
@@ -201,7 +217,7 @@ pub enum ConfigError {
     #[error("unknown schedule {0:?}; choose constant, step, cosine or plateau")]
     UnknownSchedule(String),
     /// An augmentation name the command line does not know.
-    #[error("unknown augmentation {0:?}; choose shift, flip, erase or none")]
+    #[error("unknown augmentation {0:?}; choose shift, flip, erase, rotate, tone, photos or none")]
     UnknownAugmentation(String),
 }
 
@@ -231,6 +247,7 @@ impl TrainConfig {
                     max_shift_pixels: 0,
                     horizontal_flip: true,
                     random_erasing: false,
+                    ..Augmentation::default()
                 },
                 ..base
             },
@@ -277,6 +294,20 @@ impl TrainConfig {
         let max_shift = crate::data::MAX_SHIFT_PIXELS;
         if self.augmentation.max_shift_pixels > max_shift {
             return Err(ConfigError::Shift { max: max_shift, got: self.augmentation.max_shift_pixels });
+        }
+        let max_rotation = crate::data::MAX_ROTATION_DEGREES;
+        if self.augmentation.max_rotation_degrees > max_rotation {
+            return Err(ConfigError::Rotation {
+                max: max_rotation,
+                got: self.augmentation.max_rotation_degrees,
+            });
+        }
+        let max_tone = crate::data::MAX_TONE_JITTER_PERCENT;
+        if self.augmentation.tone_jitter_percent > max_tone {
+            return Err(ConfigError::ToneJitter {
+                max: max_tone,
+                got: self.augmentation.tone_jitter_percent,
+            });
         }
         Ok(())
     }

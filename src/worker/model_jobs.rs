@@ -15,9 +15,9 @@ use super::payloads::{
     PredictRequest, TrainRequest, TrainingResult,
 };
 use crate::data::LoadedData;
-use crate::data::image_input::{self, PrepOptions};
 use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata};
+use crate::picture::{self, PICTURE_EXTENSIONS, PrepOptions};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
     self, BatchMetrics, Control, EpochMetrics, ProgressSink, ResumeState, Start, StopReason, TrainSummary,
@@ -35,8 +35,6 @@ pub(super) const TRAINING_WAKE_INTERVAL: Duration = Duration::from_millis(500);
 /// Side of the occlusion patch, in pixels, and its step.
 const OCCLUSION_PATCH: usize = 6;
 const OCCLUSION_STRIDE: usize = 2;
-/// Picture formats a dropped folder is searched for.
-const PICTURE_EXTENSIONS: [&str; 9] = ["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff", "pgm"];
 /// A dropped folder contributes at most this many pictures.
 const MAX_PICTURES_PER_FOLDER: usize = 2000;
 
@@ -242,8 +240,8 @@ fn predict_bytes(
     bytes: &[u8],
     options: &PrepOptions,
 ) -> Result<PictureResult, String> {
-    let decoded = image_input::decode(bytes).map_err(|error| format!("{error:#}"))?;
-    let prepared = image_input::prepare(&decoded.gray, options);
+    let decoded = picture::decode(bytes).map_err(|error| format!("{error:#}"))?;
+    let prepared = picture::prepare_decoded(&decoded, options);
     let (prediction, first_conv) = match model {
         Some(model) => {
             let input = &prepared.input.pixels;

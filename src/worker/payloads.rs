@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::data::DatasetIdentity;
-use crate::data::image_input::{PrepOptions, PreparedInput, RgbaImage};
 use crate::inference::{Evaluation, FirstConv, OcclusionMap, Prediction};
 use crate::model::{ModelSpec, PresetId};
+use crate::picture::{PrepOptions, PreparedInput, RgbaPixels};
 use crate::runs::RunRecord;
 use crate::training::{TrainConfig, TrainSummary};
 
@@ -172,7 +172,7 @@ pub struct PictureResult {
     /// The picture's size as decoded, in pixels (width, height).
     pub original_size: (u32, u32),
     /// The picture in colour, downscaled for display.
-    pub preview: RgbaImage,
+    pub preview: RgbaPixels,
     /// Every preprocessing step and the 28×28 input.
     pub prepared: PreparedInput,
     /// The current model's answer (`None` when there is no model yet).

@@ -14,9 +14,9 @@ use super::walk::{self, Entry};
 use super::{
     ImportError, ImportOptions, ImportProgress, ImportStage, LabelBase, class_names, read_classes_txt,
 };
-use crate::data::image_input::GrayImage;
 use crate::data::store::{Preprocessing, SourceKind, StoredSplit};
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, MAX_CLASSES};
+use crate::picture::GrayPixels;
 
 /// Lines read between two progress reports.
 const LINES_PER_REPORT: usize = 2000;
@@ -234,7 +234,7 @@ fn convert(parsed: &Parsed, preprocessing: Preprocessing) -> Vec<u8> {
             if side == IMAGE_SIDE && preprocessing == Preprocessing::ResizeOnly {
                 out.copy_from_slice(image);
             } else {
-                let gray = GrayImage::new(side, side, image.to_vec())
+                let gray = GrayPixels::new(side, side, image.to_vec())
                     .unwrap_or_else(|| unreachable!("checked size"));
                 out.copy_from_slice(&gray_to_network_input(&gray, preprocessing));
             }

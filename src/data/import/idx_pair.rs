@@ -15,9 +15,9 @@ use super::{
     read_classes_txt,
 };
 use crate::data::idx::{self, Hashing, IdxContent, IdxKind, ImageShape};
-use crate::data::image_input::GrayImage;
 use crate::data::store::{Preprocessing, SourceKind, StoredSplit};
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, MAX_CLASSES};
+use crate::picture::GrayPixels;
 
 /// Images converted between two progress reports.
 const CHUNK: usize = 2048;
@@ -280,6 +280,6 @@ fn one_image(image: &[u8], rows: usize, cols: usize, options: &ImportOptions) ->
         return input;
     }
     let gray =
-        GrayImage::new(width, height, pixels).unwrap_or_else(|| unreachable!("sizes come from the header"));
+        GrayPixels::new(width, height, pixels).unwrap_or_else(|| unreachable!("sizes come from the header"));
     gray_to_network_input(&gray, options.preprocessing)
 }

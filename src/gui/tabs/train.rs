@@ -2,6 +2,7 @@
 //! run history with its comparison (right). Training runs on the worker; this file keeps the view
 //! state that the worker's events fill in, whichever tab is showing.
 
+mod augmentation;
 mod controls;
 mod form;
 mod live;

@@ -152,7 +152,12 @@ mod tests {
     fn augmented_images_change_with_the_seed_and_not_without_augmentation() {
         let train = dataset();
         let positions = preview_positions(&train, &(0..10).collect::<Vec<u8>>());
-        let flip_shift = Augmentation { max_shift_pixels: 2, horizontal_flip: true, random_erasing: true };
+        let flip_shift = Augmentation {
+            max_shift_pixels: 2,
+            horizontal_flip: true,
+            random_erasing: true,
+            ..Augmentation::default()
+        };
         let first = augment_images(&train, &positions, &flip_shift, 1, 0);
         assert_eq!(first, augment_images(&train, &positions, &flip_shift, 1, 0));
         assert_ne!(first, augment_images(&train, &positions, &flip_shift, 2, 0));

@@ -1,11 +1,11 @@
-//! A picture's way to the network input, one small image per step (original → grayscale →
-//! background → crop → pad → 28×28), each captioned with what it did, the optional steps with
-//! their switch underneath.
+//! A picture's way to the network input, one small image per step (upright original → grayscale →
+//! background → contrast → straighten → crop → pad → 28×28), each captioned with what it did, the
+//! optional steps with their switch underneath.
 
 use egui::{ColorImage, TextureHandle, TextureOptions, Vec2};
 
-use crate::data::image_input::{
-    BackgroundMode, GrayImage, PrepOptions, PrepStep, RgbaImage, StepKind, StepState, Switch,
+use crate::picture::{
+    BackgroundMode, GrayPixels, PrepOptions, PrepStep, RgbaPixels, StepKind, StepState, Switch,
 };
 
 /// Side of the box each step's image is fitted into, in points.
@@ -22,7 +22,7 @@ pub struct StepTextures {
 impl StepTextures {
     /// Uploads the images (`name` keeps texture names apart in egui's debug views). Small
     /// images are magnified with crisp pixels, large ones smoothed.
-    pub fn new(ctx: &egui::Context, name: &str, original: &RgbaImage, steps: &[PrepStep]) -> Self {
+    pub fn new(ctx: &egui::Context, name: &str, original: &RgbaPixels, steps: &[PrepStep]) -> Self {
         let original_image =
             ColorImage::from_rgba_unmultiplied([original.width, original.height], &original.pixels);
         let original =
@@ -43,7 +43,7 @@ impl StepTextures {
 
 /// A grayscale picture as an egui image.
 #[must_use]
-pub fn gray_image(image: &GrayImage) -> ColorImage {
+pub fn gray_image(image: &GrayPixels) -> ColorImage {
     ColorImage::from_gray([image.width, image.height], &image.pixels)
 }
 
@@ -130,15 +130,20 @@ fn switch_ui(ui: &mut egui::Ui, kind: StepKind, options: &mut PrepOptions) {
         StepKind::Background => {
             egui::ComboBox::from_id_salt("background mode")
                 .width(STEP_BOX - 8.0)
-                .selected_text(background_label(options.background))
+                .selected_text(options.background.label())
                 .show_ui(ui, |ui| {
-                    for mode in [BackgroundMode::Auto, BackgroundMode::Invert, BackgroundMode::Keep] {
-                        ui.selectable_value(&mut options.background, mode, background_label(mode));
+                    for mode in BackgroundMode::ALL {
+                        ui.selectable_value(&mut options.background, mode, mode.label());
                     }
                 })
                 .response
-                .on_hover_text("Fashion-MNIST is light clothing on black: light backgrounds are inverted");
+                .on_hover_text(
+                    "The training pictures are light items on black. The model from the border takes \
+                     out a background of any colour, gradients and shadows included",
+                );
         }
+        StepKind::Contrast => switch_checkbox_ui(ui, &mut options.contrast, "stretch"),
+        StepKind::Straighten => switch_checkbox_ui(ui, &mut options.straighten, "straighten"),
         StepKind::Crop => switch_checkbox_ui(ui, &mut options.crop, "crop"),
         StepKind::PadSquare => switch_checkbox_ui(ui, &mut options.pad, "pad"),
         StepKind::Grayscale | StepKind::Resize => {
@@ -151,13 +156,5 @@ fn switch_checkbox_ui(ui: &mut egui::Ui, switch: &mut Switch, label: &str) {
     let mut on = *switch == Switch::On;
     if ui.checkbox(&mut on, label).changed() {
         *switch = if on { Switch::On } else { Switch::Off };
-    }
-}
-
-fn background_label(mode: BackgroundMode) -> &'static str {
-    match mode {
-        BackgroundMode::Auto => "invert if light",
-        BackgroundMode::Invert => "always invert",
-        BackgroundMode::Keep => "never invert",
     }
 }

@@ -3,7 +3,7 @@
 
 use egui::RichText;
 
-use crate::data::image_input::PrepOptions;
+use crate::picture::PrepOptions;
 
 use super::super::super::app::Ctx;
 use super::super::super::widgets::feature_maps::feature_maps_ui;

@@ -105,9 +105,9 @@ impl PendingWrite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::image_input::{self, GrayImage, PrepOptions, RgbaImage};
     use crate::gui::tabs::predict::pictures::PictureSource;
     use crate::inference::Prediction;
+    use crate::picture::{self, GrayPixels, PrepOptions, RgbaPixels};
     use crate::worker::PictureResult;
 
     fn picture(name: &str, status: PictureStatus) -> Picture {
@@ -124,11 +124,11 @@ mod tests {
     fn rows_carry_the_top_two_every_probability_and_errors() {
         let mut pixels = vec![0; 784];
         pixels[300..500].fill(200);
-        let gray = GrayImage::new(28, 28, pixels).unwrap();
+        let gray = GrayPixels::new(28, 28, pixels).unwrap();
         let result = PictureResult {
             original_size: (28, 28),
-            preview: RgbaImage { width: 1, height: 1, pixels: vec![0; 4] },
-            prepared: image_input::prepare(&gray, &PrepOptions::default()),
+            preview: RgbaPixels { width: 1, height: 1, pixels: vec![0; 4] },
+            prepared: picture::prepare_gray(&gray, &PrepOptions::default()),
             prediction: Some(Prediction {
                 class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
                 probabilities: vec![0.25, 0.75],

@@ -15,7 +15,7 @@ mod textures;
 
 use std::path::{Path, PathBuf};
 
-use crate::data::image_input::PrepOptions;
+use crate::picture::PrepOptions;
 use crate::worker::{Command, PictureOutcome, PredictRequest};
 
 use super::super::app::Ctx;

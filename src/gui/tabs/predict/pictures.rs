@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use crate::data::image_input::{Concern, PrepOptions};
+use crate::picture::{Concern, PrepOptions};
 use crate::worker::{InMemoryPicture, PictureContent, PictureOutcome, PictureResult, PredictRequest};
 
 /// The top-class probability below which an answer is flagged as a guess: halfway between

@@ -1,15 +1,15 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::data::image_input::{self, GrayImage, RgbaImage, Switch};
 use crate::inference::Prediction;
+use crate::picture::{self, GrayPixels, RgbaPixels, Switch};
 
 fn result(probabilities: [f32; 2]) -> PictureResult {
-    let gray = GrayImage::new(28, 28, vec![0; 784]).unwrap();
+    let gray = GrayPixels::new(28, 28, vec![0; 784]).unwrap();
     PictureResult {
         original_size: (28, 28),
-        preview: RgbaImage { width: 1, height: 1, pixels: vec![0; 4] },
-        prepared: image_input::prepare(&gray, &PrepOptions::default()),
+        preview: RgbaPixels { width: 1, height: 1, pixels: vec![0; 4] },
+        prepared: picture::prepare_gray(&gray, &PrepOptions::default()),
         prediction: Some(Prediction {
             class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
             probabilities: probabilities.to_vec(),

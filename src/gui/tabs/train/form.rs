@@ -4,13 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::MAX_SHIFT_PIXELS;
 use crate::model::PresetId;
 use crate::training::{OptimizerKind, Schedule, TrainConfig};
 
 use super::super::super::app::Ctx;
 use super::super::super::model_draft::ModelDraft;
-use super::super::super::state::DataState;
 use super::super::super::widgets::lr_preview::lr_preview_ui;
 use super::super::super::widgets::training_plots::ReferenceLines;
 
@@ -109,7 +107,7 @@ pub fn form_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, enabled: bool) {
         ui.label("Learning rate over the epochs:");
         lr_preview_ui(ui, &cx.settings.train.config, 70.0);
         ui.add_space(6.0);
-        augmentation_ui(ui, cx);
+        super::augmentation::augmentation_ui(ui, cx);
     });
     if let Err(error) = cx.settings.train.config.validate() {
         ui.colored_label(ui.visuals().error_fg_color, format!("Cannot train: {error}"));
@@ -362,46 +360,4 @@ fn threads_ui(ui: &mut egui::Ui, threads: &mut Option<usize>) {
         }
     });
     ui.end_row();
-}
-
-fn augmentation_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
-    let config = &mut cx.settings.train.config;
-    ui.label("Augmentation")
-        .on_hover_text("Random changes to the training images so the model learns what does not matter.");
-    ui.horizontal_wrapped(|ui| {
-        let augmentation = &mut config.augmentation;
-        let mut shift = augmentation.max_shift_pixels > 0;
-        if ui
-            .checkbox(&mut shift, "shift")
-            .on_hover_text("Move each image by a few pixels in a random direction.")
-            .changed()
-        {
-            augmentation.max_shift_pixels = if shift { 2 } else { 0 };
-        }
-        if shift {
-            let by = ui.label("up to").id;
-            ui.add(
-                egui::DragValue::new(&mut augmentation.max_shift_pixels)
-                    .range(1..=MAX_SHIFT_PIXELS)
-                    .suffix(" px"),
-            )
-            .labelled_by(by);
-        }
-        ui.checkbox(&mut augmentation.horizontal_flip, "flip")
-            .on_hover_text("Mirror half of the images left to right.");
-        ui.checkbox(&mut augmentation.random_erasing, "erasing")
-            .on_hover_text("Cover a random rectangle of half of the images with noise.");
-    });
-    let DataState::Ready(data) = &cx.state.data else {
-        ui.weak("The preview appears when the data is loaded.");
-        return;
-    };
-    let labels = cx.settings.model.spec.task.labels();
-    let preview = &mut cx.state.train.preview;
-    preview.show_ui(ui, &data.data.train, &labels, &data.data.classes, &config.augmentation, config.seed);
-    if config.augmentation.is_enabled()
-        && ui.small_button("New draw").on_hover_text("Show other random changes").clicked()
-    {
-        preview.draw += 1;
-    }
 }

@@ -1,7 +1,7 @@
-//! The analysis and geometry behind `image_input`'s steps: background level and clutter at the
+//! The analysis and geometry behind the preparation steps: background level and clutter at the
 //! edges, inversion, the object's bounding box, cropping, padding to a square, flatness.
 
-use super::image_input::GrayImage;
+use super::pixels::GrayPixels;
 
 /// The background level and how plain it is, from the picture's edges.
 pub(super) struct BorderStats {
@@ -10,9 +10,11 @@ pub(super) struct BorderStats {
     /// Share of the four corner patches far (over 48 levels) from the median: a product shot shows
     /// only background there, a scene shows clutter.
     pub(super) corner_clutter: f64,
+    /// The 75th percentile of the outer ring: the background's level with its noise.
+    pub(super) upper_quartile: u8,
 }
 
-pub(super) fn border_stats(image: &GrayImage) -> BorderStats {
+pub(super) fn border_stats(image: &GrayPixels) -> BorderStats {
     let ring = (image.width.min(image.height) / 32).max(1);
     let corner = (image.width.min(image.height) / 8).max(1);
     let mut edge = Histogram::default();
@@ -34,7 +36,7 @@ pub(super) fn border_stats(image: &GrayImage) -> BorderStats {
         .filter(|&level| level.abs_diff(median) > 48)
         .map(|level| corners.counts[usize::from(level)]);
     let corner_clutter = far.sum::<usize>() as f64 / corners.total.max(1) as f64;
-    BorderStats { median, corner_clutter }
+    BorderStats { median, corner_clutter, upper_quartile: edge.percentile(0.75) }
 }
 
 /// Counts of each gray level.
@@ -50,13 +52,22 @@ impl Default for Histogram {
 }
 
 impl Histogram {
+    /// The histogram of some levels.
+    pub(super) fn of(levels: impl Iterator<Item = u8>) -> Self {
+        let mut histogram = Self::default();
+        for value in levels {
+            histogram.add(value);
+        }
+        histogram
+    }
+
     fn add(&mut self, value: u8) {
         self.counts[usize::from(value)] += 1;
         self.total += 1;
     }
 
     /// The smallest level with at least `fraction` of the values at or below it.
-    fn percentile(&self, fraction: f64) -> u8 {
+    pub(super) fn percentile(&self, fraction: f64) -> u8 {
         let target = ((self.total as f64) * fraction).ceil().max(1.0) as usize;
         let mut seen = 0;
         for (value, &count) in self.counts.iter().enumerate() {
@@ -69,8 +80,8 @@ impl Histogram {
     }
 }
 
-pub(super) fn inverted(image: &GrayImage) -> GrayImage {
-    GrayImage { pixels: image.pixels.iter().map(|&pixel| 255 - pixel).collect(), ..*image }
+pub(super) fn inverted(image: &GrayPixels) -> GrayPixels {
+    GrayPixels { pixels: image.pixels.iter().map(|&pixel| 255 - pixel).collect(), ..*image }
 }
 
 /// An inclusive pixel rectangle.
@@ -83,15 +94,14 @@ pub(super) struct Bounds {
 }
 
 impl Bounds {
-    pub(super) fn is_whole(self, image: &GrayImage) -> bool {
+    pub(super) fn is_whole(self, image: &GrayPixels) -> bool {
         self.left == 0 && self.top == 0 && self.right + 1 == image.width && self.bottom + 1 == image.height
     }
 }
 
-/// The box around pixels clearly brighter than the background; rows and columns with only a
-/// stray speck of them (under 1% of the line) do not count, so noise does not widen the box.
-pub(super) fn object_bounds(image: &GrayImage, background_level: u8) -> Option<Bounds> {
-    let threshold = background_level.saturating_add(40);
+/// The box around pixels brighter than `threshold`; rows and columns with only a stray speck of
+/// them (under 1% of the line) do not count, so noise does not widen the box.
+pub(super) fn object_bounds(image: &GrayPixels, threshold: u8) -> Option<Bounds> {
     let mut rows = vec![0_usize; image.height];
     let mut cols = vec![0_usize; image.width];
     for (y, row) in image.pixels.chunks_exact(image.width).enumerate() {
@@ -111,7 +121,7 @@ pub(super) fn object_bounds(image: &GrayImage, background_level: u8) -> Option<B
     Some(Bounds { left, top, right, bottom })
 }
 
-pub(super) fn crop(image: &GrayImage, bounds: Bounds) -> GrayImage {
+pub(super) fn crop(image: &GrayPixels, bounds: Bounds) -> GrayPixels {
     let width = bounds.right - bounds.left + 1;
     let height = bounds.bottom - bounds.top + 1;
     let mut pixels = Vec::with_capacity(width * height);
@@ -119,11 +129,11 @@ pub(super) fn crop(image: &GrayImage, bounds: Bounds) -> GrayImage {
         let start = y * image.width + bounds.left;
         pixels.extend_from_slice(&image.pixels[start..start + width]);
     }
-    GrayImage { width, height, pixels }
+    GrayPixels { width, height, pixels }
 }
 
 /// Centres the image in a square of its longest side, filled with the background level.
-pub(super) fn pad_square(image: &GrayImage, background_level: u8) -> GrayImage {
+pub(super) fn pad_square(image: &GrayPixels, background_level: u8) -> GrayPixels {
     let side = image.width.max(image.height);
     let (left, top) = ((side - image.width) / 2, (side - image.height) / 2);
     let mut pixels = vec![background_level; side * side];
@@ -132,11 +142,11 @@ pub(super) fn pad_square(image: &GrayImage, background_level: u8) -> GrayImage {
         let to = (top + y) * side + left;
         pixels[to..to + image.width].copy_from_slice(&image.pixels[from..from + image.width]);
     }
-    GrayImage { width: side, height: side, pixels }
+    GrayPixels { width: side, height: side, pixels }
 }
 
 /// Whether the image has almost no contrast (max − min under 24 gray levels).
-pub(super) fn is_nearly_uniform(image: &GrayImage) -> bool {
+pub(super) fn is_nearly_uniform(image: &GrayPixels) -> bool {
     let (min, max) = image.pixels.iter().fold((255_u8, 0_u8), |(lo, hi), &p| (lo.min(p), hi.max(p)));
     max.saturating_sub(min) < 24
 }

@@ -1,28 +1,39 @@
-//! Resizing grayscale (and RGBA preview) images: area averaging when shrinking (every source pixel counts, so thin
-//! lines survive), bilinear when enlarging. Separable: rows first, then columns.
+//! Resizing gray, RGB and RGBA pictures: area averaging when shrinking (every source pixel counts,
+//! so thin lines survive), bilinear when enlarging. Separable: rows first, then columns.
 
-use super::image_input::{GrayImage, RgbaImage};
+use super::pixels::{GrayPixels, RgbPixels, RgbaPixels};
 
 /// Resizes `image` to `width × height` (both at least 1).
 #[must_use]
-pub fn resize(image: &GrayImage, width: usize, height: usize) -> GrayImage {
+pub fn resize(image: &GrayPixels, width: usize, height: usize) -> GrayPixels {
     let (width, height) = (width.max(1), height.max(1));
     if image.width == width && image.height == height {
         return image.clone();
     }
     let pixels = resize_channels::<1>(&image.pixels, [image.width, image.height], [width, height]);
-    GrayImage { width, height, pixels }
+    GrayPixels { width, height, pixels }
 }
 
 /// Resizes an RGBA picture (the Predict tab's colour preview) the same way, each channel apart.
 #[must_use]
-pub fn resize_rgba(image: &RgbaImage, width: usize, height: usize) -> RgbaImage {
+pub fn resize_rgba(image: &RgbaPixels, width: usize, height: usize) -> RgbaPixels {
     let (width, height) = (width.max(1), height.max(1));
     if image.width == width && image.height == height {
         return image.clone();
     }
     let pixels = resize_channels::<4>(&image.pixels, [image.width, image.height], [width, height]);
-    RgbaImage { width, height, pixels }
+    RgbaPixels { width, height, pixels }
+}
+
+/// Resizes an RGB picture (the working copy the steps start from), each channel apart.
+#[must_use]
+pub fn resize_rgb(image: &RgbPixels, width: usize, height: usize) -> RgbPixels {
+    let (width, height) = (width.max(1), height.max(1));
+    if image.width == width && image.height == height {
+        return image.clone();
+    }
+    let pixels = resize_channels::<3>(&image.pixels, [image.width, image.height], [width, height]);
+    RgbPixels { width, height, pixels }
 }
 
 /// The separable resize of interleaved `CHANNELS`-byte pixels from `[width, height]` to `to`.
@@ -101,7 +112,7 @@ mod tests {
 
     #[test]
     fn shrinking_by_two_averages_blocks_and_same_size_is_identity() {
-        let image = GrayImage::new(4, 2, vec![0, 255, 10, 10, 255, 0, 20, 20]).unwrap();
+        let image = GrayPixels::new(4, 2, vec![0, 255, 10, 10, 255, 0, 20, 20]).unwrap();
         let half = resize(&image, 2, 1);
         assert_eq!(half.pixels, vec![128, 15]);
         assert_eq!(resize(&image, 4, 2), image);
@@ -109,7 +120,7 @@ mod tests {
 
     #[test]
     fn enlarging_keeps_flat_areas_flat_and_corners_exact() {
-        let image = GrayImage::new(2, 2, vec![0, 0, 200, 200]).unwrap();
+        let image = GrayPixels::new(2, 2, vec![0, 0, 200, 200]).unwrap();
         let big = resize(&image, 4, 4);
         assert_eq!(&big.pixels[0..4], &[0, 0, 0, 0]);
         assert_eq!(&big.pixels[12..16], &[200, 200, 200, 200]);
@@ -119,7 +130,7 @@ mod tests {
     #[test]
     fn odd_ratios_keep_the_mean_brightness() {
         let pixels: Vec<u8> = (0..97 * 53).map(|i| (i * 7 % 256) as u8).collect();
-        let image = GrayImage::new(97, 53, pixels).unwrap();
+        let image = GrayPixels::new(97, 53, pixels).unwrap();
         let small = resize(&image, 28, 28);
         let mean = |p: &[u8]| p.iter().map(|&v| f64::from(v)).sum::<f64>() / p.len() as f64;
         assert!((mean(&image.pixels) - mean(&small.pixels)).abs() < 2.0);
@@ -128,7 +139,7 @@ mod tests {
     #[test]
     fn rgba_channels_are_resized_apart() {
         // Two pixels: opaque red, half-transparent blue; halved to one pixel.
-        let image = RgbaImage { width: 2, height: 1, pixels: vec![255, 0, 0, 255, 0, 0, 255, 127] };
+        let image = RgbaPixels { width: 2, height: 1, pixels: vec![255, 0, 0, 255, 0, 0, 255, 127] };
         let half = resize_rgba(&image, 1, 1);
         assert_eq!(half.pixels, vec![128, 0, 128, 191]);
         assert_eq!(resize_rgba(&image, 2, 1), image);

@@ -1,6 +1,9 @@
-//! Tests of `image_input`: each step, the 28×28 pass-through, and bad bytes.
+//! Tests of preparing pictures: each step, the 28×28 pass-through, and bad bytes.
+
+use std::io::Cursor;
 
 use super::*;
+use crate::picture::{PREVIEW_SIDE, WORKING_SIDE};
 
 fn png(image: &image::DynamicImage) -> Vec<u8> {
     let mut bytes = Cursor::new(Vec::new());
@@ -9,7 +12,7 @@ fn png(image: &image::DynamicImage) -> Vec<u8> {
 }
 
 /// A dark 40×20 "object" (value 30) on a white 200×100 page, off-centre.
-fn photo_like() -> GrayImage {
+fn photo_like() -> GrayPixels {
     let (width, height) = (200, 100);
     let mut pixels = vec![250_u8; width * height];
     for y in 20..60 {
@@ -17,7 +20,7 @@ fn photo_like() -> GrayImage {
             pixels[y * width + x] = 30;
         }
     }
-    GrayImage::new(width, height, pixels).unwrap()
+    GrayPixels::new(width, height, pixels).unwrap()
 }
 
 #[test]
@@ -29,7 +32,7 @@ fn a_dataset_sized_light_on_dark_picture_comes_through_unchanged() {
             image::GrayImage::from_raw(28, 28, pixels.clone()).unwrap(),
         ));
         let decoded = decode(&encoded).unwrap();
-        let prepared = prepare(&decoded.gray, &PrepOptions::default());
+        let prepared = prepare_decoded(&decoded, &PrepOptions::default());
         assert_eq!(prepared.input.pixels, pixels, "test image {i} changed");
     }
 }
@@ -39,69 +42,104 @@ fn dataset_images_raise_no_concerns() {
     let sample = crate::data::load_sample().unwrap();
     let unusual = (0..sample.test.len())
         .filter(|&i| {
-            let gray = GrayImage::new(28, 28, sample.test.image(i).to_vec()).unwrap();
-            prepare(&gray, &PrepOptions::default()).looks_unusual()
+            let gray = GrayPixels::new(28, 28, sample.test.image(i).to_vec()).unwrap();
+            prepare_gray(&gray, &PrepOptions::default()).looks_unusual()
         })
         .count();
     assert!(unusual * 100 <= sample.test.len(), "{unusual} of {} sample images flagged", sample.test.len());
 }
 
 #[test]
-fn a_light_background_is_inverted_and_the_object_cropped_padded_and_resized() {
-    let prepared = prepare(&photo_like(), &PrepOptions::default());
+fn a_dark_object_on_a_light_page_comes_out_light_on_black_cropped_padded_and_resized() {
+    let prepared = prepare_gray(&photo_like(), &PrepOptions::default());
     assert_eq!(prepared.background, Background::Light);
     let kinds: Vec<StepKind> = prepared.steps.iter().map(|step| step.kind).collect();
     assert_eq!(
         kinds,
-        [StepKind::Grayscale, StepKind::Background, StepKind::Crop, StepKind::PadSquare, StepKind::Resize]
+        [
+            StepKind::Grayscale,
+            StepKind::Background,
+            StepKind::Contrast,
+            StepKind::Straighten,
+            StepKind::Crop,
+            StepKind::PadSquare,
+            StepKind::Resize
+        ]
     );
     let background = &prepared.steps[1];
     assert!(matches!(background.state, StepState::Applied(_)));
-    assert_eq!(background.image.pixels[0], 5, "white page becomes near black");
-    let cropped = &prepared.steps[2].image;
+    assert_eq!(background.image.pixels[0], 0, "the page is background: black");
+    assert_eq!(background.image.pixels[30 * 200 + 130], 220, "the object: its distance from the page");
+    let stretched = &prepared.steps[2].image;
+    assert_eq!(stretched.pixels[30 * 200 + 130], 255, "the object's level becomes the top of the range");
+    assert!(matches!(prepared.steps[3].state, StepState::Skipped(_)), "an upright bar stays");
+    let cropped = &prepared.steps[4].image;
     assert_eq!((cropped.width, cropped.height), (20, 40));
-    assert!(cropped.pixels.iter().all(|&p| p == 225));
-    let padded = &prepared.steps[3].image;
+    assert!(cropped.pixels.iter().all(|&p| p == 255));
+    let padded = &prepared.steps[5].image;
     assert_eq!((padded.width, padded.height), (40, 40));
-    assert_eq!(padded.pixels[0], 5, "padding uses the background level");
-    assert_eq!(padded.pixels[20 * 40 + 20], 225);
+    assert_eq!(padded.pixels[0], 0, "padding uses the background level");
     let input = &prepared.input;
     assert_eq!((input.width, input.height), (28, 28));
     // The object fills the height and the middle half of the width, like a Fashion-MNIST trouser.
-    assert_eq!(input.pixels[14 * 28 + 14], 225);
-    assert_eq!(input.pixels[14 * 28], 5);
+    assert_eq!(input.pixels[14 * 28 + 14], 255);
+    assert_eq!(input.pixels[14 * 28], 0);
     assert!(prepared.concerns.is_empty(), "{:?}", prepared.concerns);
 }
 
 #[test]
 fn each_optional_step_can_be_switched_off() {
-    let options = PrepOptions { background: BackgroundMode::Keep, crop: Switch::Off, pad: Switch::Off };
-    let prepared = prepare(&photo_like(), &options);
-    for step in &prepared.steps[1..4] {
+    let prepared = prepare_gray(&photo_like(), &PrepOptions::ONLY_RESIZE);
+    for step in &prepared.steps[1..6] {
         assert_eq!(step.state, StepState::Off, "{:?}", step.kind);
     }
-    // Not inverted, not cropped: stretched page, light background stays light.
+    // Not inverted, not cropped: the stretched page, light background stays light.
     assert_eq!(prepared.input.pixels[0], 250);
-    assert_eq!(prepared.steps[3].image.width, 200);
+    assert_eq!(prepared.steps[5].image.width, 200);
 
-    let forced =
-        prepare(&photo_like(), &PrepOptions { background: BackgroundMode::Invert, ..PrepOptions::default() });
+    // Each switch alone: only its own step reports Off, the result differs from the default.
+    let default = prepare_gray(&photo_like(), &PrepOptions::default());
+    let one_off = [
+        (StepKind::Contrast, PrepOptions { contrast: Switch::Off, ..PrepOptions::default() }),
+        (StepKind::Straighten, PrepOptions { straighten: Switch::Off, ..PrepOptions::default() }),
+        (StepKind::Crop, PrepOptions { crop: Switch::Off, ..PrepOptions::default() }),
+        (StepKind::PadSquare, PrepOptions { pad: Switch::Off, ..PrepOptions::default() }),
+        (StepKind::Background, PrepOptions { background: BackgroundMode::Keep, ..PrepOptions::default() }),
+    ];
+    for (kind, options) in one_off {
+        let prepared = prepare_gray(&photo_like(), &options);
+        let off: Vec<StepKind> =
+            prepared.steps.iter().filter(|s| s.state == StepState::Off).map(|s| s.kind).collect();
+        assert_eq!(off, [kind]);
+        if kind != StepKind::Straighten {
+            assert_ne!(prepared.input, default.input, "{kind:?} off changes nothing");
+        }
+    }
+
+    let forced = prepare_gray(
+        &photo_like(),
+        &PrepOptions { background: BackgroundMode::Invert, ..PrepOptions::default() },
+    );
     assert_eq!(forced.steps[1].image.pixels[0], 5);
 }
 
 #[test]
-fn a_dark_background_is_left_alone() {
+fn a_dark_background_is_taken_out_too() {
     let inverted_page = inverted(&photo_like());
-    let prepared = prepare(&inverted_page, &PrepOptions::default());
+    let prepared = prepare_gray(&inverted_page, &PrepOptions::default());
     assert_eq!(prepared.background, Background::Dark);
-    assert!(matches!(prepared.steps[1].state, StepState::Skipped(_)));
-    assert_eq!(prepared.steps[2].image.width, 20);
+    assert_eq!(prepared.step(StepKind::Crop).unwrap().image.width, 20);
+    let one_level = prepare_gray(
+        &inverted_page,
+        &PrepOptions { background: BackgroundMode::InvertIfLight, ..PrepOptions::default() },
+    );
+    assert!(matches!(one_level.steps[1].state, StepState::Skipped(_)));
 }
 
 #[test]
 fn a_blank_picture_is_flagged_as_unlike_the_training_data() {
-    let blank = GrayImage::new(64, 64, vec![240; 64 * 64]).unwrap();
-    let prepared = prepare(&blank, &PrepOptions::default());
+    let blank = GrayPixels::new(64, 64, vec![240; 64 * 64]).unwrap();
+    let prepared = prepare_gray(&blank, &PrepOptions::default());
     assert!(prepared.concerns.contains(&Concern::NearlyUniform));
     assert!(prepared.concerns.contains(&Concern::NoObject));
     assert!(prepared.looks_unusual());
@@ -111,7 +149,7 @@ fn a_blank_picture_is_flagged_as_unlike_the_training_data() {
 fn a_cluttered_scene_is_flagged_as_a_busy_background() {
     // Stripes everywhere, corners included: not a single item on a plain background.
     let pixels = (0..100 * 100).map(|i| if (i % 100) / 5 % 2 == 0 { 20 } else { 230 }).collect();
-    let prepared = prepare(&GrayImage::new(100, 100, pixels).unwrap(), &PrepOptions::default());
+    let prepared = prepare_gray(&GrayPixels::new(100, 100, pixels).unwrap(), &PrepOptions::default());
     assert!(prepared.concerns.contains(&Concern::BusyBackground), "{:?}", prepared.concerns);
 }
 
@@ -120,8 +158,9 @@ fn transparent_parts_become_white_and_colour_becomes_gray() {
     let mut rgba = image::RgbaImage::from_pixel(10, 10, image::Rgba([0, 0, 0, 0]));
     rgba.put_pixel(5, 5, image::Rgba([255, 0, 0, 255]));
     let decoded = decode(&png(&image::DynamicImage::ImageRgba8(rgba))).unwrap();
-    assert_eq!(decoded.gray.pixels[0], 255);
-    let red = decoded.gray.pixels[5 * 10 + 5];
+    let gray = decoded.working.to_gray();
+    assert_eq!(gray.pixels[0], 255);
+    let red = gray.pixels[5 * 10 + 5];
     assert!(red > 40 && red < 100, "red as gray: {red}");
     assert_eq!((decoded.original_width, decoded.original_height), (10, 10));
     assert_eq!(decoded.preview.pixels.len(), 10 * 10 * 4);
@@ -131,18 +170,18 @@ fn transparent_parts_become_white_and_colour_becomes_gray() {
 fn large_pictures_are_processed_at_working_size() {
     let big = image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(3000, 1500, image::Luma([255])));
     let decoded = decode(&png(&big)).unwrap();
-    assert_eq!((decoded.gray.width, decoded.gray.height), (WORKING_SIDE, WORKING_SIDE / 2));
+    assert_eq!((decoded.working.width, decoded.working.height), (WORKING_SIDE, WORKING_SIDE / 2));
     assert_eq!(decoded.original_width, 3000);
     assert!(decoded.preview.width <= PREVIEW_SIDE as usize);
 }
 
 #[test]
 fn zero_bytes_garbage_and_truncated_files_are_clear_errors() {
-    assert!(matches!(decode(&[]), Err(ImageInputError::Empty)));
-    assert!(matches!(decode(b"hello, this is not a picture"), Err(ImageInputError::NotAnImage)));
+    assert!(matches!(decode(&[]), Err(PictureError::Empty)));
+    assert!(matches!(decode(b"hello, this is not a picture"), Err(PictureError::NotAnImage)));
     let whole = png(&image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(64, 64, image::Luma([9]))));
     let error = decode(&whole[..whole.len() / 2]).unwrap_err();
-    assert!(matches!(error, ImageInputError::Decode(_)), "{error}");
+    assert!(matches!(error, PictureError::Decode(_)), "{error}");
 }
 
 #[test]
@@ -155,7 +194,7 @@ fn a_20000_pixel_png_is_refused_before_decoding() {
     crc.update(&bytes[12..29]);
     bytes[29..33].copy_from_slice(&crc.sum().to_be_bytes());
     let error = decode(&bytes).unwrap_err();
-    assert!(matches!(error, ImageInputError::TooLarge { width: 20_000, height: 20_000, .. }), "{error}");
+    assert!(matches!(error, PictureError::TooLarge { width: 20_000, height: 20_000, .. }), "{error}");
     assert_eq!(error.to_string(), "20000×20000 pixels is larger than the 8192×8192 limit");
 }
 
@@ -169,7 +208,8 @@ fn a_missing_file_error_names_the_file() {
 fn the_network_input_is_pixel_over_255() {
     let sample = crate::data::load_sample().unwrap();
     let pixels = sample.test.image(3).to_vec();
-    let values = prepare(&GrayImage::new(28, 28, pixels.clone()).unwrap(), &PrepOptions::default()).to_f32();
+    let values =
+        prepare_gray(&GrayPixels::new(28, 28, pixels.clone()).unwrap(), &PrepOptions::default()).to_f32();
     assert_eq!(values.len(), 784);
     for (value, pixel) in values.iter().zip(&pixels) {
         assert_eq!(*value, f32::from(*pixel) / 255.0);
@@ -188,11 +228,13 @@ fn every_supported_format_decodes() {
         image::ImageFormat::Gif,
         image::ImageFormat::WebP,
         image::ImageFormat::Tiff,
+        image::ImageFormat::Pnm,
     ] {
         let mut bytes = Cursor::new(Vec::new());
         rgb.write_to(&mut bytes, format).unwrap();
         let decoded = decode(bytes.get_ref()).unwrap_or_else(|error| panic!("{format:?}: {error}"));
-        assert_eq!((decoded.gray.width, decoded.gray.height), (40, 30), "{format:?}");
-        assert!(decoded.gray.pixels[0] > 200 && decoded.gray.pixels[39] < 50, "{format:?}");
+        let gray = decoded.working.to_gray();
+        assert_eq!((gray.width, gray.height), (40, 30), "{format:?}");
+        assert!(gray.pixels[0] > 200 && gray.pixels[39] < 50, "{format:?}");
     }
 }
