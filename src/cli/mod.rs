@@ -1,10 +1,11 @@
-//! The command line: `atelier [data|presets|train|evaluate|predict] …`; no subcommand opens the window.
+//! The command line: `atelier [data|presets|train|evaluate|predict|export] …`; no subcommand opens the window.
 //!
 //! Each subcommand lives in its own file and prints through its own progress sink or report;
 //! errors bubble up to `main`, which prints them on one line and exits with code 2.
 
 mod data;
 mod evaluate;
+mod export;
 mod predict;
 mod presets;
 mod train;
@@ -48,6 +49,8 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Predict the class of one or more pictures with a saved model.
     Predict(predict::PredictArgs),
+    /// Export a saved model as ONNX, checked against Atelier on test pictures before it is written.
+    Export(export::ExportArgs),
 }
 
 /// Runs the parsed command line.
@@ -65,6 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(Command::Train(train_args)) => train::run(&train_args, data_dir),
         Some(Command::Evaluate(evaluate_args)) => evaluate::run(&evaluate_args, data_dir),
         Some(Command::Predict(predict_args)) => predict::run(&predict_args),
+        Some(Command::Export(export_args)) => export::run(&export_args, data_dir),
         None => open_window(args.data_dir, args.images),
     }
 }

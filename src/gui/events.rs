@@ -115,6 +115,17 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
             cx.state.busy = None;
             cx.state.inform(NoticeKind::Info, format!("Saved the model to {}", path.display()));
         }
+        Event::OnnxExported(exported) => {
+            cx.state.busy = None;
+            let text = format!(
+                "Exported {} as ONNX to {} (checked on {} test pictures)",
+                exported.model_name,
+                exported.export.path.display(),
+                exported.export.verification.images
+            );
+            cx.state.inform(NoticeKind::Info, text);
+            cx.state.onnx_export.on_exported(exported);
+        }
         Event::ModelLoaded(info) => {
             cx.state.busy = None;
             cx.state.inform(NoticeKind::Info, format!("Current model: {}", info.summary()));
@@ -153,6 +164,7 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
                     }
                 }
                 Job::Predict => cx.state.predict.on_failed(&error),
+                Job::ExportOnnx => cx.state.onnx_export.on_failed(error.clone()),
                 Job::DownloadDataset
                 | Job::SaveSpec
                 | Job::LoadSpec

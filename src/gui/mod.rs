@@ -9,6 +9,7 @@ mod file_dialogs;
 mod first_run;
 mod frame_log;
 mod model_draft;
+mod onnx_export;
 mod settings;
 mod shell;
 mod state;
@@ -21,6 +22,7 @@ use anyhow::Context as _;
 
 pub use app::{AppOptions, AtelierApp};
 pub use model_draft::{DraftCheck, LayerEdit, ModelDraft};
+pub use onnx_export::OnnxExportPanel;
 pub use settings::{DataChoice, Settings, ThemeChoice};
 pub use state::{AppState, DataState};
 

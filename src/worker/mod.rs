@@ -22,8 +22,8 @@ use crate::training::Control;
 
 pub use dataset_jobs::overview;
 pub use payloads::{
-    EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, PictureContent, PictureOutcome,
-    PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
+    EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, OnnxExported, PictureContent,
+    PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
 };
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
 

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::payloads::{
-    EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing, TrainRequest,
-    TrainingResult,
+    EvaluationResult, Explanation, ModelInfo, OnnxExported, PictureOutcome, PredictRequest, RunsListing,
+    TrainRequest, TrainingResult,
 };
 use crate::data::{DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
 use crate::evaluation::ClassificationReport;
@@ -66,6 +66,12 @@ pub enum Command {
         /// The folder to write into (created if missing).
         folder: PathBuf,
     },
+    /// Export the current model as ONNX, checked against Atelier on test pictures (the loaded data
+    /// set's test split, else the bundled sample's) before the file is written.
+    ExportOnnx {
+        /// Where to write the `.onnx` file.
+        path: PathBuf,
+    },
     /// Write the current model to a `.safetensors` file.
     SaveModel {
         /// Where to write it.
@@ -116,6 +122,7 @@ impl Command {
             Self::Predict(_) => Job::Predict,
             Self::ExportReport { .. } => Job::ExportReport,
             Self::SaveModel { .. } => Job::SaveModel,
+            Self::ExportOnnx { .. } => Job::ExportOnnx,
             Self::LoadModel { .. } | Self::OpenRun { .. } => Job::LoadModel,
             Self::ListRuns | Self::RenameRun { .. } | Self::DeleteRun { .. } => Job::Runs,
             Self::Crash => Job::SelfTest,
@@ -147,6 +154,8 @@ pub enum Job {
     ExportReport,
     /// Saving the current model.
     SaveModel,
+    /// Exporting the current model as ONNX (with its check).
+    ExportOnnx,
     /// Opening a model file or a stored run.
     LoadModel,
     /// Reading or changing the run history.
@@ -170,6 +179,7 @@ impl Job {
             Self::Predict => "predicting pictures",
             Self::ExportReport => "exporting the report",
             Self::SaveModel => "saving the model",
+            Self::ExportOnnx => "exporting the model as ONNX",
             Self::LoadModel => "opening the model",
             Self::Runs => "updating the run history",
             Self::SelfTest => "running the self-test",
@@ -260,6 +270,8 @@ pub enum Event {
         /// Where.
         path: PathBuf,
     },
+    /// The current model was exported as ONNX and the file checked out.
+    OnnxExported(Box<OnnxExported>),
     /// A model became the current model (opened from a file or a run, or the bundled one).
     ModelLoaded(Box<ModelInfo>),
     /// The run history as now on disk.
