@@ -91,7 +91,8 @@ fn the_evaluate_tab_exports_the_model_and_shows_the_check() {
         .query_all_by_label_contains("Checked with tract")
         .next()
         .expect("the check's result is shown")
-        .label()
+        .accesskit_node()
+        .value() // a label's text is its accesskit value
         .unwrap_or_default();
     assert!(line.contains("on 300 of the bundled sample's test pictures"), "{line}");
     assert!(line.contains("limit 1e-4"), "{line}");

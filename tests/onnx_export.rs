@@ -227,13 +227,8 @@ fn the_command_line_exports_a_model_and_says_how_it_checked_out() {
     let dir = tempfile::tempdir().unwrap();
     let model = saved_model(dir.path());
     let out = dir.path().join("model.onnx");
-    let output = common::command(dir.path())
-        .arg("export")
-        .arg(&model)
-        .arg("--onnx")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output =
+        common::command(dir.path()).arg("export").arg(&model).arg("--onnx").arg(&out).output().unwrap();
     let stdout = common::text(&output.stdout);
     assert!(output.status.success(), "{}", common::text(&output.stderr));
     assert!(stdout.contains(&format!("wrote {}", out.display())), "{stdout}");

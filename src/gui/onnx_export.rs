@@ -96,7 +96,7 @@ fn result_text(exported: &OnnxExported) -> String {
     let export = &exported.export;
     let check = &export.verification;
     format!(
-        "✔ Wrote {} ({} KB, opset {OPSET_VERSION}). Checked with {} on {} of {}: logits within {:.1e} \
+        "Wrote {} ({} KB, opset {OPSET_VERSION}). Checked with {} on {} of {}: logits within {:.1e} \
          of Atelier's, probabilities within {:.1e} (limit {TOLERANCE:.0e}).",
         export.path.display(),
         export.bytes.div_ceil(1024),
