@@ -47,7 +47,7 @@ pub fn onnx_export_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.add(
             egui::TextEdit::singleline(&mut cx.state.onnx_export.path)
                 .hint_text("model.onnx")
-                .desired_width(260.0),
+                .desired_width(360.0),
         )
         .labelled_by(label);
         let path = cx.state.onnx_export.path.trim().to_owned();

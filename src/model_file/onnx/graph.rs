@@ -92,7 +92,7 @@ pub(super) fn build(spec: &ModelSpec, mut weights: Weights) -> Result<Graph, Onn
             }
             LayerSpec::Dropout { .. } => {}
             LayerSpec::Flatten => {
-                builder.push(index, "Flatten", vec![], vec![("axis", AttributeValue::Int(1))])
+                builder.push(index, "Flatten", vec![], vec![("axis", AttributeValue::Int(1))]);
             }
             LayerSpec::Relu => builder.push(index, "Relu", vec![], vec![]),
             LayerSpec::LeakyRelu { negative_slope } => {

@@ -50,7 +50,7 @@ pub fn verify(
     }
     let count = images.len();
     let (expected_logits, expected_probabilities) = atelier_outputs(network, &values, count)?;
-    let (logits, probabilities) = runtime_outputs(onnx_bytes, values, count)?;
+    let (logits, probabilities) = runtime_outputs(onnx_bytes, &values, count)?;
     let classes = network.spec().task.class_count();
     let max_logit_difference = compare(LOGITS_NAME, &expected_logits, &logits, classes)?;
     let max_probability_difference =
@@ -86,13 +86,13 @@ fn atelier_outputs(
 /// The runtime's `logits` and `probabilities` for the same inputs.
 fn runtime_outputs(
     onnx_bytes: &[u8],
-    values: Vec<f32>,
+    values: &[f32],
     count: usize,
 ) -> Result<(Vec<f32>, Vec<f32>), OnnxExportError> {
     let run = || -> tract_onnx::prelude::TractResult<(Vec<f32>, Vec<f32>)> {
         let model =
             tract_onnx::onnx().model_for_read(&mut &onnx_bytes[..])?.into_optimized()?.into_runnable()?;
-        let input = tract_onnx::prelude::Tensor::from_shape(&[count, 1, IMAGE_SIDE, IMAGE_SIDE], &values)?;
+        let input = tract_onnx::prelude::Tensor::from_shape(&[count, 1, IMAGE_SIDE, IMAGE_SIDE], values)?;
         let outputs = model.run(tvec!(TValue::from(input)))?;
         let [logits, probabilities] = outputs.as_slice() else {
             return Err(anyhow::anyhow!("the graph has {} outputs, expected 2", outputs.len()));
@@ -124,8 +124,9 @@ fn compare(
     let mut largest = 0.0_f32;
     for (position, (&atelier, &runtime)) in expected.iter().zip(found).enumerate() {
         let difference = (atelier - runtime).abs();
-        // NaN never passes: the comparison is written so that it fails.
-        if !(difference <= TOLERANCE * atelier.abs().max(1.0)) {
+        // NaN never passes: a NaN difference is not within the limit.
+        let within = difference <= TOLERANCE * atelier.abs().max(1.0);
+        if !within {
             return Err(OnnxExportError::Mismatch {
                 output,
                 image: position / classes.max(1),
