@@ -7,6 +7,7 @@
 #   bench/onnx_check.sh                      # trains each preset for EPOCHS (default 2) epochs first
 #   MODELS_DIR=dir bench/onnx_check.sh       # or uses dir/<preset>.safetensors where present
 #   DATA_DIR=/usr/share/datasets/fashion-mnist (default) PRESETS="dense cnn cnn-bn" EPOCHS=2
+#   ATELIER_BIN=path/to/atelier              # skip the release build, use this binary
 #
 # Needs bench/setup_onnx.sh once (onnx, onnxruntime, Pillow, NumPy into bench/.venv-onnx).
 set -euo pipefail
@@ -27,8 +28,12 @@ find_file() { # the idx file, gzipped or not
 images=$(find_file t10k-images-idx3-ubyte)
 labels=$(find_file t10k-labels-idx1-ubyte)
 
-cargo build --release --quiet --bin atelier
-bin=target/release/atelier
+if [ -n "${ATELIER_BIN:-}" ]; then
+    bin=$ATELIER_BIN    # a binary built earlier (the commit line then says the tree's, not its)
+else
+    cargo build --release --quiet --bin atelier
+    bin=target/release/atelier
+fi
 out="bench/results/onnx_check-$(date -u +%Y-%m-%dT%H%M%SZ).txt"
 {
     echo "date:   $(date -u +%Y-%m-%dT%H:%M:%SZ)"
