@@ -1,6 +1,7 @@
-//! Every bad input of `tests/bad_inputs/` through the command line that reads it: exit code 2, one
-//! `error:` line naming the file and saying what is wrong, no panic. Then the fuzz corpus, through
-//! the same core functions the fuzz targets call (no cargo fuzz needed).
+//! Every bad input of `tests/bad_inputs/` through the command line that reads it (a bad model also
+//! through `predict` and `export`): exit code 2, one `error:` line naming the file and saying what
+//! is wrong, no panic. Then the fuzz corpus, through the same core functions the fuzz targets call
+//! (no cargo fuzz needed).
 #![allow(clippy::unwrap_used)] // set-up failures panic
 
 #[path = "bad_inputs/cases.rs"]
@@ -64,6 +65,19 @@ fn run_case(case: &Case, dir: &Path, model: &Path, picture: &Path) -> (Output, P
             .output()
             .unwrap();
         assert_eq!(text(&again.stderr), text(&output.stderr), "{}: predict and evaluate agree", case.name);
+        // Exporting it fails the same way and writes nothing.
+        let onnx = dir.join(format!("{}.onnx", case.name));
+        let export = common::command(dir)
+            .args([
+                OsString::from("export"),
+                path.clone().into_os_string(),
+                "--onnx".into(),
+                onnx.clone().into(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(text(&export.stderr), text(&output.stderr), "{}: export and evaluate agree", case.name);
+        assert!(!onnx.exists(), "{}: no ONNX file", case.name);
     }
     (output, path)
 }

@@ -1,4 +1,4 @@
-//! The command line: `atelier [data|presets|train|evaluate|predict] …`; no subcommand opens the window.
+//! The command line: `atelier [data|presets|train|evaluate|predict|export] …`; no subcommand opens the window.
 //!
 //! Each subcommand lives in its own file and prints through its own progress sink or report;
 //! errors bubble up to `main`, which prints them on one line and exits with code 2.
@@ -6,6 +6,7 @@
 mod data;
 mod datasets;
 mod evaluate;
+mod export;
 mod predict;
 mod presets;
 mod resume;
@@ -51,6 +52,8 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Predict the class of one or more pictures with a saved model.
     Predict(predict::PredictArgs),
+    /// Export a saved model as ONNX, checked against Atelier on test pictures before it is written.
+    Export(export::ExportArgs),
 }
 
 /// Applies the options every mode shares (the window too): the number of compute threads.
@@ -76,5 +79,6 @@ pub fn run(command: Command, data_dir: Option<&std::path::Path>) -> anyhow::Resu
         Command::Train(train_args) => train::run(&train_args, data_dir),
         Command::Evaluate(evaluate_args) => evaluate::run(&evaluate_args, data_dir),
         Command::Predict(predict_args) => predict::run(&predict_args),
+        Command::Export(export_args) => export::run(&export_args, data_dir),
     }
 }

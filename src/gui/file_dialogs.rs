@@ -51,6 +51,8 @@ pub enum DialogKind {
     PickReportFolder,
     /// Choose where to save the current model as a `.safetensors` file.
     SaveModel,
+    /// Choose where to export the current model as an `.onnx` file.
+    ExportOnnx,
 }
 
 /// Opens a chooser on a background thread; `repaint` is called when it closes.
@@ -84,6 +86,11 @@ pub fn open(kind: DialogKind, repaint: impl Fn() + Send + 'static) -> PendingDia
                 .set_title("Save the model")
                 .add_filter("Model", &["safetensors"])
                 .set_file_name("model.safetensors")
+                .save_file(),
+            DialogKind::ExportOnnx => dialog
+                .set_title("Export the model as ONNX")
+                .add_filter("ONNX model", &["onnx"])
+                .set_file_name("model.onnx")
                 .save_file(),
         };
         let _ = sender.send(picked);

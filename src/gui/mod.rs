@@ -10,6 +10,7 @@ mod file_dialogs;
 mod first_run;
 mod frame_log;
 mod model_draft;
+mod onnx_export;
 mod settings;
 mod shell;
 #[cfg(unix)]
@@ -24,6 +25,7 @@ use anyhow::Context as _;
 
 pub use app::{AppOptions, AtelierApp};
 pub use model_draft::{DraftCheck, LayerEdit, ModelDraft};
+pub use onnx_export::OnnxExportPanel;
 pub use settings::{DataChoice, ModelRef, Settings, ThemeChoice};
 pub use state::{AppState, DataState};
 

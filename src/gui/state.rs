@@ -8,6 +8,7 @@ use crate::data::DownloadProgress;
 use crate::worker::{Job, LoadedDataset, ModelInfo, RunsListing};
 
 use super::file_dialogs::PendingDialog;
+use super::onnx_export::OnnxExportPanel;
 use super::settings::DataChoice;
 use super::tabs::dataset::DatasetView;
 use super::tabs::evaluate::EvaluateView;
@@ -103,6 +104,8 @@ pub struct AppState {
     pub evaluate: EvaluateView,
     /// Predict tab state.
     pub predict: PredictView,
+    /// The "Export as ONNX" row (Train and Evaluate tabs).
+    pub onnx_export: OnnxExportPanel,
     /// Whether the F1 help window is open.
     pub show_help: bool,
     /// Pictures given on the command line, for the Predict tab.
@@ -131,6 +134,7 @@ impl AppState {
             runs: RunsListing::default(),
             evaluate: EvaluateView::default(),
             predict: PredictView::default(),
+            onnx_export: OnnxExportPanel::default(),
             show_help: false,
             pending_images,
             pending_data_choice: None,

@@ -4,6 +4,7 @@
 
 mod format;
 mod metadata;
+pub mod onnx;
 
 use std::path::{Path, PathBuf};
 

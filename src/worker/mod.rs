@@ -25,7 +25,8 @@ use crate::training::Control;
 pub use dataset_jobs::overview;
 pub use dataset_store_jobs::ImportSummary;
 pub use payloads::{
-    ContinueRequest, EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, PictureContent,
+    ContinueRequest, EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, OnnxExported,
+    PictureContent,
     PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
 };
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};

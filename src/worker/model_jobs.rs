@@ -1,5 +1,5 @@
 //! Model jobs on the worker: training (progress turned into throttled events), evaluation, the
-//! occlusion map, predicting pictures, and saving or opening the current model.
+//! occlusion map, predicting pictures, and saving, exporting (ONNX) or opening the current model.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -11,12 +11,12 @@ use image::ImageEncoder as _;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 
 use super::payloads::{
-    EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureContent, PictureOutcome, PictureResult,
-    PredictRequest, TrainRequest, TrainingResult,
+    EvaluationResult, Explanation, ModelInfo, ModelOrigin, OnnxExported, PictureContent, PictureOutcome,
+    PictureResult, PredictRequest, TrainRequest, TrainingResult,
 };
-use crate::data::LoadedData;
+use crate::data::{DataSource, LoadedData};
 use crate::inference::{Evaluation, Predictor};
-use crate::model_file::{self, LoadedModel, ModelMetadata};
+use crate::model_file::{self, LoadedModel, ModelMetadata, onnx};
 use crate::picture::{self, PICTURE_EXTENSIONS, PrepOptions};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
@@ -299,6 +299,34 @@ fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
 pub(super) fn save(model: &CurrentModel, path: &Path) -> Result<(), String> {
     model_file::save_model(path, model.predictor.network(), &model.metadata)
         .map_err(|error| format!("{error:#}"))
+}
+
+/// Exports the current model as ONNX, checked on the first test pictures of the loaded data set
+/// (of the bundled sample when none is loaded) before the file is written.
+pub(super) fn export_onnx(
+    model: &CurrentModel,
+    data: Option<&LoadedData>,
+    path: &Path,
+) -> Result<OnnxExported, String> {
+    let sample;
+    let data = match data {
+        Some(data) => data,
+        None => {
+            sample = crate::data::load_sample().map_err(|error| format!("{error:#}"))?;
+            &sample
+        }
+    };
+    let checked_on = match &data.source {
+        DataSource::Sample { .. } => "the bundled sample's test pictures".to_owned(),
+        DataSource::Folder { dir, .. } | DataSource::Imported { dir, .. } => {
+            format!("the test pictures in {}", dir.display())
+        }
+    };
+    let test = &data.test;
+    let images: Vec<&[u8]> = (0..test.len().min(onnx::CHECK_IMAGES)).map(|i| test.image(i)).collect();
+    let export = onnx::export_onnx(path, model.predictor.network(), &model.metadata, &images)
+        .map_err(|error| format!("{error:#}"))?;
+    Ok(OnnxExported { model_name: model.info.name.clone(), export, checked_on })
 }
 
 /// Opens a model file as the current model.

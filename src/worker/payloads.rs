@@ -198,3 +198,14 @@ pub struct RunsListing {
     /// One line per damaged entry that was skipped.
     pub warnings: Vec<String>,
 }
+
+/// A finished ONNX export: the file and how the independent runtime's outputs compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnnxExported {
+    /// The model that was exported (its display name).
+    pub model_name: String,
+    /// The file, its size and the check's numbers.
+    pub export: crate::model_file::onnx::OnnxExport,
+    /// Where the check pictures came from ("the test split of …", "the bundled sample's test split").
+    pub checked_on: String,
+}

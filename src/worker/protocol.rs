@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use super::dataset_store_jobs::ImportSummary;
 use super::payloads::{
-    ContinueRequest, EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing,
+    ContinueRequest, EvaluationResult, Explanation, ModelInfo, OnnxExported, PictureOutcome, PredictRequest,
+    RunsListing,
     TrainRequest, TrainingResult,
 };
 use crate::data::import::{ImportOptions, ImportProgress};
@@ -95,6 +96,12 @@ pub enum Command {
         /// The folder to write into (created if missing).
         folder: PathBuf,
     },
+    /// Export the current model as ONNX, checked against Atelier on test pictures (the loaded data
+    /// set's test split, else the bundled sample's) before the file is written.
+    ExportOnnx {
+        /// Where to write the `.onnx` file.
+        path: PathBuf,
+    },
     /// Write the current model to a `.safetensors` file.
     SaveModel {
         /// Where to write it.
@@ -147,6 +154,7 @@ impl Command {
             Self::Predict(_) => Job::Predict,
             Self::ExportReport { .. } => Job::ExportReport,
             Self::SaveModel { .. } => Job::SaveModel,
+            Self::ExportOnnx { .. } => Job::ExportOnnx,
             Self::LoadModel { .. } | Self::OpenRun { .. } => Job::LoadModel,
             Self::ListRuns | Self::RenameRun { .. } | Self::DeleteRun { .. } => Job::Runs,
             Self::Crash => Job::SelfTest,
@@ -182,6 +190,8 @@ pub enum Job {
     ExportReport,
     /// Saving the current model.
     SaveModel,
+    /// Exporting the current model as ONNX (with its check).
+    ExportOnnx,
     /// Opening a model file or a stored run.
     LoadModel,
     /// Reading or changing the run history.
@@ -207,6 +217,7 @@ impl Job {
             Self::Predict => "predicting pictures",
             Self::ExportReport => "exporting the report",
             Self::SaveModel => "saving the model",
+            Self::ExportOnnx => "exporting the model as ONNX",
             Self::LoadModel => "opening the model",
             Self::Runs => "updating the run history",
             Self::SelfTest => "running the self-test",
@@ -304,6 +315,8 @@ pub enum Event {
         /// Where.
         path: PathBuf,
     },
+    /// The current model was exported as ONNX and the file checked out.
+    OnnxExported(Box<OnnxExported>),
     /// A model became the current model (opened from a file or a run, or the bundled one).
     ModelLoaded(Box<ModelInfo>),
     /// The current model's run was deleted: there is no current model any more.

@@ -160,6 +160,14 @@ impl Worker {
                     .map(|()| Event::ModelSaved { path });
                 self.finish(Job::SaveModel, result)
             }
+            Command::ExportOnnx { path } => {
+                self.start(Job::ExportOnnx);
+                let result = self
+                    .current_model()
+                    .and_then(|model| model_jobs::export_onnx(model, self.data.as_ref(), &path))
+                    .map(|exported| Event::OnnxExported(Box::new(exported)));
+                self.finish(Job::ExportOnnx, result)
+            }
             Command::LoadModel { path } => {
                 self.start(Job::LoadModel);
                 let result = model_jobs::load_file(&path);

@@ -54,6 +54,17 @@ pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
                 format!("Saved the model to {}", path.display()),
             );
         }
+        Event::OnnxExported(exported) => {
+            job_done(cx);
+            let text = format!(
+                "Exported {} as ONNX to {} (checked on {} test pictures)",
+                exported.model_name,
+                exported.export.path.display(),
+                exported.export.verification.images
+            );
+            cx.state.inform_about(Job::ExportOnnx, NoticeKind::Info, text);
+            cx.state.onnx_export.on_exported(exported);
+        }
         Event::ModelLoaded(info) => models::loaded(cx, *info),
         Event::ModelCleared { name } => models::cleared(cx, &name),
         Event::RunsListed(listing) => training::runs_listed(cx, listing),
@@ -96,6 +107,7 @@ fn failed(cx: &mut Ctx<'_>, job: Job, error: &str) {
         Job::Explain => cx.state.evaluate.on_explain_failed(error.to_owned()),
         Job::LoadModel => models::load_failed(cx),
         Job::Predict => cx.state.predict.on_failed(error),
+        Job::ExportOnnx => cx.state.onnx_export.on_failed(error.to_owned()),
         Job::ImportDataset => dataset_library::on_import_ended(cx, job, Some(error)),
         Job::DownloadDataset
         | Job::Datasets

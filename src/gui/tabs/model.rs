@@ -304,7 +304,7 @@ fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
                     cx.send(Command::LoadSpec { path });
                 }
                 // Other tabs' choosers; this tab never opens them.
-                DialogKind::SavePredictionsCsv => {}
+                DialogKind::SavePredictionsCsv | DialogKind::ExportOnnx => {}
             }
         }
         DialogPoll::Nothing => {

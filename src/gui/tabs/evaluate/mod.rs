@@ -17,6 +17,7 @@ use crate::files::thousands;
 use crate::worker::{Command, Job, ModelInfo, ModelOrigin};
 
 use super::super::app::Ctx;
+use super::super::onnx_export::onnx_export_ui;
 use super::super::state::DataState;
 
 /// Draws the tab.
@@ -47,6 +48,9 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         return;
     };
     header_ui(ui, cx, &model);
+    if cx.state.onnx_export.shown {
+        egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| onnx_export_ui(ui, cx));
+    }
     if cx.state.evaluate.show_open {
         egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| model_picker::open_model_ui(ui, cx));
     }
@@ -103,6 +107,14 @@ fn header_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, model: &ModelInfo) {
         };
         if response.clicked() {
             start_evaluation(cx);
+        }
+        let onnx_label = if cx.state.onnx_export.shown { "Hide ONNX export" } else { "Export as ONNX…" };
+        if ui
+            .button(onnx_label)
+            .on_hover_text("Write this model as an .onnx file for other runtimes")
+            .clicked()
+        {
+            cx.state.onnx_export.shown = !cx.state.onnx_export.shown;
         }
         let open_label = if cx.state.evaluate.show_open { "Hide model choice" } else { "Other model…" };
         if ui.button(open_label).on_hover_text("Evaluate a saved run or a model file instead").clicked() {

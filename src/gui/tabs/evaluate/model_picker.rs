@@ -137,6 +137,7 @@ pub(super) fn poll_dialog(ui: &egui::Ui, cx: &mut Ctx<'_>) {
                 | DialogKind::OpenSpec
                 | DialogKind::SaveSpec
                 | DialogKind::SaveModel
+                | DialogKind::ExportOnnx
                 | DialogKind::SavePredictionsCsv => {}
             }
         }

@@ -11,6 +11,7 @@ use crate::worker::{Command, TrainRequest};
 
 use super::super::super::app::Ctx;
 use super::super::super::file_dialogs::{self, DialogKind, DialogPoll};
+use super::super::super::onnx_export::onnx_export_ui;
 use super::super::super::state::{DataState, NoticeKind};
 use super::super::super::widgets::runs_table::duration_text;
 use super::{TrainPhase, TrainView};
@@ -317,6 +318,7 @@ fn result_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.label(&lines.model);
         ui.weak(&lines.run);
         save_row_ui(ui, cx);
+        onnx_export_ui(ui, cx);
     });
 }
 

@@ -7,6 +7,7 @@ use crate::runs::RunRecord;
 use crate::worker::{Command, ContinueRequest, ModelOrigin};
 
 use super::super::super::app::Ctx;
+use super::super::super::onnx_export::onnx_export_ui;
 use super::super::super::widgets::runs_table::{RenameDraft, RunAction, comparison_table_ui, runs_list_ui};
 use super::super::super::widgets::training_plots::{
     CurvesPlot, PlotKind, Series, SeriesStyle, colors_for_runs, curves_plot_ui,
@@ -51,6 +52,11 @@ pub fn runs_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         .inner;
     if let Some(action) = action {
         apply(cx, action);
+    }
+    if let Some(model) = &cx.state.current_model {
+        ui.separator();
+        ui.label(format!("Current model: {}", model.name));
+        onnx_export_ui(ui, cx);
     }
     ui.separator();
     let selected = &cx.state.train.runs_panel.selected;
