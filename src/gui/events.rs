@@ -11,6 +11,8 @@ use super::settings::{DataChoice, ModelRef};
 use super::state::{DataState, NoticeKind};
 
 /// Updates the state for one event.
+// Being split into one function per kind of event (issue 15, GUI part); until then allowed here.
+#[allow(clippy::too_many_lines)]
 pub fn apply(cx: &mut Ctx<'_>, event: Event) {
     match event {
         Event::JobStarted(job) => cx.state.busy = Some(job),

@@ -407,8 +407,11 @@ mod tests {
         }
     }
 
+    /// An Adam loop over (weights, gradients, first moments, second moments).
+    type AdamPath = fn(Rule, &mut [f32], &[f32], &mut [f32], &mut [f32]);
+
     /// One Adam update of 1003 weights (not a multiple of any vector width) by `path`.
-    fn adam_by(path: fn(Rule, &mut [f32], &[f32], &mut [f32], &mut [f32])) -> [Vec<f32>; 3] {
+    fn adam_by(path: AdamPath) -> [Vec<f32>; 3] {
         let (mut w, g, mut m, mut v) = (values(1003, 1), values(1003, 2), values(1003, 3), values(1003, 4));
         v.iter_mut().for_each(|x| *x = x.abs());
         path(adam_rule(), &mut w, &g, &mut m, &mut v);

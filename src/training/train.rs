@@ -29,7 +29,7 @@ impl From<&FashionMnist> for TrainingData {
 }
 
 /// Where a run starts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub enum Start<'a> {
     /// Fresh weights for this spec, initialised from the config's seed.
     Fresh(&'a ModelSpec),

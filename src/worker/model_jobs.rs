@@ -104,7 +104,7 @@ pub(super) fn train(
         }
         None => Start::Fresh(&request.spec),
     };
-    let mut run = || training::train_from(&training_data, start.clone(), &request.config, sink, control);
+    let mut run = || training::train_from(&training_data, start, &request.config, sink, control);
     let outcome = match request.threads {
         // A pool of the chosen size for this run only: the global one cannot change size once started.
         Some(threads) if threads != rayon::current_num_threads() => rayon::ThreadPoolBuilder::new()

@@ -197,10 +197,10 @@ impl Worker {
             config: TrainConfig { epochs: request.total_epochs, ..state.config.clone() },
             threads: request.threads,
         };
-        self.train(&train, Some(model_jobs::Continued { run_id: request.run_id.clone(), state }))
+        self.train(&train, Some(&model_jobs::Continued { run_id: request.run_id.clone(), state }))
     }
 
-    fn train(&mut self, request: &TrainRequest, continued: Option<model_jobs::Continued>) -> bool {
+    fn train(&mut self, request: &TrainRequest, continued: Option<&model_jobs::Continued>) -> bool {
         self.start(Job::Train);
         let Some(data) = self.data.clone() else {
             return self
@@ -233,7 +233,7 @@ impl Worker {
         let result = model_jobs::train(
             &data,
             request,
-            continued.as_ref(),
+            continued,
             self.runs.as_ref(),
             &mut sink,
             &self.control,
