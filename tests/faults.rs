@@ -38,7 +38,7 @@ fn need_full_data() {
 fn spec(name: &str) -> ModelSpec {
     ModelSpec {
         name: name.to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
     }
 }

@@ -40,7 +40,7 @@ fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
     let sample = data::load_sample().expect("sample");
     let spec = ModelSpec {
         name: "tiny-dense".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![
             LayerSpec::Flatten,
             LayerSpec::Dense { units: 32 },
@@ -49,7 +49,7 @@ fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
         ],
     };
     let config = TrainConfig { epochs: 1, batch_size: 50, seed: 7, ..TrainConfig::default() };
-    let training = TrainingData { train: sample.train.clone(), test: None };
+    let training = TrainingData::new(sample.train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).expect("trains");
     (spec, config, outcome)
 }
@@ -110,7 +110,7 @@ fn a_saved_run_is_opened_and_evaluated_from_the_list() {
     let runs = tempfile::tempdir().unwrap();
     let id = stored_run(runs.path());
     let mut harness = app(runs.path());
-    wait_until(&mut harness, |app| !app.state().train.runs.runs.is_empty());
+    wait_until(&mut harness, |app| !app.state().runs.runs.is_empty());
     harness.get_by_label("tiny run");
     harness.get_by_label("Evaluate this run").click();
     harness.run_steps(1);
@@ -236,7 +236,8 @@ fn the_report_sorts_mistakes_filter_and_the_files_export() {
     harness.run_steps(1);
     harness.get_by_label("Report folder:").type_text(&out.display().to_string());
     harness.run_steps(1);
-    harness.get_by_label("Export").click();
+    // Enter in the field exports, like the Export button.
+    harness.key_press(egui::Key::Enter);
     harness.run_steps(1);
     wait_until(&mut harness, |app| app.state().evaluate.exported.is_some());
     for file in ["report.csv", "report.json", "confusion.csv", "confusion.png"] {

@@ -128,7 +128,7 @@ fn dropped_files_fill_the_table_and_bad_files_get_their_own_error_rows() {
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let good = export_png(&sample.test, 3, &folder.path().join("good")).unwrap();
+    let good = export_png(&sample.test, &sample.classes, 3, &folder.path().join("good")).unwrap();
     let bad = folder.path().join("bad");
     std::fs::create_dir_all(&bad).unwrap();
     let empty = bad.join("empty.png");
@@ -173,9 +173,9 @@ fn dropped_files_fill_the_table_and_bad_files_get_their_own_error_rows() {
     // The first good picture is selected: its answer, bars, steps and the CNN's maps are shown.
     let first = &pictures(harness.state())[0];
     let prediction = first.result().unwrap().prediction.clone().unwrap();
-    let (class, probability) = prediction.top().unwrap();
-    harness.get_by_label(&format!("{} — {:.1}%", class.name(), probability * 100.0));
-    harness.get_by_label(&format!("{} {:.1}%", class.name(), probability * 100.0));
+    let (class, probability) = prediction.top_name().unwrap();
+    harness.get_by_label(&format!("{class} — {:.1}%", probability * 100.0));
+    harness.get_by_label(&format!("{class} {:.1}%", probability * 100.0));
     harness.get_by_label("28×28 step");
     harness.get_by_label("filter 4");
     harness.get_by_label("feature map 4");
@@ -188,7 +188,7 @@ fn exported_test_pngs_dropped_on_the_app_predict_like_the_test_images_themselves
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let exported = export_png(&sample.test, COUNT, &folder.path().join("pngs")).unwrap();
+    let exported = export_png(&sample.test, &sample.classes, COUNT, &folder.path().join("pngs")).unwrap();
 
     let mut harness = app(runs.path());
     drop_files(&mut harness, vec![native(&model)]);
@@ -223,7 +223,7 @@ fn pictures_wait_for_a_model_and_are_predicted_once_one_is_current() {
     let runs = tempfile::tempdir().unwrap();
     let folder = tempfile::tempdir().unwrap();
     let sample = load_sample().unwrap();
-    let good = export_png(&sample.test, 2, &folder.path().join("good")).unwrap();
+    let good = export_png(&sample.test, &sample.classes, 2, &folder.path().join("good")).unwrap();
     let mut harness = app(runs.path());
     drop_files(&mut harness, good.iter().map(|path| native(path)).collect());
     wait_until(&mut harness, "the pictures", settled);
@@ -271,7 +271,7 @@ fn browser_drops_and_pasted_images_are_predicted_from_memory() {
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let png = export_png(&sample.test, 1, &folder.path().join("png")).unwrap();
+    let png = export_png(&sample.test, &sample.classes, 1, &folder.path().join("png")).unwrap();
     let bytes = std::fs::read(&png[0]).unwrap();
     let mut harness = app(runs.path());
     drop_files(&mut harness, vec![native(&model)]);
@@ -300,7 +300,7 @@ fn the_table_sorts_by_confidence_and_exports_to_csv() {
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let good = export_png(&sample.test, 4, &folder.path().join("good")).unwrap();
+    let good = export_png(&sample.test, &sample.classes, 4, &folder.path().join("good")).unwrap();
     let mut harness = app(runs.path());
     let mut files = vec![native(&model)];
     files.extend(good.iter().map(|path| native(path)));
@@ -314,7 +314,8 @@ fn the_table_sorts_by_confidence_and_exports_to_csv() {
     harness.run_steps(1);
     harness.get_by_label("CSV:").type_text(&csv.display().to_string());
     harness.run_steps(1);
-    harness.get_by_label("Export CSV").click();
+    // Enter in the field exports, like the Export CSV button.
+    harness.key_press(egui::Key::Enter);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !csv.exists() {
         assert!(Instant::now() < deadline, "the CSV was not written");
@@ -329,7 +330,13 @@ fn the_table_sorts_by_confidence_and_exports_to_csv() {
     let confidences: Vec<f32> =
         lines[1..].iter().map(|line| line.split(',').nth(2).unwrap().parse().unwrap()).collect();
     assert!(confidences.windows(2).all(|pair| pair[0] >= pair[1]), "highest first: {confidences:?}");
-    harness.get_by_label_contains("Saved the predictions to");
+    // The file is renamed into place just before the writer thread reports back.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label_contains("Saved the predictions to").is_none() {
+        assert!(Instant::now() < deadline, "no message after the CSV was written");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Sends one pointer event and lets a frame run.
@@ -403,4 +410,20 @@ fn a_dataset_sample_dragged_onto_the_predict_tab_or_sent_from_its_large_view_is_
     harness.run_steps(3);
     assert_eq!(harness.state().settings().tab, Tab::Dataset);
     assert_eq!(pictures(harness.state()).len(), 2, "a cancelled drag adds nothing");
+}
+
+#[test]
+fn the_status_bar_counts_what_was_predicted_not_what_was_sent() {
+    let runs = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let bad = folder.path().join("notes.png");
+    std::fs::write(&bad, b"this is not a picture at all").unwrap();
+    let mut harness = app(runs.path());
+    drop_files(&mut harness, vec![native(&bad)]);
+    wait_until(&mut harness, "the failed picture", |app| {
+        app.state().busy.is_none()
+            && app.state().notice.as_ref().is_some_and(|notice| notice.text.contains("could not be read"))
+    });
+    harness.get_by_label_contains("1 picture could not be read");
+    assert!(harness.query_by_label_contains("Predicted").is_none(), "nothing was predicted");
 }

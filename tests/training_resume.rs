@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use atelier::data::{FashionMnist, load_sample};
+use atelier::data::{LoadedData, load_sample};
 use atelier::model::{Network, PresetId};
 use atelier::training::{
     Control, EpochMetrics, NullSink, ProgressSink, Schedule, Start, StopReason, TrainConfig, TrainError,
@@ -16,9 +16,9 @@ use atelier::training::{
 };
 
 fn small_sample() -> TrainingData {
-    let data: FashionMnist = load_sample().unwrap();
+    let data: LoadedData = load_sample().unwrap();
     let positions: Vec<usize> = (0..192).collect();
-    TrainingData { train: data.train.select(&positions), test: Some(data.test.select(&positions[..64])) }
+    TrainingData::new(data.train.select(&positions), Some(data.test.select(&positions[..64])), 10)
 }
 
 fn weights(network: &Network) -> Vec<(String, Vec<u32>)> {

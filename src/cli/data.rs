@@ -1,4 +1,4 @@
-//! `atelier data info | download | export-png | make-sample`.
+//! `atelier data info | download | export-png | make-sample | import | list | rename | delete`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -6,7 +6,8 @@ use std::sync::atomic::AtomicBool;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{self, FashionClass, FashionMnist, FileOutcome};
+use super::datasets::{self, ImportArgs};
+use crate::data::{self, FileOutcome, LoadedData, Split};
 use crate::files::thousands;
 
 /// The `data` subcommands.
@@ -23,17 +24,22 @@ pub enum DataCommand {
         #[arg(long, value_name = "URL", hide = true)]
         mirror: Option<String>,
     },
-    /// Write images of a split as PNG files named `<index>_<class>.png`.
+    /// Write images of a split as PNG files named `<index>_<class>.png`, or as class folders.
     ExportPng {
-        /// Which split to export from.
+        /// Which split to export from (`both`: into OUT/train and OUT/test).
         #[arg(long, value_enum, default_value = "test")]
-        split: crate::data::Split,
-        /// How many images to write (from the start of the split).
-        #[arg(long, default_value_t = 20)]
-        count: usize,
+        split: ExportSplit,
+        /// How many images to write per split, from its start (default: 20, or all with
+        /// --class-folders).
+        #[arg(long)]
+        count: Option<usize>,
         /// Folder to write into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Write `OUT/<class>/<index>.png` and `OUT/classes.txt`, a folder `atelier data import`
+        /// reads back as the same pictures.
+        #[arg(long)]
+        class_folders: bool,
     },
     /// Regenerate the small stratified sample in `data/sample/` from the full set.
     MakeSample {
@@ -41,7 +47,37 @@ pub enum DataCommand {
         #[arg(long, value_name = "DIR", default_value = "data/sample")]
         out: PathBuf,
     },
+    /// Import a data set (class folders, IDX files or CSV) into the user data folder.
+    Import(ImportArgs),
+    /// List the imported data sets.
+    List,
+    /// Rename an imported data set.
+    Rename {
+        /// Its current name.
+        old: String,
+        /// The new name.
+        new: String,
+    },
+    /// Delete an imported data set.
+    Delete {
+        /// Its name.
+        name: String,
+    },
 }
+
+/// The splits `export-png` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportSplit {
+    /// The training split.
+    Train,
+    /// The test split.
+    Test,
+    /// Both, into `OUT/train` and `OUT/test`.
+    Both,
+}
+
+/// Pictures exported per split without `--class-folders` or `--count`.
+const DEFAULT_EXPORT_COUNT: usize = 20;
 
 /// Runs a `data` subcommand.
 ///
@@ -51,18 +87,55 @@ pub fn run(command: DataCommand, data_dir: Option<&Path>) -> anyhow::Result<()> 
     match command {
         DataCommand::Info => info(data_dir),
         DataCommand::Download { to, mirror } => download(to, mirror.as_deref()),
-        DataCommand::ExportPng { split, count, out } => {
-            let data = load_with_notices(data_dir)?;
-            let written = data::export_png(data.split(split), count, &out)?;
-            println!("wrote {} {} images to {}", written.len(), split.name(), out.display());
-            Ok(())
+        DataCommand::ExportPng { split, count, out, class_folders } => {
+            export(data_dir, split, count, &out, class_folders)
         }
         DataCommand::MakeSample { out } => make_sample(data_dir, &out),
+        DataCommand::Import(args) => datasets::run_import(&args),
+        DataCommand::List => datasets::run_list(),
+        DataCommand::Rename { old, new } => datasets::run_rename(&old, &new),
+        DataCommand::Delete { name } => datasets::run_delete(&name),
     }
 }
 
+/// `export-png`: flat PNG files or class folders, of one split or both.
+fn export(
+    data_dir: Option<&Path>,
+    split: ExportSplit,
+    count: Option<usize>,
+    out: &Path,
+    class_folders: bool,
+) -> anyhow::Result<()> {
+    let data = load_with_notices(data_dir)?;
+    let classes = data.classes.clone();
+    let splits: &[Split] = match split {
+        ExportSplit::Train => &[Split::Train],
+        ExportSplit::Test => &[Split::Test],
+        ExportSplit::Both => &[Split::Train, Split::Test],
+    };
+    let mut pictures = vec![0; classes.len()];
+    for &one in splits {
+        let folder = if split == ExportSplit::Both { out.join(one.name()) } else { out.to_path_buf() };
+        let written = if class_folders {
+            let per_label = data::export_class_folders(data.split(one), &classes, count, &folder)?;
+            pictures.iter_mut().zip(&per_label).for_each(|(total, count)| *total += count);
+            per_label.iter().sum()
+        } else {
+            data::export_png(data.split(one), &classes, count.unwrap_or(DEFAULT_EXPORT_COUNT), &folder)?.len()
+        };
+        let layout = if class_folders { " as class folders" } else { "" };
+        println!("wrote {} {} images{layout} to {}", thousands(written), one.name(), folder.display());
+    }
+    if class_folders {
+        // At the top (beside train/ and test/ for both splits), where the importer looks for the
+        // names and their order.
+        data::write_classes_txt(&classes, &pictures, out)?;
+    }
+    Ok(())
+}
+
 /// Loads the data and prints its notices (SAMPLE, checksum warnings) to stderr.
-fn load_with_notices(data_dir: Option<&Path>) -> anyhow::Result<FashionMnist> {
+fn load_with_notices(data_dir: Option<&Path>) -> anyhow::Result<LoadedData> {
     let data = data::load(data_dir)?;
     for notice in data.notices() {
         eprintln!("warning: {notice}");
@@ -84,14 +157,16 @@ fn info(data_dir: Option<&Path>) -> anyhow::Result<()> {
     println!("  load time: {:.3} s", data.load_secs);
     println!();
     println!("  {:<2} {:<12} {:>7} {:>7}", "#", "class", "train", "test");
-    let (train_counts, test_counts) = (data.train.class_counts(), data.test.class_counts());
-    for class in FashionClass::ALL {
+    let class_count = data.classes.len();
+    let (train_counts, test_counts) =
+        (data.train.class_counts(class_count), data.test.class_counts(class_count));
+    for (label, name) in data.classes.iter() {
         println!(
             "  {:<2} {:<12} {:>7} {:>7}",
-            class.label(),
-            class.name(),
-            thousands(train_counts[class.index()]),
-            thousands(test_counts[class.index()])
+            label,
+            name,
+            thousands(train_counts[label]),
+            thousands(test_counts[label])
         );
     }
     println!();

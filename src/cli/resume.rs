@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use crate::data::FashionMnist;
+use crate::data::LoadedData;
 use crate::runs::RunStore;
 use crate::training::{RESUME_FILE, ResumeState, TrainConfig, load_resume_state};
 
@@ -58,7 +58,7 @@ pub fn config(state: &ResumeState, epochs: Option<usize>) -> anyhow::Result<Trai
 ///
 /// # Errors
 /// The fingerprints differ.
-pub fn check_data(state: &ResumeState, data: &FashionMnist) -> anyhow::Result<()> {
+pub fn check_data(state: &ResumeState, data: &LoadedData) -> anyhow::Result<()> {
     match &state.dataset_checksum {
         Some(saved) if *saved != data.fingerprint() => anyhow::bail!(
             "the run was trained on other data ({saved}) than {} ({}): continue it on the same data",

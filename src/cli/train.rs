@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{Augmentation, FashionMnist};
+use crate::data::{Augmentation, LoadedData};
 use crate::inference::Predictor;
 use crate::model::{ModelSpec, PresetId, UnknownPreset};
 use crate::model_file::{ModelMetadata, save_model};
@@ -19,6 +19,10 @@ use crate::training::{
 /// Options of `atelier train`; unset ones come from the preset's default config.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
+    /// The data set: a folder or file to import (cached), the name of an imported data set, or
+    /// `fashion-mnist` (the default, found in the usual places).
+    #[arg(long, value_name = "DIR|NAME")]
+    pub data: Option<String>,
     /// Preset to start from (see `atelier presets`).
     #[arg(long, default_value = "cnn")]
     pub preset: String,
@@ -235,8 +239,14 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         Some(state) => (state.spec.clone(), super::resume::config(state, args.epochs)?),
         None => (read_spec(args)?, args.config()?),
     };
-    let data = crate::data::load(data_dir)?;
-    println!("data: {}", data.source.describe());
+    let data = super::datasets::load_data(args.data.as_deref(), data_dir)?;
+    // A preset is sized to the data set's classes; a spec file must already fit them.
+    let spec = if resumed.is_none() && args.spec.is_none() {
+        args.preset_id()?.spec_for(&data.classes)
+    } else {
+        spec
+    };
+    println!("data: {} ({} classes), {}", data.name, data.classes.len(), data.source.describe());
     for notice in data.notices() {
         println!("note: {notice}");
     }
@@ -290,16 +300,15 @@ fn save(
     args: &TrainArgs,
     config: TrainConfig,
     outcome: TrainOutcome,
-    data: &FashionMnist,
+    data: &LoadedData,
 ) -> anyhow::Result<()> {
-    let predictor = Predictor::new(outcome.network);
-    let mut metadata = ModelMetadata::for_network(predictor.network());
+    let predictor = Predictor::with_classes(outcome.network, &data.classes);
+    let mut metadata = ModelMetadata::new(predictor.network(), data.identity());
     metadata.train_config = Some(config);
     metadata.report = match &outcome.test_predictions {
         Some(test) => Some(predictor.test_predictions(test)?.report()),
         None => None,
     };
-    metadata.dataset_checksum = Some(data.fingerprint());
     save_model(&args.out, predictor.network(), &metadata)
         .with_context(|| format!("saving the model to {}", args.out.display()))?;
     println!("saved {}", args.out.display());

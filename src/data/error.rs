@@ -68,8 +68,8 @@ pub enum DataError {
         /// "an images" or "a labels".
         kind: &'static str,
     },
-    /// Images that are not 28×28.
-    #[error("{} holds {rows}×{cols} images, expected 28×28", path.display())]
+    /// Images of a size the reader does not take (28×28 for Fashion-MNIST and stored data sets).
+    #[error("{} holds {rows}×{cols} images, expected {expected}", path.display())]
     BadDimensions {
         /// The file.
         path: PathBuf,
@@ -77,6 +77,8 @@ pub enum DataError {
         rows: u32,
         /// Columns per image in the header.
         cols: u32,
+        /// The sizes accepted ("28×28").
+        expected: &'static str,
     },
     /// Fewer bytes than the header promises.
     #[error(

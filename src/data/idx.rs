@@ -11,7 +11,7 @@ use std::sync::Arc;
 use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
-use super::{DataError, IMAGE_PIXELS, IMAGE_SIDE};
+use super::{DataError, IMAGE_SIDE};
 
 /// Magic number of an IDX images file (unsigned bytes, 3 dimensions).
 pub const IMAGES_MAGIC: u32 = 2051;
@@ -42,13 +42,6 @@ impl IdxKind {
         }
     }
 
-    fn item_bytes(self) -> usize {
-        match self {
-            Self::Images => IMAGE_PIXELS,
-            Self::Labels => 1,
-        }
-    }
-
     fn article(self) -> &'static str {
         match self {
             Self::Images => "an images",
@@ -66,11 +59,27 @@ pub enum Hashing {
     Skip,
 }
 
+/// The image size an images file must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageShape {
+    /// 28×28, as Fashion-MNIST and every stored data set.
+    Fixed,
+    /// Any size from 1×1 to [`MAX_IMPORT_SIDE`] on a side (imports: KMNIST, EMNIST, other sets).
+    Any,
+}
+
+/// The largest side of an IDX image accepted by [`ImageShape::Any`].
+pub const MAX_IMPORT_SIDE: u32 = 1024;
+
 /// The parsed content of one IDX file.
 #[derive(Debug)]
 pub struct IdxContent {
     /// Items in the file.
     pub count: usize,
+    /// Rows per image (1 for a labels file).
+    pub rows: usize,
+    /// Columns per image (1 for a labels file).
+    pub cols: usize,
     /// The items, `count × item size` bytes.
     pub body: Arc<[u8]>,
     /// Decompressed size (header + body).
@@ -94,11 +103,25 @@ const MAX_BODY_BYTES: usize = 1 << 30;
 /// A [`DataError`] naming `path`: unreadable, empty, not gzip, bad magic or dimensions, truncated,
 /// padded.
 pub fn read_file(path: &Path, kind: IdxKind, hashing: Hashing) -> Result<IdxContent, DataError> {
+    read_file_shaped(path, kind, hashing, ImageShape::Fixed)
+}
+
+/// Reads and checks one IDX file like [`read_file`], accepting images of any size when `shape` is
+/// [`ImageShape::Any`] (their size is in [`IdxContent::rows`] and [`IdxContent::cols`]).
+///
+/// # Errors
+/// See [`read_file`].
+pub fn read_file_shaped(
+    path: &Path,
+    kind: IdxKind,
+    hashing: Hashing,
+    shape: ImageShape,
+) -> Result<IdxContent, DataError> {
     let read_error = |source| DataError::Read { path: path.to_path_buf(), source };
     let file = std::fs::File::open(path).map_err(read_error)?;
     let length = file.metadata().map_err(read_error)?.len();
     let reader = io::BufReader::with_capacity(1 << 18, file);
-    parse_reader(reader, usize::try_from(length).unwrap_or(usize::MAX), path, kind, hashing)
+    parse_reader(reader, usize::try_from(length).unwrap_or(usize::MAX), path, kind, hashing, shape)
 }
 
 /// Checks and parses IDX bytes (gzip-compressed or raw) that came from `path`.
@@ -106,7 +129,7 @@ pub fn read_file(path: &Path, kind: IdxKind, hashing: Hashing) -> Result<IdxCont
 /// # Errors
 /// See [`read_file`].
 pub fn parse(raw: &[u8], path: &Path, kind: IdxKind, hashing: Hashing) -> Result<IdxContent, DataError> {
-    parse_reader(raw, raw.len(), path, kind, hashing)
+    parse_reader(raw, raw.len(), path, kind, hashing, ImageShape::Fixed)
 }
 
 /// Recognises gzip by its signature (not by the name) and parses what is inside.
@@ -116,6 +139,7 @@ fn parse_reader(
     path: &Path,
     kind: IdxKind,
     hashing: Hashing,
+    shape: ImageShape,
 ) -> Result<IdxContent, DataError> {
     let head = reader.fill_buf().map_err(|source| DataError::Read { path: path.to_path_buf(), source })?;
     if head.is_empty() {
@@ -124,11 +148,11 @@ fn parse_reader(
     if head.starts_with(&[0x1f, 0x8b]) {
         // Multi-member, because some tools write gzip files as several concatenated members.
         let mut decoder = MultiGzDecoder::new(reader);
-        parse_stream(&mut decoder, path, kind, hashing, length.saturating_mul(MAX_DEFLATE_RATIO))
+        parse_stream(&mut decoder, path, kind, hashing, length.saturating_mul(MAX_DEFLATE_RATIO), shape)
     } else if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz")) {
         Err(DataError::NotGzip { path: path.to_path_buf(), what: describe_content(head).to_string() })
     } else {
-        parse_stream(&mut reader, path, kind, hashing, length)
+        parse_stream(&mut reader, path, kind, hashing, length, shape)
     }
 }
 
@@ -153,6 +177,7 @@ fn parse_stream(
     kind: IdxKind,
     hashing: Hashing,
     size_bound: usize,
+    shape: ImageShape,
 ) -> Result<IdxContent, DataError> {
     let gz_error = |source: io::Error| stream_error(path, &source);
     let mut header = [0_u8; 16];
@@ -174,13 +199,24 @@ fn parse_stream(
         return Err(DataError::ShortHeader { path: path.to_path_buf(), found, needed: header.len() });
     }
     let count = be_u32(header, 4) as usize;
+    let (rows, cols) = match kind {
+        IdxKind::Images => (be_u32(header, 8), be_u32(header, 12)),
+        IdxKind::Labels => (1, 1),
+    };
     if kind == IdxKind::Images {
-        let (rows, cols) = (be_u32(header, 8), be_u32(header, 12));
-        if rows as usize != IMAGE_SIDE || cols as usize != IMAGE_SIDE {
-            return Err(DataError::BadDimensions { path: path.to_path_buf(), rows, cols });
+        let (fits, expected) = match shape {
+            ImageShape::Fixed => (rows as usize == IMAGE_SIDE && cols as usize == IMAGE_SIDE, "28×28"),
+            ImageShape::Any => (
+                (1..=MAX_IMPORT_SIDE).contains(&rows) && (1..=MAX_IMPORT_SIDE).contains(&cols),
+                "1×1 to 1024×1024",
+            ),
+        };
+        if !fits {
+            return Err(DataError::BadDimensions { path: path.to_path_buf(), rows, cols, expected });
         }
     }
-    let body_bytes = count * kind.item_bytes();
+    let (rows, cols) = (rows as usize, cols as usize);
+    let body_bytes = count.saturating_mul(rows * cols);
     let expected_bytes = header.len() + body_bytes;
     if body_bytes > MAX_BODY_BYTES || expected_bytes > size_bound {
         let rest = io::copy(reader, &mut io::sink()).map_err(gz_error)?;
@@ -216,7 +252,7 @@ fn parse_stream(
             extra_bytes: usize::try_from(extra_bytes).unwrap_or(usize::MAX),
         });
     }
-    Ok(IdxContent { count, body, decompressed_bytes: expected_bytes as u64, sha256 })
+    Ok(IdxContent { count, rows, cols, body, decompressed_bytes: expected_bytes as u64, sha256 })
 }
 
 /// Bytes decompressed per hand-over to the hashing thread.
@@ -312,6 +348,7 @@ pub fn gzip(bytes: &[u8]) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::IMAGE_PIXELS;
 
     fn images(count: usize) -> Vec<u8> {
         let body: Vec<u8> = (0..count * IMAGE_PIXELS).map(|i| (i % 251) as u8).collect();

@@ -1,5 +1,5 @@
-//! The Fashion-MNIST data: reading, finding, checking and downloading it, and turning it into
-//! batches and network inputs.
+//! Data sets: Fashion-MNIST (reading, finding, checking and downloading it) and the ones users bring,
+//! their class names, and turning them into batches and network inputs.
 //!
 //! Start with [`load`] (discovery, then the bundled sample) or [`load_from`] (one chosen folder).
 
@@ -10,28 +10,36 @@ mod dataset;
 mod download;
 mod error;
 mod export;
+mod identity;
 pub mod idx;
 pub mod image_input;
 mod image_steps;
+pub mod import;
 mod load;
 mod release;
 mod resample;
 mod sample;
 mod source;
+pub mod store;
 
 pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
 pub use batches::{
     Batch, SeedStream, SeededRng, Targets, derive_seed, seeded_rng, shuffled_positions, validation_split,
 };
-pub use classes::FashionClass;
+pub use classes::{ClassNames, ClassNamesError, FASHION_MNIST_NAMES, MAX_CLASSES, MIN_CLASSES, slug};
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};
 pub use download::{
     DownloadProgress, DownloadReport, FileOutcome, OFFICIAL_MIRROR, download, download_files,
 };
 pub use error::DataError;
-pub use export::{encode_png, export_png, png_file_name};
+pub use export::{
+    class_folder_name, encode_png, export_class_folders, export_png, png_file_name, write_classes_txt,
+};
+pub use identity::{ClassMismatch, DatasetIdentity};
 pub use idx::IdxKind;
-pub use load::{FashionMnist, load, load_discovered, load_from, read_release};
+pub use load::{
+    FASHION_MNIST, LoadedData, load, load_discovered, load_from, pair_with_classes, read_release,
+};
 pub use release::{ChecksumMismatch, ChecksumStatus, ExpectedFile, official_files};
 pub use sample::{
     SAMPLE_TEST_PER_CLASS, SAMPLE_TRAIN_PER_CLASS, SampleSummary, load_sample, make_sample,

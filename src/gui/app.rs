@@ -27,6 +27,12 @@ pub struct AppOptions {
     /// Where the run history lives (`gui::run` passes the user data folder's, tests a temporary
     /// one); `None` keeps no history.
     pub runs_dir: Option<PathBuf>,
+    /// The socket later starts hand their pictures to (`None`: this window is not reachable).
+    #[cfg(unix)]
+    pub instance: Option<super::single_instance::Listener>,
+    /// No socket off Unix.
+    #[cfg(not(unix))]
+    pub instance: Option<std::convert::Infallible>,
 }
 
 /// The borrowed pieces a tab works with: settings to change, state to read and write, the worker to
@@ -66,6 +72,8 @@ pub struct AtelierApp {
     state: AppState,
     worker: WorkerHandle,
     frame_log: Option<FrameLog>,
+    #[cfg(unix)]
+    handovers: Option<super::single_instance::Handovers>,
 }
 
 impl AtelierApp {
@@ -92,11 +100,21 @@ impl AtelierApp {
         if !options.images.is_empty() {
             settings.tab = Tab::Predict;
         }
+        #[cfg(unix)]
+        let handovers = match options.instance {
+            Some(listener) => {
+                let wake_ctx = cc.egui_ctx.clone();
+                Some(super::single_instance::listen(listener, Box::new(move || wake_ctx.request_repaint()))?)
+            }
+            None => None,
+        };
         let mut app = Self {
             settings,
             state: AppState::new(options.images),
             worker,
             frame_log: options.frame_log.then(FrameLog::default),
+            #[cfg(unix)]
+            handovers,
         };
         let mut cx = app.ctx();
         cx.load_data(request);
@@ -133,6 +151,23 @@ impl AtelierApp {
         &self.worker
     }
 
+    /// Opens what a later start handed over ("Open with Atelier" while the window is open) and
+    /// brings the window to the front.
+    #[cfg(unix)]
+    fn take_handovers(&mut self, ctx: &egui::Context) {
+        let Some(handovers) = &self.handovers else { return };
+        let mut arrived = Vec::new();
+        while let Some(paths) = handovers.try_recv() {
+            arrived.push(paths);
+        }
+        for paths in arrived {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            if !paths.is_empty() {
+                tabs::predict::open_paths(&mut self.ctx(), paths);
+            }
+        }
+    }
+
     fn ctx(&mut self) -> Ctx<'_> {
         Ctx { settings: &mut self.settings, state: &mut self.state, worker: &self.worker }
     }
@@ -143,6 +178,8 @@ impl eframe::App for AtelierApp {
         while let Some(event) = self.worker.try_recv() {
             events::apply(&mut self.ctx(), event);
         }
+        #[cfg(unix)]
+        self.take_handovers(ctx);
         shell::handle_shortcuts(ctx, &mut self.ctx());
         tabs::predict::drops::take_dropped(ctx, &mut self.ctx());
     }

@@ -185,10 +185,9 @@ impl RunStore {
             }
         };
         let result = (|| {
-            let mut metadata = ModelMetadata::for_network(network);
+            let mut metadata = ModelMetadata::new(network, record.dataset_identity());
             metadata.train_config = Some(record.config.clone());
             metadata.report.clone_from(&record.report);
-            metadata.dataset_checksum.clone_from(&record.dataset_checksum);
             model_file::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
             if let Some(resume) = resume {
                 save_resume_state(&staging.join(RESUME_FILE), resume)?;

@@ -26,6 +26,7 @@ pub use payloads::{
     PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
 };
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
+pub use run_loop::is_internal_error;
 
 /// Called by the worker after each event it sends (the GUI passes `ctx.request_repaint()`).
 /// `Sync` too, so training can report from inside a thread pool of the size the user chose.

@@ -14,14 +14,14 @@ use super::payloads::{
     EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureContent, PictureOutcome, PictureResult,
     PredictRequest, TrainRequest, TrainingResult,
 };
-use crate::data::FashionMnist;
+use crate::data::LoadedData;
 use crate::data::image_input::{self, PrepOptions};
 use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
-    self, BatchMetrics, Control, EpochMetrics, ProgressSink, ResumeState, Start, TrainSummary, TrainingData,
-    TrainingStarted,
+    self, BatchMetrics, Control, EpochMetrics, ProgressSink, ResumeState, Start, StopReason, TrainSummary,
+    TrainingData, TrainingStarted,
 };
 
 /// Batch events at most this often: enough for live plots, too few to slow training. Each event
@@ -81,10 +81,10 @@ pub(super) struct Continued {
 }
 
 /// Trains as `request` says (from fresh weights, or on from `continued`) and stores the run with
-/// its resume state; the trained network is returned as the new current model together with the
-/// result for the UI.
+/// its resume state; the trained network is returned together with the result for the UI, whose
+/// `made_current` says whether it should replace the current model.
 pub(super) fn train(
-    data: &FashionMnist,
+    data: &LoadedData,
     request: &TrainRequest,
     continued: Option<&Continued>,
     runs: Option<&RunStore>,
@@ -116,7 +116,7 @@ pub(super) fn train(
         _ => run(),
     }
     .map_err(|error| format!("{error:#}"))?;
-    let predictor = Predictor::new(outcome.network);
+    let predictor = Predictor::with_classes(outcome.network, &data.classes);
     // The report comes from the loop's own test pass: the test split is run through once.
     let report = match &outcome.test_predictions {
         Some(test) if !test.targets.is_empty() => {
@@ -135,12 +135,12 @@ pub(super) fn train(
         &summary,
         report,
     );
-    record.dataset_checksum = Some(data.fingerprint());
+    let identity = data.identity();
+    record.dataset = Some(identity.clone());
     record.continued_from = continued.map(|continued| continued.run_id.clone());
-    let mut metadata = ModelMetadata::for_network(predictor.network());
+    let mut metadata = ModelMetadata::new(predictor.network(), identity);
     metadata.train_config = Some(request.config.clone());
     metadata.report.clone_from(&record.report);
-    metadata.dataset_checksum.clone_from(&record.dataset_checksum);
     let run = match runs {
         Some(store) => store
             .save_with_resume(record, predictor.network(), Some(&resume))
@@ -157,17 +157,35 @@ pub(super) fn train(
         params: request.spec.param_count().unwrap_or(0),
         origin,
         test_accuracy: summary.test_accuracy,
+        output_names: predictor.class_names(),
+        dataset: metadata.dataset.clone(),
     };
+    let made_current = replaces_current_model(summary.stop_reason);
     let model = CurrentModel { predictor, info: info.clone(), metadata };
-    Ok((model, TrainingResult { summary, model: info, run }))
+    Ok((model, TrainingResult { summary, model: info, run, made_current }))
+}
+
+/// Only a run that ended as planned takes the place of the current model: a diverged network (or
+/// one stopped half-way) must not push out a good model the user already has.
+#[must_use]
+pub(super) fn replaces_current_model(reason: StopReason) -> bool {
+    match reason {
+        StopReason::Completed | StopReason::EarlyStopped { .. } => true,
+        StopReason::Cancelled | StopReason::Diverged { .. } => false,
+    }
 }
 
 /// Predicts the whole test split with the current model, reporting progress.
 pub(super) fn evaluate(
     model: &CurrentModel,
-    data: &FashionMnist,
+    data: &LoadedData,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<EvaluationResult, String> {
+    // A model evaluated on other classes would print confident nonsense: refuse, naming both.
+    let mut data_identity = model.info.dataset.clone();
+    data_identity.name.clone_from(&data.name);
+    data_identity.classes = data.classes.clone();
+    model.info.dataset.check_compatible(&data_identity).map_err(|error| format!("{error:#}"))?;
     let evaluation: Evaluation =
         model.predictor.evaluate(&data.test, progress).map_err(|error| format!("{error:#}"))?;
     Ok(EvaluationResult { model: model.info.clone(), evaluation })
@@ -304,6 +322,17 @@ pub(super) fn load_run(store: &RunStore, id: &str) -> Result<CurrentModel, Strin
 fn current(loaded: LoadedModel, name: String, origin: ModelOrigin) -> CurrentModel {
     let spec = loaded.network.spec().clone();
     let test_accuracy = loaded.metadata.report.as_ref().map(|report| report.accuracy);
-    let info = ModelInfo { name, params: spec.param_count().unwrap_or(0), spec, origin, test_accuracy };
-    CurrentModel { predictor: Predictor::new(loaded.network), info, metadata: loaded.metadata }
+    let output_names = loaded.metadata.output_names();
+    let dataset = loaded.metadata.dataset.clone();
+    let info = ModelInfo {
+        name,
+        params: spec.param_count().unwrap_or(0),
+        spec,
+        origin,
+        test_accuracy,
+        dataset,
+        output_names,
+    };
+    let metadata = loaded.metadata.clone();
+    CurrentModel { predictor: Predictor::from(loaded), info, metadata }
 }

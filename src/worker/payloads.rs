@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::data::DatasetIdentity;
 use crate::data::image_input::{PrepOptions, PreparedInput, RgbaImage};
 use crate::inference::{Evaluation, FirstConv, OcclusionMap, Prediction};
 use crate::model::{ModelSpec, PresetId};
@@ -66,6 +67,10 @@ pub struct ModelInfo {
     pub origin: ModelOrigin,
     /// Its test accuracy, when known (from training or the file's report).
     pub test_accuracy: Option<f64>,
+    /// The data set it learned from (name, class names, fingerprint).
+    pub dataset: DatasetIdentity,
+    /// The class names of its outputs, in output order.
+    pub output_names: Vec<String>,
 }
 
 impl ModelInfo {
@@ -85,8 +90,12 @@ impl ModelInfo {
 pub struct TrainingResult {
     /// Stop reason, curves, timings, test accuracy.
     pub summary: TrainSummary,
-    /// The model, now the current one (after a divergence: the last good weights).
+    /// The model the run left behind (after a divergence: the last good weights).
     pub model: ModelInfo,
+    /// Whether that model became the current one: only a run that ran to its end (all epochs, or
+    /// early-stopped on its best epoch) replaces the current model; a diverged or stopped run is
+    /// kept in the history, marked, and can be opened from there.
+    pub made_current: bool,
     /// The run as stored in the history, or why it could not be stored (the model stays current,
     /// so the user can still "Save as…").
     pub run: Result<RunRecord, String>,

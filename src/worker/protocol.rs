@@ -7,7 +7,7 @@ use super::payloads::{
     ContinueRequest, EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing,
     TrainRequest, TrainingResult,
 };
-use crate::data::{DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
+use crate::data::{DownloadProgress, IMAGE_PIXELS, LoadedData};
 use crate::evaluation::ClassificationReport;
 use crate::model::ModelSpec;
 use crate::training::{BatchMetrics, EpochMetrics, TrainingStarted};
@@ -183,7 +183,7 @@ impl Job {
 #[derive(Debug, Clone)]
 pub struct SplitOverview {
     /// Examples per class, in label order.
-    pub class_counts: [usize; FashionClass::COUNT],
+    pub class_counts: Vec<usize>,
     /// The mean image of each class (pixel averages rounded to `u8`), in label order.
     pub class_means: Vec<[u8; IMAGE_PIXELS]>,
     /// Positions of each class's examples in the split, in label order (for per-class pages).
@@ -194,7 +194,7 @@ pub struct SplitOverview {
 #[derive(Debug, Clone)]
 pub struct LoadedDataset {
     /// Both splits (pixels shared with the worker, not copied), their source and checksums.
-    pub mnist: FashionMnist,
+    pub data: LoadedData,
     /// Overview of the training split.
     pub train_overview: SplitOverview,
     /// Overview of the test split.
@@ -235,7 +235,7 @@ pub enum Event {
     /// A training epoch finished, validation included.
     EpochFinished(EpochMetrics),
     /// Training ended (completed, stopped, early-stopped or diverged: see the summary's reason);
-    /// its model is now the current model.
+    /// `made_current` says whether its model replaced the current model.
     TrainingFinished(Box<TrainingResult>),
     /// Evaluation progress: `done` of `total` test images predicted.
     EvaluationProgressed {
@@ -264,6 +264,11 @@ pub enum Event {
     },
     /// A model became the current model (opened from a file or a run, or the bundled one).
     ModelLoaded(Box<ModelInfo>),
+    /// The current model's run was deleted: there is no current model any more.
+    ModelCleared {
+        /// The name the model had.
+        name: String,
+    },
     /// The run history as now on disk.
     RunsListed(RunsListing),
     /// The user cancelled the running job; nothing half-written was kept.

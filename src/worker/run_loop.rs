@@ -13,10 +13,20 @@ use super::model_jobs::{self, CurrentModel, EventSink};
 use super::payloads::{ContinueRequest, RunsListing, TrainRequest};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
-use crate::data::FashionMnist;
+use crate::data::LoadedData;
 use crate::runs::RunStore;
 use crate::training::Control;
 use crate::training::TrainConfig;
+
+/// How the message of a job that panicked begins (see [`is_internal_error`]).
+const INTERNAL_ERROR: &str = "internal error";
+
+/// Whether a `Failed` event's message reports a bug (a job that panicked and was abandoned)
+/// rather than bad input or a missing file.
+#[must_use]
+pub fn is_internal_error(error: &str) -> bool {
+    error.starts_with(INTERNAL_ERROR)
+}
 
 /// State owned by the worker thread: the channels, the loaded data and the current model.
 pub(super) struct Worker {
@@ -26,7 +36,7 @@ pub(super) struct Worker {
     control: Arc<Control>,
     cancel_download: Arc<AtomicBool>,
     /// The data set of the last successful load.
-    data: Option<FashionMnist>,
+    data: Option<LoadedData>,
     /// The model that evaluates and predicts.
     model: Option<CurrentModel>,
     /// The run history (`None` when the platform has no user data folder).
@@ -60,7 +70,7 @@ impl Worker {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown cause".to_owned());
                 let error =
-                    format!("internal error ({reason}); the job was abandoned, Atelier keeps running");
+                    format!("{INTERNAL_ERROR} ({reason}); the job was abandoned, Atelier keeps running");
                 self.emit(Event::Failed { job, error })
             });
             if !keep_going {
@@ -139,6 +149,9 @@ impl Worker {
             Command::DeleteRun { id } => {
                 let deleted =
                     self.run_store().and_then(|store| store.delete(&id).map_err(|e| format!("{e:#}")));
+                if deleted.is_ok() && !self.forget_deleted_model(&id) {
+                    return false;
+                }
                 self.after_runs_change(deleted)
             }
             Command::Crash => panic!("deliberate crash requested by a test"),
@@ -150,7 +163,7 @@ impl Worker {
     fn take_data(&mut self, result: Result<crate::worker::LoadedDataset, String>) -> bool {
         match result {
             Ok(loaded) => {
-                self.data = Some(loaded.mnist.clone());
+                self.data = Some(loaded.data.clone());
                 self.emit(Event::DatasetLoaded(Box::new(loaded)))
             }
             Err(error) => self.emit(Event::Failed { job: Job::LoadDataset, error }),
@@ -166,6 +179,20 @@ impl Worker {
             }
             Err(error) => self.emit(Event::Failed { job: Job::LoadModel, error }),
         }
+    }
+
+    /// A deleted run's model is no longer the current one: its file is gone, so evaluating,
+    /// saving or reopening it at the next start would be about something that no longer exists.
+    fn forget_deleted_model(&mut self, id: &str) -> bool {
+        let is_current = self
+            .model
+            .as_ref()
+            .is_some_and(|model| model.info.origin == super::ModelOrigin::Run { id: id.to_owned() });
+        if !is_current {
+            return true;
+        }
+        let name = self.model.take().map(|model| model.info.name).unwrap_or_default();
+        self.emit(Event::ModelCleared { name })
     }
 
     fn current_model(&self) -> Result<&CurrentModel, String> {
@@ -240,7 +267,9 @@ impl Worker {
         );
         match result {
             Ok((model, training)) => {
-                self.model = Some(model);
+                if training.made_current {
+                    self.model = Some(model);
+                }
                 self.emit(Event::TrainingFinished(Box::new(training)))
             }
             Err(error) => self.emit(Event::Failed { job: Job::Train, error }),
