@@ -257,14 +257,8 @@ impl Worker {
         let mut epoch = |metrics: &crate::training::EpochMetrics| send(Event::EpochFinished(*metrics));
         let mut sink =
             EventSink { started: &mut started, batch: &mut batch, epoch: &mut epoch, last_batch_event: None };
-        let result = model_jobs::train(
-            &data,
-            request,
-            continued,
-            self.runs.as_ref(),
-            &mut sink,
-            &self.control,
-        );
+        let result =
+            model_jobs::train(&data, request, continued, self.runs.as_ref(), &mut sink, &self.control);
         match result {
             Ok((model, training)) => {
                 if training.made_current {
