@@ -1,6 +1,7 @@
 //! Continuing a saved run on the bundled sample: stopped after epoch k and continued from its
-//! resume file, a run ends with bit-identical weights to one that never stopped — through the
-//! library and through `atelier train --stop-after` / `--resume` as a user runs them.
+//! resume file, a run ends with bit-identical weights, curves and test outputs to one that never
+//! stopped (the command line's `--stop-after` stops the same way, through `Control`); and
+//! `atelier train --resume` refuses what it cannot continue with one clear line.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions panic on purpose
 
 mod common;
@@ -9,7 +10,6 @@ use std::path::Path;
 
 use atelier::data::{LoadedData, load_sample};
 use atelier::model::{Network, PresetId};
-use atelier::model_file::read_raw;
 use atelier::training::{
     Control, EpochMetrics, NullSink, ProgressSink, Schedule, Start, StopReason, TrainConfig, TrainError,
     TrainOutcome, TrainingData, load_resume_state, save_resume_state, train, train_from,
@@ -120,72 +120,32 @@ fn continuing_to_a_total_not_above_the_epochs_done_is_refused() {
     assert!(error.to_string().contains("done 1 epochs already"), "{error}");
 }
 
-fn tensors(path: &Path) -> Vec<(String, Vec<u32>)> {
-    read_raw(path)
-        .unwrap()
-        .tensors
-        .into_iter()
-        .map(|t| (t.name, t.values.iter().map(|v| v.to_bits()).collect()))
-        .collect()
-}
-
 #[test]
-fn the_command_line_stops_after_an_epoch_and_resumes_to_the_weights_of_one_uninterrupted_run() {
+fn the_command_line_refuses_a_continuation_with_nothing_to_do_changed_settings_or_a_wrong_file() {
     let dir = tempfile::tempdir().unwrap();
+    let config = TrainConfig { epochs: 1, ..TrainConfig::for_preset(PresetId::Dense) };
+    let done =
+        train(&small_sample(), &PresetId::Dense.spec(), &config, &mut NullSink, &Control::new()).unwrap();
+    let file = dir.path().join("dense.resume.safetensors");
+    save_resume_state(&file, &done.resume).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = |name: &str| dir.path().join(name).display().to_string();
-    let train_args = |extra: &[String]| {
-        let mut args: Vec<String> =
-            ["--data-dir", "data/sample", "--threads", "2", "train", "--preset", "cnn"]
-                .map(str::to_owned)
-                .to_vec();
-        args.extend_from_slice(extra);
-        let output = common::atelier(&args, root);
-        assert!(output.status.success(), "{}{}", common::text(&output.stdout), common::text(&output.stderr));
-        common::text(&output.stdout)
-    };
-    train_args(&["--epochs".into(), "2".into(), "--out".into(), out("whole.safetensors")]);
-    let first = train_args(&[
-        "--epochs".into(),
-        "2".into(),
-        "--stop-after".into(),
-        "1".into(),
-        "--out".into(),
-        out("half.safetensors"),
-    ]);
-    assert!(first.contains("after epoch 1 of 2"), "{first}");
-    assert!(!first.contains("stopped by the user"), "stopping as asked is no interruption: {first}");
-    let resumed = common::atelier(
-        &[
-            "--data-dir",
-            "data/sample",
-            "--threads",
-            "2",
-            "train",
-            "--resume",
-            &out("half.safetensors"),
-            "--out",
-            &out("continued.safetensors"),
-        ],
-        root,
-    );
-    let stdout = common::text(&resumed.stdout);
-    assert!(resumed.status.success(), "{stdout}{}", common::text(&resumed.stderr));
-    assert!(stdout.contains("continuing after epoch 1 of 2"), "{stdout}");
-    assert_eq!(
-        tensors(&dir.path().join("continued.safetensors")),
-        tensors(&dir.path().join("whole.safetensors"))
-    );
-
-    // A finished run asked for no more epochs says how to go on.
-    let again = common::atelier(
-        &["--data-dir", "data/sample", "train", "--resume", &out("continued.safetensors")],
-        root,
-    );
-    assert!(!again.status.success());
+    // Checked before any data is loaded: a finished run asked for no more epochs says how to go on.
+    let again = common::atelier(&["train", "--resume", &file.display().to_string()], root);
+    common::assert_no_panic(&again);
+    let stderr = common::text(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pass --epochs with a new total above 1"), "{stderr}");
+    // The saved settings are the run's: changing them while continuing is refused.
+    let changed = common::atelier(&["train", "--resume", &file.display().to_string(), "--lr", "0.1"], root);
+    assert!(!changed.status.success());
     assert!(
-        common::text(&again.stderr).contains("pass --epochs with a new total above 2"),
+        common::text(&changed.stderr).contains("cannot be used with"),
         "{}",
-        common::text(&again.stderr)
+        common::text(&changed.stderr)
     );
+    // A model file that is not a resume state is named in the refusal.
+    let model = dir.path().join("other.safetensors");
+    std::fs::write(&model, b"not a model").unwrap();
+    let wrong = common::atelier(&["train", "--resume", &model.display().to_string()], root);
+    common::assert_one_line_failure(&wrong, &model);
 }

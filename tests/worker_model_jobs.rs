@@ -185,10 +185,7 @@ fn a_stored_run_continues_from_its_resume_state_into_a_new_run() {
     worker
         .send(Command::ContinueRun(ContinueRequest { run_id: id, total_epochs: 1, threads: None }))
         .unwrap();
-    let error = match next_result(&worker) {
-        Event::Failed { error, .. } => error,
-        other => panic!("expected a refusal, got {other:?}"),
-    };
+    let Event::Failed { error, .. } = next_result(&worker) else { panic!("expected a refusal") };
     assert!(error.contains("done 1 epochs already"), "{error}");
 }
 

@@ -46,8 +46,8 @@ pub enum Command {
     Data(data::DataCommand),
     /// List the model presets: layers, parameters, expected accuracy.
     Presets,
-    /// Train a model and save it as one .safetensors file.
-    Train(train::TrainArgs),
+    /// Train a model (or continue one) and save it as one .safetensors file.
+    Train(Box<train::TrainArgs>),
     /// Evaluate a saved model: accuracy, classification report, confusion matrix.
     Evaluate(evaluate::EvaluateArgs),
     /// Predict the class of one or more pictures with a saved model.

@@ -17,7 +17,7 @@ pub fn log_softmax(logits: &Tensor) -> Result<Tensor> {
     shifted.broadcast_sub(&log_sum)
 }
 
-/// Mean cross-entropy of `logits` [batch, classes] against `targets` [batch] (u32 class indices),
+/// Mean cross-entropy of `logits` `[batch, classes]` against `targets` `[batch]` (u32 class indices),
 /// with the targets smoothed towards uniform by `label_smoothing` (0 = none): the target
 /// distribution is `(1 - ε)·onehot + ε / classes`, as in PyTorch's `CrossEntropyLoss`.
 ///

@@ -3,7 +3,7 @@
 //! On the CPU with `f32` or `f64` tensors each function is a candle custom op with its own
 //! backward pass (im2col + GEMM convolution, max-pool with argmax indices, fused bias and ReLU,
 //! no input gradient for a first layer); anything else falls back to candle's built-ins
-//! ([`reference`]), which the tests also use as the yardstick.
+//! ([`mod@reference`]), which the tests also use as the yardstick.
 
 mod activation;
 mod batch_norm;
@@ -61,7 +61,7 @@ fn custom_kernels_fit(tensor: &Tensor) -> bool {
     tensor.device().is_cpu() && matches!(tensor.dtype(), DType::F32 | DType::F64)
 }
 
-/// 2-D convolution: `x` [batch, in, h, w], `weight` [out, in, k, k], `bias` [out].
+/// 2-D convolution: `x` `[batch, in, h, w]`, `weight` `[out, in, k, k]`, `bias` `[out]`.
 ///
 /// # Errors
 /// Shapes that do not fit together, or an input smaller than the kernel.
@@ -146,7 +146,7 @@ pub fn max_pool2d(x: &Tensor, size: usize) -> Result<Tensor> {
     x.contiguous()?.apply_op1(MaxPoolOp { size, keep_indices: x.track_op(), argmax: OnceLock::new() })
 }
 
-/// Fully connected layer: `x` [batch, in], `weight` [out, in], `bias` [out] → [batch, out].
+/// Fully connected layer: `x` `[batch, in]`, `weight` `[out, in]`, `bias` `[out]` → `[batch, out]`.
 ///
 /// # Errors
 /// Shape mismatches.

@@ -407,10 +407,10 @@ mod tests {
         }
     }
 
-    /// One Adam update of 1003 weights (not a multiple of any vector width) by `path`.
-    /// An Adam path: the rule, then weights, gradients and both moments.
+    /// An Adam loop over (weights, gradients, first moments, second moments).
     type AdamPath = fn(Rule, &mut [f32], &[f32], &mut [f32], &mut [f32]);
 
+    /// One Adam update of 1003 weights (not a multiple of any vector width) by `path`.
     fn adam_by(path: AdamPath) -> [Vec<f32>; 3] {
         let (mut w, g, mut m, mut v) = (values(1003, 1), values(1003, 2), values(1003, 3), values(1003, 4));
         v.iter_mut().for_each(|x| *x = x.abs());

@@ -64,10 +64,52 @@ struct Header {
     slots: Vec<SlotKind>,
     schedule: LrSchedule,
     stopping: EarlyStopping,
-    history: Vec<EpochMetrics>,
+    history: Vec<StoredMetrics>,
     #[serde(with = "exact_f64")]
     elapsed_secs: f64,
     dataset_checksum: Option<String>,
+}
+
+/// An epoch's record with its numbers as exact bits, so a continued run's curves start with
+/// the very numbers the original run had.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredMetrics {
+    epoch: usize,
+    /// Train loss, train accuracy, learning rate, elapsed seconds, images per second.
+    bits: [u64; 5],
+    /// Validation loss and accuracy.
+    validation: Option<[u64; 2]>,
+}
+
+impl From<&EpochMetrics> for StoredMetrics {
+    fn from(m: &EpochMetrics) -> Self {
+        Self {
+            epoch: m.epoch,
+            bits: [m.train_loss, m.train_accuracy, m.learning_rate, m.elapsed_secs, m.images_per_sec]
+                .map(f64::to_bits),
+            validation: m
+                .validation_loss
+                .zip(m.validation_accuracy)
+                .map(|(loss, accuracy)| [loss.to_bits(), accuracy.to_bits()]),
+        }
+    }
+}
+
+impl From<&StoredMetrics> for EpochMetrics {
+    fn from(m: &StoredMetrics) -> Self {
+        let [train_loss, train_accuracy, learning_rate, elapsed_secs, images_per_sec] =
+            m.bits.map(f64::from_bits);
+        Self {
+            epoch: m.epoch,
+            train_loss,
+            train_accuracy,
+            validation_loss: m.validation.map(|[loss, _]| f64::from_bits(loss)),
+            validation_accuracy: m.validation.map(|[_, accuracy]| f64::from_bits(accuracy)),
+            learning_rate,
+            elapsed_secs,
+            images_per_sec,
+        }
+    }
 }
 
 /// One stored tensor.
@@ -142,7 +184,7 @@ pub fn save_resume_state(path: &Path, state: &ResumeState) -> Result<(), ResumeF
         slots,
         schedule: state.schedule.clone(),
         stopping: state.stopping.clone(),
-        history: state.history.clone(),
+        history: state.history.iter().map(StoredMetrics::from).collect(),
         elapsed_secs: state.elapsed_secs,
         dataset_checksum: state.dataset_checksum.clone(),
     };
@@ -227,7 +269,7 @@ fn decode(bytes: &[u8]) -> Result<ResumeState, String> {
         optimizer: OptimizerState { steps_taken: header.steps_taken, slots },
         schedule: header.schedule,
         stopping: header.stopping,
-        history: header.history,
+        history: header.history.iter().map(EpochMetrics::from).collect(),
         elapsed_secs: header.elapsed_secs,
         dataset_checksum: header.dataset_checksum,
     })

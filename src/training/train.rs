@@ -180,7 +180,7 @@ fn prepare(data: &TrainingData, task: &Task, config: &TrainConfig) -> Result<Pre
 ///
 /// # Errors
 /// An invalid config or spec, no training data, or a failed tensor operation. Divergence,
-/// cancelling and early stopping are not errors: they end the run with a [`StopReason`].
+/// cancelling and early stopping are not errors: they end the run with a [`StopReason`](super::StopReason).
 pub fn train(
     data: &TrainingData,
     spec: &ModelSpec,
