@@ -24,8 +24,11 @@ pub struct AppOptions {
     pub images: Vec<PathBuf>,
     /// Log frame times to stderr (`ATELIER_FRAME_LOG=1`).
     pub frame_log: bool,
-    /// Where the run history lives; `None` is the user data folder (tests pass a temporary one).
+    /// Where the run history lives (`gui::run` passes the user data folder's, tests a temporary
+    /// one); `None` keeps no history.
     pub runs_dir: Option<PathBuf>,
+    /// The imported data sets' folder (`None`: nothing can be imported; tests name a temporary one).
+    pub datasets_dir: Option<PathBuf>,
     /// The socket later starts hand their pictures to (`None`: this window is not reachable).
     #[cfg(unix)]
     pub instance: Option<super::single_instance::Listener>,
@@ -85,7 +88,8 @@ impl AtelierApp {
             cc.storage.and_then(|storage| eframe::get_value(storage, STORAGE_KEY)).unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
         let repaint_ctx = cc.egui_ctx.clone();
-        let worker_options = WorkerOptions { runs_dir: options.runs_dir.clone() };
+        let worker_options =
+            WorkerOptions { runs_dir: options.runs_dir.clone(), datasets_dir: options.datasets_dir.clone() };
         let worker =
             WorkerHandle::spawn_with(Box::new(move || repaint_ctx.request_repaint()), &worker_options)
                 .context("could not start the worker thread")?;
@@ -93,6 +97,7 @@ impl AtelierApp {
             DataChoice::Discover => DataRequest::Discover { data_dir: None },
             DataChoice::Folder(folder) => DataRequest::Folder(folder.clone()),
             DataChoice::Sample => DataRequest::Sample,
+            DataChoice::Stored(name) => DataRequest::Stored(name.clone()),
         });
         let mut settings = settings;
         // Pictures from the command line ("Open with Atelier") are for the Predict tab.

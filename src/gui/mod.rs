@@ -76,7 +76,8 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         data: options.data_dir.map(DataRequest::Folder),
         images: options.images,
         frame_log: std::env::var_os("ATELIER_FRAME_LOG").is_some_and(|value| value != "0"),
-        runs_dir: None,
+        runs_dir: crate::runs::RunStore::default_dir(),
+        datasets_dir: crate::data::store::DatasetStore::default_root(),
         instance,
     };
     eframe::run_native(

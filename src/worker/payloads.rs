@@ -26,6 +26,18 @@ pub struct TrainRequest {
     pub threads: Option<usize>,
 }
 
+/// Which stored run to continue, and to how many epochs in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContinueRequest {
+    /// The stored run's id.
+    pub run_id: String,
+    /// The run's new total of epochs (above the epochs it has done); its schedule is planned
+    /// over this total, so the same total as before finishes the original plan exactly.
+    pub total_epochs: usize,
+    /// Threads to train with (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
 /// Where the current model came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelOrigin {

@@ -10,6 +10,7 @@ use crate::worker::{Event, Job};
 
 use super::app::Ctx;
 use super::state::NoticeKind;
+use super::tabs::dataset_library;
 
 /// Internal errors remembered at most (a loop of them must not grow without end).
 const MAX_INTERNAL_ERRORS: usize = 100;
@@ -19,6 +20,16 @@ pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
     match event {
         Event::JobStarted(job) => job_started(cx, job),
         Event::DatasetLoaded(loaded) => data::loaded(cx, loaded),
+        Event::DatasetsListed(stored) => {
+            job_done(cx);
+            dataset_library::on_listed(cx, stored);
+        }
+        Event::ImportProgressed(progress) => dataset_library::on_progress(cx, progress),
+        Event::DatasetImported(summary) => {
+            let text = format!("Imported \"{}\"", summary.name);
+            cx.state.inform_about(Job::ImportDataset, NoticeKind::Info, text);
+            dataset_library::on_imported(cx, *summary);
+        }
         Event::DownloadProgressed(progress) => cx.state.download = Some(progress),
         Event::DownloadFinished { folder } => data::downloaded(cx, folder),
         Event::SpecSaved { path } => models::spec_saved(cx, &path),
@@ -49,6 +60,7 @@ pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
         Event::Cancelled(job) => {
             job_done(cx);
             cx.state.download = None;
+            dataset_library::on_import_ended(cx, job, None);
             cx.state.inform_about(job, NoticeKind::Info, format!("Stopped {}", job.describe()));
         }
         Event::Failed { job, error } => failed(cx, job, &error),
@@ -84,7 +96,9 @@ fn failed(cx: &mut Ctx<'_>, job: Job, error: &str) {
         Job::Explain => cx.state.evaluate.on_explain_failed(error.to_owned()),
         Job::LoadModel => models::load_failed(cx),
         Job::Predict => cx.state.predict.on_failed(error),
+        Job::ImportDataset => dataset_library::on_import_ended(cx, job, Some(error)),
         Job::DownloadDataset
+        | Job::Datasets
         | Job::SaveSpec
         | Job::LoadSpec
         | Job::ExportReport

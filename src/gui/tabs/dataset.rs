@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
-
 use crate::data::{ClassNames, Dataset, IMAGE_SIDE, Split};
 use crate::files::thousands;
 use crate::model::default_binary_task;
@@ -16,6 +14,7 @@ use super::super::settings::DataChoice;
 use super::super::state::DataState;
 use super::super::widgets::class_chart::class_chart_ui;
 use super::super::widgets::pixels::{TextureCache, TextureKey, image_ui, large_image_ui};
+use super::dataset_library::{self, LibraryState};
 use super::predict::from_dataset::{self, DatasetSample};
 
 /// Samples per class row in the ten-class grid.
@@ -55,6 +54,8 @@ pub struct DatasetView {
     pub zoomed: Option<Zoomed>,
     /// Textures of the images on screen.
     pub textures: TextureCache,
+    /// The data set list and the import window.
+    pub library: LibraryState,
 }
 
 impl DatasetView {
@@ -67,6 +68,7 @@ impl DatasetView {
 
 /// Draws the tab.
 pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    dataset_library::import_window(ui.ctx(), cx);
     let data = match &cx.state.data {
         DataState::Loading { .. } => {
             ui.vertical_centered(|ui| {
@@ -92,6 +94,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         first_run::show_ui(ui, cx, PanelMode::SampleLoaded, None, Some(&looked));
         ui.add_space(8.0);
     }
+    dataset_library::picker_ui(ui, cx, &data.data);
     controls_ui(ui, cx, &data);
     ui.separator();
     let split = cx.settings.dataset_split;
@@ -150,7 +153,7 @@ fn page(overview: &SplitOverview, class: usize, count: usize, seed: u64) -> Vec<
     if seed == 0 {
         return positions[..count].iter().map(|&p| p as usize).collect();
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(class as u64));
+    let mut rng = crate::data::seeded_rng(seed.wrapping_mul(31).wrapping_add(class as u64));
     rand::seq::index::sample(&mut rng, positions.len(), count).iter().map(|i| positions[i] as usize).collect()
 }
 

@@ -25,6 +25,8 @@ pub enum RunAction {
     CancelRename,
     /// Ask to delete this run (a confirmation follows).
     AskDelete(String),
+    /// Train this run on from where it stopped (a new run in the history).
+    Continue(String),
 }
 
 /// The rename in progress: which run and the text typed so far.
@@ -175,6 +177,16 @@ pub fn runs_list_ui(
                 }
                 if ui.button("Rename").on_hover_text("Give this run another name").clicked() {
                     action = Some(RunAction::StartRename(run.id.clone()));
+                }
+                if ui
+                    .button("Continue training")
+                    .on_hover_text(
+                        "Train on from where this run stopped, with its settings: to its planned epochs if it \
+                         was stopped early, else as many epochs again (the result is a new run)",
+                    )
+                    .clicked()
+                {
+                    action = Some(RunAction::Continue(run.id.clone()));
                 }
                 if ui.button("Delete").on_hover_text("Delete this run and its model (asks first)").clicked() {
                     action = Some(RunAction::AskDelete(run.id.clone()));

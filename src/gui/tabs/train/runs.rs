@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::runs::RunRecord;
-use crate::worker::{Command, ModelOrigin};
+use crate::worker::{Command, ContinueRequest, ModelOrigin};
 
 use super::super::super::app::Ctx;
 use super::super::super::widgets::runs_table::{RenameDraft, RunAction, comparison_table_ui, runs_list_ui};
@@ -85,6 +85,17 @@ fn apply(cx: &mut Ctx<'_>, action: RunAction) {
         }
         RunAction::CancelRename => panel.rename = None,
         RunAction::AskDelete(id) => panel.confirm_delete = Some(id),
+        RunAction::Continue(id) => {
+            let Some(run) = cx.state.runs.runs.iter().find(|run| run.id == id) else { return };
+            let (done, planned, name) = (run.curves.len(), run.config.epochs, run.name.clone());
+            // A stopped run finishes its plan (exactly as if it had not stopped); a finished one
+            // trains as many epochs again.
+            let total_epochs = if done < planned { planned } else { done + planned };
+            let request = ContinueRequest { run_id: id, total_epochs, threads: cx.settings.train.threads };
+            if cx.send(Command::ContinueRun(request)) {
+                cx.state.train.on_requested(name);
+            }
+        }
     }
 }
 
