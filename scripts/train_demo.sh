@@ -2,9 +2,10 @@
 # Clicks through the Train tab under Xvfb and saves screenshots in target/screenshots/:
 # pick `cnn`, set 2 epochs, Start (train-running-*.png while the plots fill in, with progress and
 # ETA; train-paused.png after Pause, then Resume), wait for the run (train-done.png), the run
-# history (train-history.png); then a 2-epoch `dense` run and both ticked for the comparison
-# table (train-compare.png, train-compare-light.png); last, the augmentation preview with shift,
-# flip and erasing on (train-augment-light.png).
+# history (train-history.png); then a 2-epoch `dense` run, and a `dense` run at learning rate 10
+# (warned about beside the field, train-lr-warning.png; it diverges and does not replace the
+# current model), all three ticked for the comparison (train-compare.png, train-compare-light.png);
+# last, the augmentation preview with shift, flip and erasing on (train-augment-light.png).
 #
 #   scripts/train_demo.sh                      # debug build, the bundled sample (fast)
 #   DEMO_DATA=full PROFILE=release scripts/train_demo.sh   # the full set (data discovery), release
@@ -111,9 +112,23 @@ click 416 77 0.2
 wait_runs 2 "${RUN_TIMEOUT_SECS:-900}"
 sleep 2
 shoot train-done-dense
+
+# The same at learning rate 10: a warning beside the field, then a diverged run that is kept in
+# the history, marked, while the dense run stays the current model.
+click 190 195 0.4 # the "exact:" learning-rate field
+key ctrl+a
+xdotool type 10
+key Return
+sleep 0.8
+shoot train-lr-warning
+click 416 77 0.2
+wait_runs 3 "${RUN_TIMEOUT_SECS:-900}"
+sleep 2
+shoot train-diverged
 click 498 44 1    # "Run history"
 click 402 102 0.5 # tick the newest run
-click 402 128 1   # tick the other
+click 402 128 0.5 # and the next
+click 402 154 1   # and the oldest
 shoot train-compare
 click 1143 12 1.5 # Theme: system → light
 shoot train-compare-light
@@ -125,7 +140,8 @@ echo "runs stored in the demo's history: $(runs_done)"
 # Training speed as the GUI measured it (per epoch, from each stored run), for comparison with
 # `atelier train` on the same preset and config (COMPARE_CLI=1 runs it on the same data).
 for run in "$runs"/*/run.json; do
-  speeds=$(grep -o '"images_per_sec": *[0-9.]*' "$run" | grep -o '[0-9.]*$' | xargs printf '%.0f ')
+  # A run that diverged in its first epoch has no epochs, so no speeds.
+  speeds=$(grep -o '"images_per_sec": *[0-9.]*' "$run" | grep -o '[0-9.]*$' | xargs -r printf '%.0f ' || true)
   echo "GUI $(grep -o '"name": *"[^"]*"' "$run" | head -1): images/s per epoch: $speeds"
 done
 if [ "${COMPARE_CLI:-0}" = 1 ]; then

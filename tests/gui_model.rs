@@ -96,6 +96,8 @@ fn a_problem_does_not_move_the_row_buttons_and_undo_redo_and_insert_repair_the_m
     harness.query_all_by_label("Remove").nth(flatten).expect("a Remove button per layer").click();
     harness.run_steps(3);
     harness.get_by_label("Cannot be trained yet");
+    harness.get_by_label("Total: cannot be counted until the problem is fixed");
+    assert!(harness.query_by_label("Total: 0 parameters").is_none());
     let after = remove_buttons_x(&harness);
     assert_eq!(after.len(), before.len() - 1);
     assert!(after.iter().all(|x| (x - before[0]).abs() < 0.5), "buttons moved: {before:?} → {after:?}");

@@ -90,6 +90,10 @@ fn ctrl_and_a_number_switch_tabs_and_f1_opens_help() {
     harness.key_press(egui::Key::F1);
     harness.run_steps(2);
     assert!(harness.query_all_by_label_contains("Open or close this window").next().is_some());
+    // Every key the app answers to is listed.
+    for key in ["Ctrl+Z", "Ctrl+V", "Enter", "Escape", "Ctrl+Q"] {
+        harness.get_by_label(key);
+    }
 }
 
 #[test]

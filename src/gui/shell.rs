@@ -134,7 +134,9 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                     NoticeKind::Info => ui.visuals().weak_text_color(),
                     NoticeKind::Error => ui.visuals().error_fg_color,
                 };
-                ui.add(egui::Label::new(egui::RichText::new(&notice.text).color(color)).truncate());
+                // Truncated to the bar; the whole text (a long path) on hover.
+                ui.add(egui::Label::new(egui::RichText::new(&notice.text).color(color)).truncate())
+                    .on_hover_text(&notice.text);
             }
         });
     });
@@ -197,6 +199,22 @@ pub fn help_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
             ui.monospace("Ctrl+S");
             ui.strong("Save");
             ui.label("Save the model spec (to the path in the Model tab, or choose one).");
+            ui.end_row();
+            ui.monospace("Ctrl+Z");
+            ui.strong("Undo");
+            ui.label("Undo an edit of the model (Ctrl+Shift+Z or Ctrl+Y redoes it).");
+            ui.end_row();
+            ui.monospace("Ctrl+V");
+            ui.strong("Paste");
+            ui.label("Paste a picture into the Predict tab.");
+            ui.end_row();
+            ui.monospace("Enter");
+            ui.strong("Confirm");
+            ui.label("In a path field: add, export or save, like the button beside it.");
+            ui.end_row();
+            ui.monospace("Escape");
+            ui.strong("Close");
+            ui.label("Close a large view, a menu or a question.");
             ui.end_row();
             ui.monospace("F1");
             ui.strong("Help");

@@ -164,7 +164,12 @@ fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             }
         });
         ui.separator();
-        ui.strong(format!("Total: {} parameters", thousands(check.total_params())));
+        // Layers after a bad one have no shape, so their parameters are unknown: no made-up total.
+        if check.bad_layer().is_some() {
+            ui.strong("Total: cannot be counted until the problem is fixed");
+        } else {
+            ui.strong(format!("Total: {} parameters", thousands(check.total_params())));
+        }
         ui.separator();
         match &check.error {
             None => {

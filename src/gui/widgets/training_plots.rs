@@ -119,6 +119,12 @@ pub fn curves_plot_ui(ui: &mut egui::Ui, plot: CurvesPlot<'_>) {
         PlotKind::Loss => plot.include_y(0.0),
         PlotKind::Accuracy => plot.include_y(50.0).include_y(100.0),
     };
+    // A legend in a bottom corner stacks its entries from the bottom up: hand it the series in
+    // reverse, so both plots' legends read top to bottom in the same order.
+    let mut series = series;
+    if kind == PlotKind::Accuracy {
+        series.reverse();
+    }
     plot.show(ui, move |plot_ui| {
         for line in series {
             let shape = match line.style {
