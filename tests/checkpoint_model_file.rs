@@ -15,7 +15,7 @@ use candle_core::{Device, Tensor};
 fn small_spec() -> ModelSpec {
     ModelSpec {
         name: "tiny-cnn-bn".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![
             LayerSpec::Conv2d { filters: 4, kernel: 3, stride: 1, padding: atelier::ops::Padding::Valid },
             LayerSpec::BatchNorm,
@@ -93,13 +93,15 @@ fn metadata_round_trips() {
     metadata.report = Some(ClassificationReport::from_confusion(&confusion, &names).unwrap());
     let config = atelier::training::TrainConfig { epochs: 3, learning_rate: 0.01, ..Default::default() };
     metadata.train_config = Some(config);
-    metadata.dataset_checksum = Some("sha256:abc".to_owned());
+    metadata.dataset.fingerprint = "sha256:abc".to_owned();
     let path = dir.path().join("m.safetensors");
     save_model(&path, &network, &metadata).unwrap();
 
     let read = read_metadata(&path).unwrap();
     assert_eq!(read.train_config, metadata.train_config);
-    assert_eq!(read.dataset_checksum.as_deref(), Some("sha256:abc"));
+    assert_eq!(read.dataset, metadata.dataset);
+    assert_eq!(read.dataset.name, "Fashion-MNIST");
+    assert_eq!(read.output_names()[9], "Ankle boot");
     let report = read.report.unwrap();
     assert_eq!(report.confusion, confusion);
     assert_eq!((report.correct, report.total), (2, 3));

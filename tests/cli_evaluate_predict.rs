@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use atelier::data::{self, FashionMnist};
+use atelier::data::{self, LoadedData};
 use atelier::inference::Predictor;
 use atelier::model::{LayerSpec, ModelSpec, Task};
 use atelier::model_file::{ModelMetadata, load_model, save_model};
@@ -16,13 +16,13 @@ use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use candle_core::Device;
 
 /// The bundled sample: what the model trains on and the pictures come from.
-fn sample() -> FashionMnist {
+fn sample() -> LoadedData {
     data::load_sample().unwrap()
 }
 
 /// What `atelier evaluate` finds with no `--data-dir` in this same environment and folder: the full
 /// set where one is installed (CI installs it), else the bundled sample.
-fn discovered() -> FashionMnist {
+fn discovered() -> LoadedData {
     data::load(None).unwrap()
 }
 
@@ -32,7 +32,7 @@ fn trained(dir: &Path) -> (PathBuf, Predictor) {
     let data = sample();
     let spec = ModelSpec {
         name: "tiny-dense".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![
             LayerSpec::Flatten,
             LayerSpec::Dense { units: 32 },
@@ -41,7 +41,7 @@ fn trained(dir: &Path) -> (PathBuf, Predictor) {
         ],
     };
     let config = TrainConfig { epochs: 2, batch_size: 50, ..TrainConfig::default() };
-    let training = TrainingData { train: data.train.clone(), test: None };
+    let training = TrainingData::new(data.train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).unwrap();
     let path = dir.join("tiny.safetensors");
     let mut metadata = ModelMetadata::for_network(&outcome.network);
@@ -116,7 +116,9 @@ fn predict_matches_the_dataset_and_reports_bad_pictures_per_file() {
     let dir = tempfile::tempdir().unwrap();
     let model_path = trained_model(dir.path());
     let test = sample().test;
-    let pictures = data::export_png(&test, 3, &dir.path().join("png")).unwrap();
+    let pictures =
+        data::export_png(&test, &atelier::data::ClassNames::fashion_mnist(), 3, &dir.path().join("png"))
+            .unwrap();
     let broken = dir.path().join("broken.png");
     std::fs::write(&broken, b"not a picture at all").unwrap();
 
@@ -135,9 +137,18 @@ fn predict_matches_the_dataset_and_reports_bad_pictures_per_file() {
     let lines: Vec<&str> = stdout.lines().filter(|line| !line.starts_with("  ")).collect();
     assert_eq!(lines.len(), 3, "the good pictures all ran:\n{stdout}");
     for (i, picture) in pictures.iter().enumerate() {
-        let expected = predictor.predict_pixels(&[test.image(i)]).unwrap()[0].top_k(3);
+        let prediction = predictor.predict_pixels(&[test.image(i)]).unwrap().remove(0);
         let line = lines.iter().find(|line| line.starts_with(&picture.display().to_string())).unwrap();
-        let ranked: Vec<String> = expected.iter().map(|(c, p)| format!("{c} {:.1}%", p * 100.0)).collect();
+        // The model's own class names, not output numbers.
+        let ranked: Vec<String> = prediction
+            .top_k(3)
+            .iter()
+            .map(|&(c, p)| format!("{} {:.1}%", prediction.class_name(c), p * 100.0))
+            .collect();
+        assert!(
+            ranked.iter().all(|entry| entry.chars().next().is_some_and(char::is_alphabetic)),
+            "{ranked:?}"
+        );
         assert!(line.ends_with(&ranked.join(", ")), "{line} vs {ranked:?}");
     }
 }

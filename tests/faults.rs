@@ -30,7 +30,7 @@ const FULL_DATA: &str = "/usr/share/datasets/fashion-mnist";
 fn spec(name: &str) -> ModelSpec {
     ModelSpec {
         name: name.to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
     }
 }

@@ -46,7 +46,7 @@ fn dropping_the_handle_mid_training_stores_the_run_as_stopped_and_joins_the_thre
     wait_for(&worker, |event| matches!(event, Event::DatasetLoaded(_)));
     let spec = ModelSpec {
         name: "long".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![
             LayerSpec::Flatten,
             LayerSpec::Dense { units: 64 },

@@ -40,7 +40,7 @@ fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
     let sample = data::load_sample().expect("sample");
     let spec = ModelSpec {
         name: "tiny-dense".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![
             LayerSpec::Flatten,
             LayerSpec::Dense { units: 32 },
@@ -49,7 +49,7 @@ fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
         ],
     };
     let config = TrainConfig { epochs: 1, batch_size: 50, seed: 7, ..TrainConfig::default() };
-    let training = TrainingData { train: sample.train.clone(), test: None };
+    let training = TrainingData::new(sample.train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).expect("trains");
     (spec, config, outcome)
 }

@@ -128,7 +128,7 @@ fn dropped_files_fill_the_table_and_bad_files_get_their_own_error_rows() {
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let good = export_png(&sample.test, 3, &folder.path().join("good")).unwrap();
+    let good = export_png(&sample.test, &sample.classes, 3, &folder.path().join("good")).unwrap();
     let bad = folder.path().join("bad");
     std::fs::create_dir_all(&bad).unwrap();
     let empty = bad.join("empty.png");
@@ -173,9 +173,9 @@ fn dropped_files_fill_the_table_and_bad_files_get_their_own_error_rows() {
     // The first good picture is selected: its answer, bars, steps and the CNN's maps are shown.
     let first = &pictures(harness.state())[0];
     let prediction = first.result().unwrap().prediction.clone().unwrap();
-    let (class, probability) = prediction.top().unwrap();
-    harness.get_by_label(&format!("{} — {:.1}%", class.name(), probability * 100.0));
-    harness.get_by_label(&format!("{} {:.1}%", class.name(), probability * 100.0));
+    let (class, probability) = prediction.top_name().unwrap();
+    harness.get_by_label(&format!("{class} — {:.1}%", probability * 100.0));
+    harness.get_by_label(&format!("{class} {:.1}%", probability * 100.0));
     harness.get_by_label("28×28 step");
     harness.get_by_label("filter 4");
     harness.get_by_label("feature map 4");
@@ -188,7 +188,7 @@ fn exported_test_pngs_dropped_on_the_app_predict_like_the_test_images_themselves
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let exported = export_png(&sample.test, COUNT, &folder.path().join("pngs")).unwrap();
+    let exported = export_png(&sample.test, &sample.classes, COUNT, &folder.path().join("pngs")).unwrap();
 
     let mut harness = app(runs.path());
     drop_files(&mut harness, vec![native(&model)]);
@@ -223,7 +223,7 @@ fn pictures_wait_for_a_model_and_are_predicted_once_one_is_current() {
     let runs = tempfile::tempdir().unwrap();
     let folder = tempfile::tempdir().unwrap();
     let sample = load_sample().unwrap();
-    let good = export_png(&sample.test, 2, &folder.path().join("good")).unwrap();
+    let good = export_png(&sample.test, &sample.classes, 2, &folder.path().join("good")).unwrap();
     let mut harness = app(runs.path());
     drop_files(&mut harness, good.iter().map(|path| native(path)).collect());
     wait_until(&mut harness, "the pictures", settled);
@@ -271,7 +271,7 @@ fn browser_drops_and_pasted_images_are_predicted_from_memory() {
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let png = export_png(&sample.test, 1, &folder.path().join("png")).unwrap();
+    let png = export_png(&sample.test, &sample.classes, 1, &folder.path().join("png")).unwrap();
     let bytes = std::fs::read(&png[0]).unwrap();
     let mut harness = app(runs.path());
     drop_files(&mut harness, vec![native(&model)]);
@@ -300,7 +300,7 @@ fn the_table_sorts_by_confidence_and_exports_to_csv() {
     let folder = tempfile::tempdir().unwrap();
     let model = tiny_cnn(folder.path());
     let sample = load_sample().unwrap();
-    let good = export_png(&sample.test, 4, &folder.path().join("good")).unwrap();
+    let good = export_png(&sample.test, &sample.classes, 4, &folder.path().join("good")).unwrap();
     let mut harness = app(runs.path());
     let mut files = vec![native(&model)];
     files.extend(good.iter().map(|path| native(path)));

@@ -3,7 +3,6 @@
 // Test helpers outside #[test] functions panic on failure too, like the tests that call them.
 #![allow(clippy::unwrap_used)]
 
-use atelier::data::FashionClass;
 use atelier::model::{LayerProblem, LayerSpec, ModelSpec, PresetId, SpecError, Task};
 use atelier::ops::Padding;
 
@@ -102,20 +101,20 @@ fn the_output_must_have_one_value_per_class() {
     );
     assert_eq!(refusal(vec![]), "the model has no layers; it needs at least Flatten and Dense 10");
     let binary = ModelSpec {
-        task: Task::Binary { positive: FashionClass::Bag, negative: FashionClass::Coat },
+        task: Task::Binary { positive: 8, negative: 4 },
         ..spec(vec![Flatten, Dense { units: 10 }])
     };
     assert_eq!(
         binary.validate().unwrap_err().to_string(),
-        "the model outputs 10 values but the task (Coat vs Bag) has 2 classes; end it with Dense 2"
+        "the model outputs 10 values but the task (class 4 vs class 8) has 2 classes; end it with Dense 2"
     );
     let same = ModelSpec {
-        task: Task::Binary { positive: FashionClass::Bag, negative: FashionClass::Bag },
+        task: Task::Binary { positive: 8, negative: 8 },
         ..spec(vec![Flatten, Dense { units: 2 }])
     };
     assert_eq!(
         same.validate().unwrap_err().to_string(),
-        "a binary task needs two different classes, but both are Bag"
+        "a binary task needs two different classes, but both are class 8"
     );
 }
 

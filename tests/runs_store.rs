@@ -10,7 +10,7 @@ use candle_core::{Device, Tensor};
 fn spec(name: &str) -> ModelSpec {
     ModelSpec {
         name: name.to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use atelier::data::{FashionMnist, load_sample};
+use atelier::data::{LoadedData, load_sample};
 use atelier::inference::Predictor;
 use atelier::model::{Network, PresetId};
 use atelier::model_file::{ModelMetadata, load_model, save_model};
@@ -15,7 +15,7 @@ use atelier::training::{
 };
 use candle_core::Device;
 
-fn sample() -> FashionMnist {
+fn sample() -> LoadedData {
     load_sample().unwrap()
 }
 
@@ -93,10 +93,8 @@ fn a_saved_model_reports_the_accuracy_training_measured() {
 fn the_cnn_presets_train_on_a_slice_of_the_sample() {
     let data = sample();
     let positions: Vec<usize> = (0..160).collect();
-    let small = TrainingData {
-        train: data.train.select(&positions),
-        test: Some(data.test.select(&positions[..100])),
-    };
+    let small =
+        TrainingData::new(data.train.select(&positions), Some(data.test.select(&positions[..100])), 10);
     for preset in [PresetId::Cnn, PresetId::CnnBn] {
         // cnn-bn's default config has augmentation and AdamW: both paths run here.
         let config = TrainConfig { epochs: 1, ..TrainConfig::for_preset(preset) };

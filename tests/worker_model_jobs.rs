@@ -42,7 +42,7 @@ fn next_result(worker: &WorkerHandle) -> Event {
 fn tiny_request(epochs: usize) -> TrainRequest {
     let spec = ModelSpec {
         name: "tiny".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
     };
     let config = TrainConfig { epochs, batch_size: 32, ..TrainConfig::default() };
@@ -68,7 +68,9 @@ fn training_stores_a_run_and_the_model_evaluates_saves_and_reopens() {
     assert_eq!(result.summary.history.len(), 2);
     let run = result.run.as_ref().expect("run stored");
     assert_eq!(result.model.origin, ModelOrigin::Run { id: run.id.clone() });
-    assert!(run.dataset_checksum.as_deref().is_some_and(|sum| sum.starts_with("sha256:")));
+    let dataset = run.dataset.as_ref().expect("the run records its data set");
+    assert!(dataset.fingerprint.starts_with("sha256:"));
+    assert_eq!(dataset.classes.name(9), "Ankle boot");
 
     worker.send(Command::Evaluate).unwrap();
     let Event::EvaluationFinished(evaluation) = next_result(&worker) else {

@@ -267,13 +267,13 @@ fn inference_latency(preset: PresetId) -> anyhow::Result<()> {
     let start = Instant::now();
     let mut predicted = 0;
     for chunk in positions.chunks(1000) {
-        let (x, _) =
-            Batch::assemble(test, chunk, Targets::TenClass, &no_augmentation, 0).to_tensors(&Device::Cpu)?;
+        let (x, _) = Batch::assemble(test, chunk, Targets::AllClasses, &no_augmentation, 0)
+            .to_tensors(&Device::Cpu)?;
         predicted += network.forward(&x, ForwardMode::Eval)?.argmax(1)?.dim(0)?;
     }
     let all_secs = start.elapsed().as_secs_f64();
     let (one, _) =
-        Batch::assemble(test, &[0], Targets::TenClass, &no_augmentation, 0).to_tensors(&Device::Cpu)?;
+        Batch::assemble(test, &[0], Targets::AllClasses, &no_augmentation, 0).to_tensors(&Device::Cpu)?;
     let one_ms = median_ms(200, || network.forward(&one, ForwardMode::Eval)?.argmax(1).map(|_| ()))?;
     println!(
         "atelier {preset} inference threads={} test_images={predicted} total_secs={all_secs:.3} one_image_ms={one_ms:.3}",

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::datasets::{self, ImportArgs};
-use crate::data::{self, ClassNames, FashionClass, FashionMnist, FileOutcome, Split};
+use crate::data::{self, FileOutcome, LoadedData, Split};
 use crate::files::thousands;
 
 /// The `data` subcommands.
@@ -107,7 +107,7 @@ fn export(
     class_folders: bool,
 ) -> anyhow::Result<()> {
     let data = load_with_notices(data_dir)?;
-    let classes = ClassNames::fashion_mnist();
+    let classes = data.classes.clone();
     let splits: &[Split] = match split {
         ExportSplit::Train => &[Split::Train],
         ExportSplit::Test => &[Split::Test],
@@ -121,7 +121,7 @@ fn export(
             pictures.iter_mut().zip(&per_label).for_each(|(total, count)| *total += count);
             per_label.iter().sum()
         } else {
-            data::export_png(data.split(one), count.unwrap_or(DEFAULT_EXPORT_COUNT), &folder)?.len()
+            data::export_png(data.split(one), &classes, count.unwrap_or(DEFAULT_EXPORT_COUNT), &folder)?.len()
         };
         let layout = if class_folders { " as class folders" } else { "" };
         println!("wrote {} {} images{layout} to {}", thousands(written), one.name(), folder.display());
@@ -135,7 +135,7 @@ fn export(
 }
 
 /// Loads the data and prints its notices (SAMPLE, checksum warnings) to stderr.
-fn load_with_notices(data_dir: Option<&Path>) -> anyhow::Result<FashionMnist> {
+fn load_with_notices(data_dir: Option<&Path>) -> anyhow::Result<LoadedData> {
     let data = data::load(data_dir)?;
     for notice in data.notices() {
         eprintln!("warning: {notice}");
@@ -157,14 +157,16 @@ fn info(data_dir: Option<&Path>) -> anyhow::Result<()> {
     println!("  load time: {:.3} s", data.load_secs);
     println!();
     println!("  {:<2} {:<12} {:>7} {:>7}", "#", "class", "train", "test");
-    let (train_counts, test_counts) = (data.train.class_counts(), data.test.class_counts());
-    for class in FashionClass::ALL {
+    let class_count = data.classes.len();
+    let (train_counts, test_counts) =
+        (data.train.class_counts(class_count), data.test.class_counts(class_count));
+    for (label, name) in data.classes.iter() {
         println!(
             "  {:<2} {:<12} {:>7} {:>7}",
-            class.label(),
-            class.name(),
-            thousands(train_counts[class.index()]),
-            thousands(test_counts[class.index()])
+            label,
+            name,
+            thousands(train_counts[label]),
+            thousands(test_counts[label])
         );
     }
     println!();

@@ -7,7 +7,11 @@ use std::time::Instant;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::import::{IdxLayout, ImportOptions, ImportProgress, ImportStage, LabelBase, import};
+use crate::data::LoadedData;
+use crate::data::import::{
+    IdxLayout, ImportOptions, ImportProgress, ImportReport, ImportStage, LabelBase, Resolved, import,
+    open_or_import,
+};
 use crate::data::store::{DatasetStore, Preprocessing};
 use crate::files::thousands;
 
@@ -87,6 +91,13 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<()> {
     let result = import(&args.source, &args.options(), &store, &mut on_progress, &AtomicBool::new(false));
     bar.finish_and_clear();
     let report = result?;
+    print_report(&report, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// What an import did, for people: the name, where from, classes, counts, the split note and the
+/// skipped files.
+fn print_report(report: &ImportReport, elapsed_secs: f64) {
     let dataset = &report.dataset;
     let manifest = &dataset.manifest;
     println!(
@@ -94,7 +105,7 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<()> {
         manifest.name,
         manifest.source.path.display(),
         manifest.source.kind.describe(),
-        started.elapsed().as_secs_f64()
+        elapsed_secs
     );
     let names = manifest.classes.as_slice();
     let shown: Vec<&str> = names.iter().take(12).map(String::as_str).collect();
@@ -128,7 +139,42 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<()> {
             );
         }
     }
-    Ok(())
+}
+
+/// The data a command works on: `--data DIR|NAME` (a folder or file is imported on the fly, or its
+/// earlier import reused; a name opens a stored data set; `fashion-mnist` is the built-in one), else
+/// Fashion-MNIST from the usual places (`--data-dir`, `ATELIER_DATA`, …). The caller prints the
+/// data's notices.
+///
+/// # Errors
+/// An unknown name, a source that cannot be imported, or missing Fashion-MNIST files.
+pub fn load_data(data: Option<&str>, data_dir: Option<&std::path::Path>) -> anyhow::Result<LoadedData> {
+    let wanted = data.filter(|name| !name.eq_ignore_ascii_case("fashion-mnist"));
+    let Some(dir_or_name) = wanted else {
+        return Ok(crate::data::load(data_dir)?);
+    };
+    let store = default_store()?;
+    let started = Instant::now();
+    let bar = ProgressBar::new(0);
+    let mut on_progress = |progress: ImportProgress| {
+        bar.set_length(progress.total as u64);
+        bar.set_position(progress.done as u64);
+    };
+    let options = ImportOptions::default();
+    let resolved = open_or_import(dir_or_name, &store, &options, &mut on_progress, &AtomicBool::new(false));
+    bar.finish_and_clear();
+    let dataset = match resolved.with_context(|| format!("--data {dir_or_name}"))? {
+        Resolved::Imported(report) => {
+            print_report(&report, started.elapsed().as_secs_f64());
+            report.dataset
+        }
+        Resolved::Cached(dataset) => {
+            eprintln!("using \"{}\", imported from it before (unchanged since)", dataset.manifest.name);
+            dataset
+        }
+        Resolved::Stored(dataset) => dataset,
+    };
+    Ok(LoadedData::from(dataset))
 }
 
 /// `atelier data list`: the imported data sets, one line each.

@@ -16,6 +16,10 @@ use crate::model_file;
 pub struct EvaluateArgs {
     /// The model file (.safetensors) to evaluate.
     pub model: PathBuf,
+    /// The data set: a folder or file to import (cached), the name of an imported data set, or
+    /// `fashion-mnist` (the default). It must have the classes the model learned.
+    #[arg(long, value_name = "DIR|NAME")]
+    pub data: Option<String>,
     /// Which split to evaluate on.
     #[arg(long, value_enum, default_value = "test")]
     pub split: crate::data::Split,
@@ -32,10 +36,20 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     // The model first: a bad file should fail fast, before the data is read.
     let model = load_model(&args.model)?;
     let spec = model.metadata.spec.clone();
-    let data = crate::data::load(data_dir)?;
+    let data = super::datasets::load_data(args.data.as_deref(), data_dir)?;
     for notice in data.notices() {
         eprintln!("warning: {notice}");
     }
+    // Evaluating on other classes would print confident nonsense: refuse, naming both data sets.
+    let mut data_identity = model.metadata.dataset.clone();
+    data_identity.name.clone_from(&data.name);
+    data_identity.classes = data.classes.clone();
+    model
+        .metadata
+        .dataset
+        .check_compatible(&data_identity)
+        .map_err(|mismatch| anyhow::anyhow!("{mismatch}"))?;
+    let task = model.metadata.spec.task.describe(&model.metadata.dataset.classes);
     let predictor = Predictor::from(model);
     let dataset = data.split(args.split);
 
@@ -49,14 +63,14 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let report = evaluation.predictions.report();
 
+    println!("model:    {} ({}, {}, {} parameters)", args.model.display(), spec.name, task, thousands(&spec));
     println!(
-        "model:    {} ({}, {}, {} parameters)",
-        args.model.display(),
-        spec.name,
-        spec.task,
-        thousands(&spec)
+        "data:     {}, {} split, {} images, {}",
+        data.name,
+        args.split.name(),
+        report.total,
+        data.source.describe()
     );
-    println!("data:     {} split, {} images, {}", args.split.name(), report.total, data.source.describe());
     println!("accuracy: {:.2}% ({}/{})", report.accuracy * 100.0, report.correct, report.total);
     #[allow(clippy::cast_precision_loss)] // image counts are small
     let images_per_sec = report.total as f64 / elapsed_secs.max(1e-9);

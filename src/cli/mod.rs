@@ -51,31 +51,28 @@ pub enum Command {
     Predict(predict::PredictArgs),
 }
 
-/// Runs the parsed command line.
+/// Applies the options every mode shares (the window too): the number of compute threads.
 ///
 /// # Errors
-/// Whatever the chosen command fails with; `main` prints it and exits with code 2.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// An invalid thread count.
+pub fn apply_global_options(args: &Args) -> anyhow::Result<()> {
     if let Some(threads) = args.threads {
         crate::ops::set_num_threads(threads)?;
     }
-    let data_dir = args.data_dir.as_deref();
-    match args.command {
-        Some(Command::Data(command)) => data::run(command, data_dir),
-        Some(Command::Presets) => presets::run(),
-        Some(Command::Train(train_args)) => train::run(&train_args, data_dir),
-        Some(Command::Evaluate(evaluate_args)) => evaluate::run(&evaluate_args, data_dir),
-        Some(Command::Predict(predict_args)) => predict::run(&predict_args),
-        None => open_window(args.data_dir, args.images),
+    Ok(())
+}
+
+/// Runs one subcommand. `main` decides between this and the window; the command line never opens
+/// one.
+///
+/// # Errors
+/// Whatever the chosen command fails with; `main` prints it and exits with code 2.
+pub fn run(command: Command, data_dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match command {
+        Command::Data(command) => data::run(command, data_dir),
+        Command::Presets => presets::run(),
+        Command::Train(train_args) => train::run(&train_args, data_dir),
+        Command::Evaluate(evaluate_args) => evaluate::run(&evaluate_args, data_dir),
+        Command::Predict(predict_args) => predict::run(&predict_args),
     }
-}
-
-#[cfg(feature = "gui")]
-fn open_window(data_dir: Option<PathBuf>, images: Vec<PathBuf>) -> anyhow::Result<()> {
-    crate::gui::run(crate::gui::LaunchOptions { data_dir, images })
-}
-
-#[cfg(not(feature = "gui"))]
-fn open_window(_data_dir: Option<PathBuf>, _images: Vec<PathBuf>) -> anyhow::Result<()> {
-    anyhow::bail!("this build has no window (built without the `gui` feature); try `atelier --help`")
 }

@@ -41,11 +41,15 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
             Ok((prepared, predictions)) => {
                 let ranked: Vec<String> = predictions
                     .first()
-                    .map(|p| p.top_k(args.top.max(1)))
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|(class, probability)| format!("{class} {:.1}%", probability * 100.0))
-                    .collect();
+                    .map(|p| {
+                        p.top_k(args.top.max(1))
+                            .into_iter()
+                            .map(|(class, probability)| {
+                                format!("{} {:.1}%", p.class_name(class), probability * 100.0)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 println!("{}: {}", path.display(), ranked.join(", "));
                 for concern in &prepared.concerns {
                     println!("  note: {}", concern.describe());

@@ -27,8 +27,8 @@ fn render() -> anyhow::Result<String> {
         let spec = preset.spec();
         let params = spec.param_count()?;
         let task = match spec.task {
-            crate::model::Task::TenClass => String::new(),
-            task => format!(" ({task})"),
+            crate::model::Task::AllClasses { .. } => String::new(),
+            task => format!(" ({})", task.describe(&crate::data::ClassNames::fashion_mnist())),
         };
         rows.push([
             preset.name.to_owned(),

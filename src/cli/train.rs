@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{Augmentation, FashionMnist};
+use crate::data::{Augmentation, LoadedData};
 use crate::inference::Predictor;
 use crate::model::{Network, PresetId, UnknownPreset};
 use crate::model_file::{ModelMetadata, save_model};
@@ -19,6 +19,10 @@ use crate::training::{
 /// Options of `atelier train`; unset ones come from the preset's default config.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
+    /// The data set: a folder or file to import (cached), the name of an imported data set, or
+    /// `fashion-mnist` (the default, found in the usual places).
+    #[arg(long, value_name = "DIR|NAME")]
+    pub data: Option<String>,
     /// Preset to start from (see `atelier presets`).
     #[arg(long, default_value = "cnn")]
     pub preset: String,
@@ -209,8 +213,10 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         }
         None => args.preset_id()?.spec(),
     };
-    let data = crate::data::load(data_dir)?;
-    println!("data: {}", data.source.describe());
+    let data = super::datasets::load_data(args.data.as_deref(), data_dir)?;
+    // A preset is sized to the data set's classes; a spec file must already fit them.
+    let spec = if args.spec.is_none() { args.preset_id()?.spec_for(&data.classes) } else { spec };
+    println!("data: {} ({} classes), {}", data.name, data.classes.len(), data.source.describe());
     for notice in data.notices() {
         println!("note: {notice}");
     }
@@ -237,13 +243,12 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// Writes the model file with its metadata: spec, config and the test split's report.
-fn save(args: &TrainArgs, config: TrainConfig, network: Network, data: &FashionMnist) -> anyhow::Result<()> {
-    let predictor = Predictor::new(network);
+fn save(args: &TrainArgs, config: TrainConfig, network: Network, data: &LoadedData) -> anyhow::Result<()> {
+    let predictor = Predictor::with_classes(network, &data.classes);
     let evaluation = predictor.evaluate(&data.test, &mut |_, _| {})?;
-    let mut metadata = ModelMetadata::for_network(predictor.network());
+    let mut metadata = ModelMetadata::new(predictor.network(), data.identity());
     metadata.train_config = Some(config);
     metadata.report = Some(evaluation.predictions.report());
-    metadata.dataset_checksum = Some(data.fingerprint());
     save_model(&args.out, predictor.network(), &metadata)
         .with_context(|| format!("saving the model to {}", args.out.display()))?;
     println!("saved {}", args.out.display());

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::{Augmentation, Dataset, FashionClass, IMAGE_PIXELS, IMAGE_SIDE};
+use super::{Augmentation, Dataset, IMAGE_PIXELS, IMAGE_SIDE};
 
 /// Independent random streams drawn from one run seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,15 +62,15 @@ pub fn validation_split(len: usize, fraction: f64, seed: u64) -> (Vec<usize>, Ve
     (positions, validation)
 }
 
-/// How a label (0..=9) becomes the network's target.
+/// How a label becomes the network's target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Targets {
-    /// The ten classes: the target is the label.
-    TenClass,
+    /// Every class: the target is the label.
+    AllClasses,
     /// Two classes: 1 for `positive`, 0 for anything else (the data is filtered to the pair).
     Binary {
-        /// The class whose target is 1.
-        positive: FashionClass,
+        /// The label whose target is 1.
+        positive: u8,
     },
 }
 
@@ -79,8 +79,8 @@ impl Targets {
     #[must_use]
     pub fn of(self, label: u8) -> u32 {
         match self {
-            Self::TenClass => u32::from(label),
-            Self::Binary { positive } => u32::from(FashionClass::from_label(label) == Some(positive)),
+            Self::AllClasses => u32::from(label),
+            Self::Binary { positive } => u32::from(label == positive),
         }
     }
 }
@@ -183,7 +183,7 @@ mod tests {
         let batch = Batch::assemble(
             &dataset(),
             &[4, 1, 2],
-            Targets::Binary { positive: FashionClass::AnkleBoot },
+            Targets::Binary { positive: 9 },
             &Augmentation::default(),
             0,
         );
@@ -199,8 +199,8 @@ mod tests {
     #[test]
     fn augmented_batches_repeat_with_the_seed() {
         let flip = Augmentation { max_shift_pixels: 3, horizontal_flip: true, random_erasing: true };
-        let a = Batch::assemble(&dataset(), &[0, 1, 2, 3, 4], Targets::TenClass, &flip, 9);
-        assert_eq!(a, Batch::assemble(&dataset(), &[0, 1, 2, 3, 4], Targets::TenClass, &flip, 9));
+        let a = Batch::assemble(&dataset(), &[0, 1, 2, 3, 4], Targets::AllClasses, &flip, 9);
+        assert_eq!(a, Batch::assemble(&dataset(), &[0, 1, 2, 3, 4], Targets::AllClasses, &flip, 9));
         assert_eq!(a.targets, [7, 9, 0, 9, 7]);
     }
 }

@@ -85,6 +85,12 @@ impl ClassNames {
         Self(FASHION_MNIST_NAMES.iter().map(|&name| name.to_owned()).collect())
     }
 
+    /// `count` classes called "class 0", "class 1", …: for a model whose data set is unknown.
+    #[must_use]
+    pub fn numbered(count: usize) -> Self {
+        Self((0..count.max(MIN_CLASSES)).map(|label| format!("class {label}")).collect())
+    }
+
     /// How many classes.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -1,10 +1,8 @@
-//! One split of Fashion-MNIST in memory: `u8` pixels and labels, plus filtered views.
+//! One split of a data set in memory: 28×28 `u8` pixels and labels, plus filtered views.
 
 use std::sync::Arc;
 
-use super::FashionClass;
-
-/// Side of a Fashion-MNIST image in pixels.
+/// Side of a network input picture in pixels (every data set is stored at this size).
 pub const IMAGE_SIDE: usize = 28;
 /// Pixels in one image.
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
@@ -12,9 +10,9 @@ pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 /// Which part of the data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 pub enum Split {
-    /// The 60,000 training images.
+    /// The training pictures (60,000 in Fashion-MNIST).
     Train,
-    /// The 10,000 test images.
+    /// The test pictures (10,000 in Fashion-MNIST).
     Test,
 }
 
@@ -42,7 +40,7 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// A dataset over `pixels` (`labels.len() * IMAGE_PIXELS` bytes) and `labels` (each 0..=9).
+    /// A dataset over `pixels` (`labels.len() * IMAGE_PIXELS` bytes) and `labels` (class indices).
     ///
     /// The caller (the IDX reader, a test) has checked sizes and labels.
     #[must_use]
@@ -76,16 +74,10 @@ impl Dataset {
         &self.pixels[start..start + IMAGE_PIXELS]
     }
 
-    /// The label (0..=9) of visible example `i`.
+    /// The label (class index) of visible example `i`.
     #[must_use]
     pub fn label(&self, i: usize) -> u8 {
         self.labels[self.source_index(i)]
-    }
-
-    /// The class of visible example `i`.
-    #[must_use]
-    pub fn class(&self, i: usize) -> FashionClass {
-        FashionClass::from_label(self.label(i)).unwrap_or(FashionClass::TShirtTop)
     }
 
     /// A view of the examples at the given visible positions (no pixel copy).
@@ -100,21 +92,30 @@ impl Dataset {
         }
     }
 
-    /// A view of the examples whose class is in `classes` (e.g. Sneaker vs Ankle boot).
+    /// A view of the examples whose label is in `labels` (e.g. Sneaker vs Ankle boot).
     #[must_use]
-    pub fn filter_classes(&self, classes: &[FashionClass]) -> Self {
-        let positions: Vec<usize> = (0..self.len()).filter(|&i| classes.contains(&self.class(i))).collect();
+    pub fn filter_labels(&self, labels: &[u8]) -> Self {
+        let positions: Vec<usize> = (0..self.len()).filter(|&i| labels.contains(&self.label(i))).collect();
         self.select(&positions)
     }
 
-    /// How many visible examples each class has, in label order.
+    /// How many visible examples each of `class_count` classes has, in label order (labels beyond
+    /// `class_count` are not counted).
     #[must_use]
-    pub fn class_counts(&self) -> [usize; FashionClass::COUNT] {
-        let mut counts = [0; FashionClass::COUNT];
+    pub fn class_counts(&self, class_count: usize) -> Vec<usize> {
+        let mut counts = vec![0; class_count];
         for i in 0..self.len() {
-            counts[usize::from(self.label(i)).min(FashionClass::COUNT - 1)] += 1;
+            if let Some(count) = counts.get_mut(usize::from(self.label(i))) {
+                *count += 1;
+            }
         }
         counts
+    }
+
+    /// The largest label plus one: the fewest classes the split needs (0 when empty).
+    #[must_use]
+    pub fn label_span(&self) -> usize {
+        (0..self.len()).map(|i| usize::from(self.label(i)) + 1).max().unwrap_or(0)
     }
 }
 
@@ -131,10 +132,11 @@ mod tests {
     #[test]
     fn filtered_view_shares_pixels_and_keeps_source_positions() {
         let data = tiny();
-        let binary = data.filter_classes(&[FashionClass::Sneaker, FashionClass::AnkleBoot]);
+        let binary = data.filter_labels(&[7, 9]);
         assert_eq!(binary.len(), 3);
         assert_eq!(binary.source_index(2), 3);
         assert_eq!(binary.image(1)[0], 1);
-        assert_eq!(binary.class_counts()[7], 2);
+        assert_eq!(binary.class_counts(10)[7], 2);
+        assert_eq!(binary.label_span(), 10);
     }
 }

@@ -12,8 +12,8 @@ use super::{ClassNames, DataError, Dataset, IMAGE_SIDE};
 
 /// The file name of visible example `i` of `dataset`: `<source index, 5 digits>_<class slug>.png`.
 #[must_use]
-pub fn png_file_name(dataset: &Dataset, i: usize) -> String {
-    format!("{:05}_{}.png", dataset.source_index(i), dataset.class(i).slug())
+pub fn png_file_name(dataset: &Dataset, classes: &ClassNames, i: usize) -> String {
+    format!("{:05}_{}.png", dataset.source_index(i), classes.slug(usize::from(dataset.label(i))))
 }
 
 /// Encodes 28×28 grayscale pixels as PNG bytes.
@@ -36,11 +36,16 @@ pub fn encode_png(pixels: &[u8], path: &Path) -> Result<Vec<u8>, DataError> {
 ///
 /// # Errors
 /// The folder or a file cannot be written.
-pub fn export_png(dataset: &Dataset, count: usize, out: &Path) -> Result<Vec<PathBuf>, DataError> {
+pub fn export_png(
+    dataset: &Dataset,
+    classes: &ClassNames,
+    count: usize,
+    out: &Path,
+) -> Result<Vec<PathBuf>, DataError> {
     std::fs::create_dir_all(out).map_err(|source| DataError::Write { path: out.to_path_buf(), source })?;
     let mut written = Vec::new();
     for i in 0..count.min(dataset.len()) {
-        let path = out.join(png_file_name(dataset, i));
+        let path = out.join(png_file_name(dataset, classes, i));
         let bytes = encode_png(dataset.image(i), &path)?;
         write_atomically(&path, &bytes)?;
         written.push(path);

@@ -9,15 +9,24 @@ use rayon::prelude::*;
 use super::idx::{self, Hashing, IdxContent, IdxKind};
 use super::release::{ChecksumMismatch, ChecksumStatus, ExpectedFile, find_in, hex, official_files};
 use super::source::{self, Candidate, DataSource, Looked, Origin};
-use super::{DataError, Dataset, FashionClass, Split};
+use super::{ClassNames, DataError, Dataset, DatasetIdentity, FASHION_MNIST_NAMES, Split};
 
-/// Fashion-MNIST in memory: both splits, where they came from and how they checked out.
+/// A whole data set in memory: its name and class names, its splits, where it came from and how
+/// it checked out. Fashion-MNIST (found on disk or the bundled sample) is one; an imported data set
+/// is another.
 #[derive(Debug, Clone)]
-pub struct FashionMnist {
-    /// The training split (60,000 images in the full set).
+pub struct LoadedData {
+    /// The data set's name ("Fashion-MNIST", or what the user called an import).
+    pub name: String,
+    /// The class names, label order.
+    pub classes: ClassNames,
+    /// The training split (60,000 images in Fashion-MNIST).
     pub train: Dataset,
-    /// The test split (10,000 images in the full set).
+    /// The test split (10,000 images in Fashion-MNIST).
     pub test: Dataset,
+    /// A validation split the data set brings itself (an imported `val/` folder); when `None`,
+    /// training holds out part of `train`.
+    pub validation: Option<Dataset>,
     /// Where the files were found, or the bundled sample.
     pub source: DataSource,
     /// How the files compare with the official release.
@@ -26,7 +35,40 @@ pub struct FashionMnist {
     pub load_secs: f64,
 }
 
-impl FashionMnist {
+/// Fashion-MNIST's name as data sets and model files record it.
+pub const FASHION_MNIST: &str = "Fashion-MNIST";
+
+impl LoadedData {
+    /// Fashion-MNIST's splits with its name and class names.
+    #[must_use]
+    pub fn fashion_mnist(
+        train: Dataset,
+        test: Dataset,
+        source: DataSource,
+        checksums: ChecksumStatus,
+    ) -> Self {
+        Self {
+            name: FASHION_MNIST.to_owned(),
+            classes: ClassNames::fashion_mnist(),
+            train,
+            test,
+            validation: None,
+            source,
+            checksums,
+            load_secs: 0.0,
+        }
+    }
+
+    /// What a model file records about the data it learned from: name, class names, fingerprint.
+    #[must_use]
+    pub fn identity(&self) -> DatasetIdentity {
+        DatasetIdentity {
+            name: self.name.clone(),
+            classes: self.classes.clone(),
+            fingerprint: self.fingerprint(),
+        }
+    }
+
     /// One split.
     #[must_use]
     pub fn split(&self, split: Split) -> &Dataset {
@@ -54,7 +96,7 @@ impl FashionMnist {
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
-        for split in [&self.train, &self.test] {
+        for split in [Some(&self.train), Some(&self.test), self.validation.as_ref()].into_iter().flatten() {
             for i in 0..split.len() {
                 hasher.update(split.image(i));
             }
@@ -74,7 +116,7 @@ impl FashionMnist {
 /// # Errors
 /// Files that are found but unreadable or damaged (named in the error); an explicit `data_dir`
 /// without the files. A folder found by the search is never silently skipped for being damaged.
-pub fn load(data_dir: Option<&Path>) -> Result<FashionMnist, DataError> {
+pub fn load(data_dir: Option<&Path>) -> Result<LoadedData, DataError> {
     match data_dir {
         Some(dir) => load_folder(dir, Origin::DataDirOption, Vec::new()),
         None => load_discovered(&source::standard_candidates()),
@@ -85,7 +127,7 @@ pub fn load(data_dir: Option<&Path>) -> Result<FashionMnist, DataError> {
 ///
 /// # Errors
 /// A folder without the files, or files that are unreadable or damaged.
-pub fn load_from(dir: &Path) -> Result<FashionMnist, DataError> {
+pub fn load_from(dir: &Path) -> Result<LoadedData, DataError> {
     load_folder(dir, Origin::Picked, Vec::new())
 }
 
@@ -93,7 +135,7 @@ pub fn load_from(dir: &Path) -> Result<FashionMnist, DataError> {
 ///
 /// # Errors
 /// As [`load`].
-pub fn load_discovered(candidates: &[Candidate]) -> Result<FashionMnist, DataError> {
+pub fn load_discovered(candidates: &[Candidate]) -> Result<LoadedData, DataError> {
     let started = Instant::now();
     let (found, looked) = source::discover(candidates);
     let mut data = match found {
@@ -105,7 +147,7 @@ pub fn load_discovered(candidates: &[Candidate]) -> Result<FashionMnist, DataErr
 }
 
 /// Loads the official files from `dir`, remembering why it was chosen.
-fn load_folder(dir: &Path, origin: Origin, mut looked: Vec<Looked>) -> Result<FashionMnist, DataError> {
+fn load_folder(dir: &Path, origin: Origin, mut looked: Vec<Looked>) -> Result<LoadedData, DataError> {
     let started = Instant::now();
     let expected = official_files();
     let missing = source::missing_files(dir, &expected);
@@ -125,13 +167,10 @@ fn load_folder(dir: &Path, origin: Origin, mut looked: Vec<Looked>) -> Result<Fa
         });
     }
     let (train, test, checksums) = read_release(dir, &expected)?;
-    Ok(FashionMnist {
-        train,
-        test,
-        source: DataSource::Folder { dir: dir.to_path_buf(), origin, looked },
-        checksums,
-        load_secs: started.elapsed().as_secs_f64(),
-    })
+    let source = DataSource::Folder { dir: dir.to_path_buf(), origin, looked };
+    let mut data = LoadedData::fashion_mnist(train, test, source, checksums);
+    data.load_secs = started.elapsed().as_secs_f64();
+    Ok(data)
 }
 
 /// Reads and checks the four files of `expected` in `dir`, in parallel.
@@ -203,8 +242,21 @@ fn assemble(
 /// Checks one split's images and labels against each other and builds the dataset.
 ///
 /// # Errors
-/// Count mismatch or a label outside 0..=9, naming the labels file.
+/// Count mismatch or a label outside Fashion-MNIST's 0..=9, naming the labels file.
 pub fn pair(images: &IdxContent, labels: &IdxContent, labels_path: &Path) -> Result<Dataset, DataError> {
+    pair_with_classes(images, labels, labels_path, FASHION_MNIST_NAMES.len())
+}
+
+/// [`pair`] for a data set with `class_count` classes.
+///
+/// # Errors
+/// Count mismatch or a label outside `0..class_count`, naming the labels file.
+pub fn pair_with_classes(
+    images: &IdxContent,
+    labels: &IdxContent,
+    labels_path: &Path,
+    class_count: usize,
+) -> Result<Dataset, DataError> {
     if images.count != labels.count {
         return Err(DataError::CountMismatch {
             labels_path: labels_path.to_path_buf(),
@@ -212,7 +264,7 @@ pub fn pair(images: &IdxContent, labels: &IdxContent, labels_path: &Path) -> Res
             images: images.count,
         });
     }
-    if let Some(index) = labels.body.iter().position(|&label| usize::from(label) >= FashionClass::COUNT) {
+    if let Some(index) = labels.body.iter().position(|&label| usize::from(label) >= class_count) {
         return Err(DataError::BadLabel {
             path: labels_path.to_path_buf(),
             index,

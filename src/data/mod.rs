@@ -1,5 +1,5 @@
-//! The Fashion-MNIST data: reading, finding, checking and downloading it, and turning it into
-//! batches and network inputs.
+//! Data sets: Fashion-MNIST (reading, finding, checking and downloading it) and the ones users bring,
+//! their class names, and turning them into batches and network inputs.
 //!
 //! Start with [`load`] (discovery, then the bundled sample) or [`load_from`] (one chosen folder).
 
@@ -10,7 +10,7 @@ mod dataset;
 mod download;
 mod error;
 mod export;
-mod fashion_class;
+mod identity;
 pub mod idx;
 pub mod image_input;
 mod image_steps;
@@ -33,9 +33,11 @@ pub use error::DataError;
 pub use export::{
     class_folder_name, encode_png, export_class_folders, export_png, png_file_name, write_classes_txt,
 };
-pub use fashion_class::FashionClass;
+pub use identity::{ClassMismatch, DatasetIdentity};
 pub use idx::IdxKind;
-pub use load::{FashionMnist, load, load_discovered, load_from, read_release};
+pub use load::{
+    FASHION_MNIST, LoadedData, load, load_discovered, load_from, pair_with_classes, read_release,
+};
 pub use release::{ChecksumMismatch, ChecksumStatus, ExpectedFile, official_files};
 pub use sample::{
     SAMPLE_TEST_PER_CLASS, SAMPLE_TRAIN_PER_CLASS, SampleSummary, load_sample, make_sample,

@@ -93,6 +93,9 @@ pub enum ChecksumStatus {
     Mismatch(Vec<ChecksumMismatch>),
     /// The bundled sample, which is part of the program and not a release file.
     BundledSample,
+    /// A data set the user imported: there is no official release to compare with; its
+    /// fingerprint, taken when it was imported, is in its `dataset.json`.
+    Imported,
 }
 
 impl ChecksumStatus {
@@ -102,6 +105,9 @@ impl ChecksumStatus {
         match self {
             Self::Verified => "OK (SHA-256 of the 4 files match the Fashion-MNIST release)".to_string(),
             Self::BundledSample => "not applicable (bundled sample, part of the program)".to_string(),
+            Self::Imported => {
+                "not applicable (imported data set; fingerprint in its dataset.json)".to_string()
+            }
             Self::Mismatch(mismatches) => {
                 let mut text = String::from("WARNING: differs from the Fashion-MNIST release:");
                 for mismatch in mismatches {
@@ -116,7 +122,7 @@ impl ChecksumStatus {
     #[must_use]
     pub fn warnings(&self) -> Vec<String> {
         match self {
-            Self::Verified | Self::BundledSample => Vec::new(),
+            Self::Verified | Self::BundledSample | Self::Imported => Vec::new(),
             Self::Mismatch(mismatches) => mismatches
                 .iter()
                 .map(|m| {

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::idx::{self, Hashing, IdxKind};
-use super::load::{FashionMnist, pair};
+use super::load::{LoadedData, pair};
 use super::release::{ChecksumStatus, official_files};
 use super::source::{DataSource, Looked};
-use super::{DataError, Dataset, FashionClass, IMAGE_PIXELS, Split};
+use super::{DataError, Dataset, IMAGE_PIXELS, Split};
 
 /// Training images per class in the sample (1,000 in all).
 pub const SAMPLE_TRAIN_PER_CLASS: usize = 100;
@@ -24,12 +24,12 @@ const TEST_LABELS: &[u8] = include_bytes!("../../data/sample/t10k-labels-idx1-ub
 ///
 /// # Errors
 /// Only if the program was built with a damaged sample ([`DataError::BrokenSample`]).
-pub fn load_sample() -> Result<FashionMnist, DataError> {
+pub fn load_sample() -> Result<LoadedData, DataError> {
     load_sample_with_search(Vec::new())
 }
 
 /// Loads the bundled sample, recording the folders searched before falling back to it.
-pub(crate) fn load_sample_with_search(looked: Vec<Looked>) -> Result<FashionMnist, DataError> {
+pub(crate) fn load_sample_with_search(looked: Vec<Looked>) -> Result<LoadedData, DataError> {
     let started = Instant::now();
     let split = |images: &[u8], labels: &[u8], split: Split| -> Result<Dataset, DataError> {
         let prefix = if split == Split::Train { "train" } else { "t10k" };
@@ -42,22 +42,19 @@ pub(crate) fn load_sample_with_search(looked: Vec<Looked>) -> Result<FashionMnis
     let broken = |error| DataError::BrokenSample(Box::new(error));
     let train = split(TRAIN_IMAGES, TRAIN_LABELS, Split::Train).map_err(broken)?;
     let test = split(TEST_IMAGES, TEST_LABELS, Split::Test).map_err(broken)?;
-    Ok(FashionMnist {
-        source: DataSource::Sample { train_images: train.len(), test_images: test.len(), looked },
-        train,
-        test,
-        checksums: ChecksumStatus::BundledSample,
-        load_secs: started.elapsed().as_secs_f64(),
-    })
+    let source = DataSource::Sample { train_images: train.len(), test_images: test.len(), looked };
+    let mut data = LoadedData::fashion_mnist(train, test, source, ChecksumStatus::BundledSample);
+    data.load_secs = started.elapsed().as_secs_f64();
+    Ok(data)
 }
 
 /// The positions of the first `per_class` examples of each class, in split order.
 #[must_use]
 pub fn stratified_positions(dataset: &Dataset, per_class: usize) -> Vec<usize> {
-    let mut taken = [0_usize; FashionClass::COUNT];
-    let mut positions = Vec::with_capacity(per_class * FashionClass::COUNT);
+    let mut taken = vec![0_usize; dataset.label_span()];
+    let mut positions = Vec::with_capacity(per_class * taken.len());
     for i in 0..dataset.len() {
-        let class = dataset.class(i).index();
+        let class = usize::from(dataset.label(i));
         if taken[class] < per_class {
             taken[class] += 1;
             positions.push(i);
@@ -85,7 +82,7 @@ pub struct SampleSummary {
 /// # Errors
 /// The folder or a file cannot be written.
 pub fn make_sample(
-    full: &FashionMnist,
+    full: &LoadedData,
     out: &Path,
     train_per_class: usize,
     test_per_class: usize,
@@ -136,8 +133,8 @@ mod tests {
     #[test]
     fn the_bundled_sample_is_stratified_and_marked_as_a_sample() {
         let sample = load_sample().unwrap();
-        assert_eq!(sample.train.class_counts(), [SAMPLE_TRAIN_PER_CLASS; 10]);
-        assert_eq!(sample.test.class_counts(), [SAMPLE_TEST_PER_CLASS; 10]);
+        assert_eq!(sample.train.class_counts(10), [SAMPLE_TRAIN_PER_CLASS; 10]);
+        assert_eq!(sample.test.class_counts(10), [SAMPLE_TEST_PER_CLASS; 10]);
         assert!(sample.source.is_sample());
         assert_eq!(sample.checksums, ChecksumStatus::BundledSample);
         // Real images: a dark background and a lit object.

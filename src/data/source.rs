@@ -86,6 +86,13 @@ pub enum DataSource {
         /// The folders searched before it, in order.
         looked: Vec<Looked>,
     },
+    /// A data set the user imported, stored in the user data folder (`datasets/<slug>/`).
+    Imported {
+        /// The stored data set's folder.
+        dir: PathBuf,
+        /// What it was imported from (a folder, an IDX pair, a CSV file), as the manifest says.
+        imported_from: String,
+    },
     /// No folder held the data: the small sample built into the program.
     Sample {
         /// Training images in the sample.
@@ -109,6 +116,7 @@ impl DataSource {
     pub fn looked(&self) -> &[Looked] {
         match self {
             Self::Folder { looked, .. } | Self::Sample { looked, .. } => looked,
+            Self::Imported { .. } => &[],
         }
     }
 
@@ -117,6 +125,9 @@ impl DataSource {
     pub fn describe(&self) -> String {
         match self {
             Self::Folder { dir, origin, .. } => format!("{} ({})", dir.display(), origin.describe()),
+            Self::Imported { dir, imported_from } => {
+                format!("{} (imported from {imported_from})", dir.display())
+            }
             Self::Sample { train_images, test_images, .. } => format!(
                 "SAMPLE: {} images ({} train, {} test), not the full set; run `atelier data download` \
                  for the full set",

@@ -17,16 +17,21 @@ pub fn apply(cx: &mut Ctx<'_>, event: Event) {
         Event::DatasetLoaded(loaded) => {
             cx.state.busy = None;
             cx.state.download = None;
-            let mnist = &loaded.mnist;
+            let data = &loaded.data;
             let text = format!(
-                "Loaded {} training and {} test images in {:.1} s from {}",
-                thousands(mnist.train.len()),
-                thousands(mnist.test.len()),
-                mnist.load_secs,
-                mnist.source.describe()
+                "Loaded {}: {} classes, {} training and {} test images in {:.1} s from {}",
+                data.name,
+                data.classes.len(),
+                thousands(data.train.len()),
+                thousands(data.test.len()),
+                data.load_secs,
+                data.source.describe()
             );
             cx.state.inform(NoticeKind::Info, text);
             cx.state.dataset.reset_for_new_data();
+            // The model being designed follows the data set's classes (a preset's last layer, a
+            // binary pair that no longer exists).
+            cx.settings.model.fit_to(&data.classes);
             if let Some(choice) = cx.state.pending_data_choice.take() {
                 cx.settings.data = choice;
             }

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{LayerSpec, LayerSummary, ModelSpec, PresetId, SpecError};
+use crate::data::ClassNames;
+use crate::model::{LayerSpec, LayerSummary, ModelSpec, PresetId, SpecError, Task, default_binary_task};
 
 /// The spec on the Model tab and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,10 +54,16 @@ impl DraftCheck {
 }
 
 impl ModelDraft {
-    /// A fresh draft of `preset`.
+    /// A fresh draft of `preset` for Fashion-MNIST.
     #[must_use]
     pub fn from_preset(preset: PresetId) -> Self {
         Self { preset: Some(preset), spec: preset.spec() }
+    }
+
+    /// A fresh draft of `preset` for a data set with `classes`.
+    #[must_use]
+    pub fn from_preset_for(preset: PresetId, classes: &ClassNames) -> Self {
+        Self { preset: Some(preset), spec: preset.spec_for(classes) }
     }
 
     /// Shapes, parameters and the first problem of the current spec.
@@ -76,10 +83,37 @@ impl ModelDraft {
         }
     }
 
-    /// Whether the spec differs from the preset it came from.
+    /// Whether the spec differs from the preset it came from (sized to the same classes).
     #[must_use]
     pub fn is_modified(&self) -> bool {
-        self.preset.is_none_or(|preset| preset.spec() != self.spec)
+        self.preset.is_none_or(|preset| {
+            let mut original = preset.spec();
+            fit_spec(&mut original, self.spec.task.class_count().max(self.spec.task.needs_classes()), None);
+            if let (Task::Binary { .. }, Task::Binary { .. }) = (original.task, self.spec.task) {
+                original.task = self.spec.task;
+            }
+            original != self.spec
+        })
+    }
+
+    /// Sizes the draft to a data set with `classes`: an all-classes task gets one output per class
+    /// (the last Dense layer follows when it had one unit per old class), and a binary task whose
+    /// labels do not exist there takes the data set's default pair. Returns whether anything changed.
+    pub fn fit_to(&mut self, classes: &ClassNames) -> bool {
+        let before = self.spec.clone();
+        fit_spec(&mut self.spec, classes.len(), Some(classes));
+        before != self.spec
+    }
+
+    /// Sets the task; the last Dense layer follows when it had one unit per old output.
+    pub fn set_task(&mut self, task: Task) {
+        let old = self.spec.task.class_count();
+        self.spec.task = task;
+        if let Some(LayerSpec::Dense { units }) = self.spec.layers.last_mut()
+            && *units == old
+        {
+            *units = task.class_count();
+        }
     }
 
     /// Applies a table edit.
@@ -98,6 +132,24 @@ impl ModelDraft {
             | LayerEdit::MoveDown(_)
             | LayerEdit::Replace { .. } => {}
         }
+    }
+}
+
+/// See [`ModelDraft::fit_to`]; `classes` picks the binary default pair when the old one does not fit.
+fn fit_spec(spec: &mut ModelSpec, count: usize, classes: Option<&ClassNames>) {
+    match spec.task {
+        Task::AllClasses { count: old } if old != count => {
+            spec.task = Task::all(count);
+            if let Some(LayerSpec::Dense { units }) = spec.layers.last_mut()
+                && *units == old
+            {
+                *units = count;
+            }
+        }
+        Task::Binary { .. } if spec.task.needs_classes() > count => {
+            spec.task = classes.map_or(Task::Binary { positive: 1, negative: 0 }, default_binary_task);
+        }
+        Task::AllClasses { .. } | Task::Binary { .. } => {}
     }
 }
 
@@ -124,4 +176,35 @@ pub enum LayerEdit {
         /// Its new settings.
         layer: LayerSpec,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letters() -> ClassNames {
+        ClassNames::new((0..26).map(|i| format!("letter {i}")).collect()).unwrap()
+    }
+
+    #[test]
+    fn a_preset_draft_follows_the_data_set_and_stays_unmodified() {
+        let mut draft = ModelDraft::from_preset(PresetId::Cnn);
+        assert!(draft.fit_to(&letters()));
+        assert_eq!(draft.spec, PresetId::Cnn.spec_for(&letters()));
+        assert!(!draft.is_modified());
+        assert!(draft.fit_to(&ClassNames::fashion_mnist()));
+        assert_eq!(draft.spec, PresetId::Cnn.spec());
+        assert!(!draft.fit_to(&ClassNames::fashion_mnist()), "already fitted");
+    }
+
+    #[test]
+    fn a_binary_pair_that_does_not_exist_takes_the_default_pair() {
+        let three = ClassNames::new(vec!["a".into(), "b".into(), "c".into()]).unwrap();
+        let mut draft = ModelDraft::from_preset(PresetId::BinaryDense);
+        draft.fit_to(&three);
+        assert_eq!(draft.spec.task, Task::Binary { positive: 1, negative: 0 });
+        draft.spec.task = Task::Binary { positive: 2, negative: 0 };
+        assert!(!draft.fit_to(&three), "a pair that exists is kept");
+        assert!(draft.is_modified() || draft.spec.task == Task::Binary { positive: 2, negative: 0 });
+    }
 }

@@ -93,17 +93,17 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                     ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
                 }
                 DataState::Ready(data) => {
-                    let mnist = &data.mnist;
-                    let kind = if mnist.source.is_sample() { "sample" } else { "full set" };
+                    let data = &data.data;
+                    let kind = if data.source.is_sample() { "sample" } else { "full set" };
                     ui.label(format!(
                         "Data: {kind}, {} train / {} test",
-                        thousands(mnist.train.len()),
-                        thousands(mnist.test.len())
+                        thousands(data.train.len()),
+                        thousands(data.test.len())
                     ))
                     .on_hover_text(format!(
                         "From {}\nChecksums: {}",
-                        mnist.source.describe(),
-                        mnist.checksums.describe()
+                        data.source.describe(),
+                        data.checksums.describe()
                     ));
                 }
                 DataState::Missing { .. } => {

@@ -31,6 +31,18 @@ pub enum DataState {
     },
 }
 
+impl DataState {
+    /// The loaded data set's class names; Fashion-MNIST's while nothing is loaded (what the presets
+    /// and a restored model assume until the data arrives).
+    #[must_use]
+    pub fn class_names(&self) -> crate::data::ClassNames {
+        match self {
+            Self::Ready(data) => data.data.classes.clone(),
+            Self::Loading { .. } | Self::Missing { .. } => crate::data::ClassNames::fashion_mnist(),
+        }
+    }
+}
+
 /// State of the first-run panel.
 #[derive(Default)]
 pub struct FirstRunState {

@@ -69,8 +69,8 @@ impl Predictor {
         if patch == 0 || patch > IMAGE_SIDE || stride == 0 {
             return Err(InferenceError::Occlusion { patch, stride });
         }
-        if class_index >= self.classes.len() {
-            return Err(InferenceError::ClassOutOfRange { class_index, classes: self.classes.len() });
+        if class_index >= self.labels.len() {
+            return Err(InferenceError::ClassOutOfRange { class_index, classes: self.labels.len() });
         }
         let base: Vec<f32> = image.iter().map(|&pixel| f32::from(pixel) / 255.0).collect();
         let starts: Vec<usize> = (0..=IMAGE_SIDE - patch).step_by(stride).collect();
@@ -88,7 +88,7 @@ impl Predictor {
             }
         }
         let probabilities = self.probabilities(values, positions.len() + 1)?;
-        let classes = self.classes.len();
+        let classes = self.labels.len();
         let base_probability = probabilities[class_index];
         let mut sum = vec![0.0f32; IMAGE_PIXELS];
         let mut count = vec![0u32; IMAGE_PIXELS];
@@ -150,7 +150,7 @@ mod tests {
     fn corner_model() -> Predictor {
         let spec = ModelSpec {
             name: "corner".to_owned(),
-            task: Task::TenClass,
+            task: Task::all(10),
             layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
         };
         let network = Network::new(&spec, &Device::Cpu, 0).unwrap();

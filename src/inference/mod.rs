@@ -8,7 +8,9 @@ use candle_core::{Device, Tensor};
 
 pub use insight::{FirstConv, OCCLUSION_GRAY, OcclusionMap};
 
-use crate::data::{Dataset, FashionClass, IMAGE_PIXELS, IMAGE_SIDE};
+use std::sync::Arc;
+
+use crate::data::{ClassNames, Dataset, IMAGE_PIXELS, IMAGE_SIDE};
 use crate::evaluation::{EvaluationError, Predictions};
 use crate::model::{ForwardMode, Network};
 use crate::model_file::LoadedModel;
@@ -52,30 +54,41 @@ pub enum InferenceError {
     Evaluation(#[from] EvaluationError),
 }
 
-/// One input's class probabilities (softmax of the logits), in the task's class order.
+/// One input's class probabilities (softmax of the logits), in the model's output order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
-    /// The classes in output order.
-    pub classes: Vec<FashionClass>,
+    /// The class names in output order (shared by every prediction of one model).
+    pub class_names: Arc<[String]>,
     /// One probability per class, summing to 1.
     pub probabilities: Vec<f32>,
 }
 
 impl Prediction {
-    /// The `k` most probable classes with their probabilities, most probable first.
+    /// The `k` most probable classes as (output index, probability), most probable first.
     #[must_use]
-    pub fn top_k(&self, k: usize) -> Vec<(FashionClass, f32)> {
-        let mut ranked: Vec<(FashionClass, f32)> =
-            self.classes.iter().copied().zip(self.probabilities.iter().copied()).collect();
+    pub fn top_k(&self, k: usize) -> Vec<(usize, f32)> {
+        let mut ranked: Vec<(usize, f32)> = self.probabilities.iter().copied().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked.truncate(k);
         ranked
     }
 
-    /// The most probable class and its probability.
+    /// The most probable class (output index) and its probability.
     #[must_use]
-    pub fn top(&self) -> Option<(FashionClass, f32)> {
+    pub fn top(&self) -> Option<(usize, f32)> {
         self.top_k(1).into_iter().next()
+    }
+
+    /// The name of output `index` ("?" beyond the outputs).
+    #[must_use]
+    pub fn class_name(&self, index: usize) -> &str {
+        self.class_names.get(index).map_or("?", String::as_str)
+    }
+
+    /// The most probable class's name and probability.
+    #[must_use]
+    pub fn top_name(&self) -> Option<(&str, f32)> {
+        self.top().map(|(index, probability)| (self.class_name(index), probability))
     }
 }
 
@@ -92,21 +105,37 @@ pub struct Evaluation {
 #[derive(Debug)]
 pub struct Predictor {
     network: Network,
-    classes: Vec<FashionClass>,
+    /// The data set labels in output order.
+    labels: Vec<u8>,
+    /// The class names in output order.
+    class_names: Arc<[String]>,
 }
 
 impl From<LoadedModel> for Predictor {
     fn from(model: LoadedModel) -> Self {
-        Self::new(model.network)
+        Self::with_classes(model.network, &model.metadata.dataset.classes)
     }
 }
 
 impl Predictor {
-    /// Wraps a network; its task decides the classes.
+    /// Wraps a network that learned Fashion-MNIST's classes (or numbered classes when its task has
+    /// another count); prefer [`Predictor::with_classes`].
     #[must_use]
     pub fn new(network: Network) -> Self {
-        let classes = network.spec().task.classes();
-        Self { network, classes }
+        let classes = ClassNames::fashion_mnist();
+        if network.spec().task.needs_classes() <= classes.len() {
+            Self::with_classes(network, &classes)
+        } else {
+            let count = network.spec().task.needs_classes();
+            Self::with_classes(network, &ClassNames::numbered(count))
+        }
+    }
+
+    /// Wraps a network whose task's labels name classes of `classes` (the data set it learned).
+    #[must_use]
+    pub fn with_classes(network: Network, classes: &ClassNames) -> Self {
+        let task = network.spec().task;
+        Self { labels: task.labels(), class_names: task.output_names(classes).into(), network }
     }
 
     /// The network inside.
@@ -115,16 +144,22 @@ impl Predictor {
         &self.network
     }
 
-    /// The classes in output order.
+    /// The data set labels in output order.
     #[must_use]
-    pub fn classes(&self) -> &[FashionClass] {
-        &self.classes
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
+    /// How many classes the model tells apart (its outputs).
+    #[must_use]
+    pub fn output_count(&self) -> usize {
+        self.labels.len()
     }
 
     /// The class names in output order.
     #[must_use]
     pub fn class_names(&self) -> Vec<String> {
-        self.classes.iter().map(|class| class.name().to_owned()).collect()
+        self.class_names.to_vec()
     }
 
     /// Probabilities for images given as 784 bytes each (0 = black background, as in the dataset).
@@ -157,8 +192,8 @@ impl Predictor {
         }
         let probabilities = self.probabilities(values, count)?;
         Ok(probabilities
-            .chunks_exact(self.classes.len())
-            .map(|row| Prediction { classes: self.classes.clone(), probabilities: row.to_vec() })
+            .chunks_exact(self.labels.len())
+            .map(|row| Prediction { class_names: Arc::clone(&self.class_names), probabilities: row.to_vec() })
             .collect())
     }
 
@@ -186,21 +221,20 @@ impl Predictor {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Evaluation, InferenceError> {
         let task = self.network.spec().task;
-        let view = if self.classes.len() == FashionClass::COUNT {
-            dataset.clone()
-        } else {
-            dataset.filter_classes(&self.classes)
+        let view = match task {
+            crate::model::Task::AllClasses { .. } => dataset.clone(),
+            crate::model::Task::Binary { .. } => dataset.filter_labels(&self.labels),
         };
         let total = view.len();
         let mut true_classes = Vec::with_capacity(total);
-        let mut probabilities = Vec::with_capacity(total * self.classes.len());
+        let mut probabilities = Vec::with_capacity(total * self.labels.len());
         let mut start = 0;
         while start < total {
             let end = (start + EVALUATION_BATCH).min(total);
             let mut values = Vec::with_capacity((end - start) * IMAGE_PIXELS);
             for i in start..end {
                 values.extend(view.image(i).iter().map(|&pixel| f32::from(pixel) / 255.0));
-                true_classes.push(task.output_index(view.class(i)).unwrap_or(0));
+                true_classes.push(task.output_index(view.label(i)).unwrap_or(0));
             }
             probabilities.extend(self.probabilities(values, end - start)?);
             progress(end, total);
@@ -232,7 +266,7 @@ mod tests {
 
     #[test]
     fn probabilities_sum_to_one_and_top_k_is_sorted() {
-        let predictor = Predictor::new(dense(Task::TenClass));
+        let predictor = Predictor::new(dense(Task::all(10)));
         let image = [128u8; IMAGE_PIXELS];
         let predictions = predictor.predict_pixels(&[&image, &[0; IMAGE_PIXELS]]).unwrap();
         assert_eq!(predictions.len(), 2);
@@ -246,7 +280,7 @@ mod tests {
 
     #[test]
     fn pixels_and_inputs_give_the_same_answer() {
-        let predictor = Predictor::new(dense(Task::TenClass));
+        let predictor = Predictor::new(dense(Task::all(10)));
         let image: Vec<u8> = (0..IMAGE_PIXELS).map(|i| (i % 256) as u8).collect();
         let input: [f32; IMAGE_PIXELS] = std::array::from_fn(|i| f32::from(image[i]) / 255.0);
         assert_eq!(predictor.predict_pixels(&[&image]).unwrap(), predictor.predict_inputs(&[input]).unwrap());
@@ -254,14 +288,14 @@ mod tests {
 
     #[test]
     fn a_wrongly_sized_input_is_refused() {
-        let predictor = Predictor::new(dense(Task::TenClass));
+        let predictor = Predictor::new(dense(Task::all(10)));
         let error = predictor.predict_pixels(&[&[0; IMAGE_PIXELS], &[0; 10]]).unwrap_err();
         assert!(matches!(error, InferenceError::InputSize { index: 1, len: 10 }));
     }
 
     #[test]
     fn evaluation_batches_match_single_predictions_and_report_progress() {
-        let predictor = Predictor::new(dense(Task::TenClass));
+        let predictor = Predictor::new(dense(Task::all(10)));
         let labels: Vec<u8> = (0..(EVALUATION_BATCH + 7)).map(|i| (i % 10) as u8).collect();
         let data = dataset(&labels);
         let mut calls = Vec::new();
@@ -275,7 +309,7 @@ mod tests {
 
     #[test]
     fn binary_evaluation_sees_only_its_two_classes() {
-        let task = Task::Binary { positive: FashionClass::AnkleBoot, negative: FashionClass::Sneaker };
+        let task = Task::Binary { positive: 9, negative: 7 };
         let predictor = Predictor::new(dense(task));
         let data = dataset(&[7, 0, 9, 9, 3]);
         let evaluation = predictor.evaluate(&data, &mut |_, _| {}).unwrap();

@@ -11,7 +11,7 @@ mod shape;
 mod spec;
 
 pub use network::{ForwardMode, Network};
-pub use presets::{Preset, PresetId, UnknownPreset, presets};
+pub use presets::{Preset, PresetId, UnknownPreset, default_binary_task, presets};
 pub use shape::{LayerProblem, LayerSummary, MAX_PARAMS, MAX_VALUES_PER_IMAGE, Shape, SpecError};
 pub use spec::{LayerSpec, ModelSpec, Task};
 

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::spec::{LayerSpec, ModelSpec, Task};
-use crate::data::FashionClass;
+use crate::data::ClassNames;
 use crate::ops::Padding;
 
 /// Names a preset; serialised and parsed as its kebab-case name (`cnn-bn`).
@@ -44,10 +44,18 @@ impl PresetId {
         &PRESETS[self as usize]
     }
 
-    /// The preset's model spec.
+    /// The preset's model spec for Fashion-MNIST.
     #[must_use]
     pub fn spec(self) -> ModelSpec {
         self.preset().spec()
+    }
+
+    /// The preset's model spec for a data set with these classes: the last layer has one unit per
+    /// class, and the binary preset takes Sneaker vs Ankle boot on Fashion-MNIST, else the first two
+    /// classes.
+    #[must_use]
+    pub fn spec_for(self, classes: &ClassNames) -> ModelSpec {
+        self.preset().spec_for(classes)
     }
 }
 
@@ -128,6 +136,16 @@ pub fn presets() -> &'static [Preset] {
     &PRESETS
 }
 
+/// Sneaker vs Ankle boot on Fashion-MNIST (the course's binary task), else the first two classes.
+#[must_use]
+pub fn default_binary_task(classes: &ClassNames) -> Task {
+    if *classes == ClassNames::fashion_mnist() {
+        Task::Binary { positive: 9, negative: 7 }
+    } else {
+        Task::Binary { positive: 1, negative: 0 }
+    }
+}
+
 fn conv3x3(filters: usize) -> LayerSpec {
     LayerSpec::Conv2d { filters, kernel: 3, stride: 1, padding: Padding::Valid }
 }
@@ -137,17 +155,25 @@ fn conv3x3_same(filters: usize) -> LayerSpec {
 }
 
 impl Preset {
-    /// The model spec of this preset (named after it).
+    /// The model spec of this preset (named after it) for Fashion-MNIST.
     #[must_use]
     pub fn spec(&self) -> ModelSpec {
+        self.spec_for(&ClassNames::fashion_mnist())
+    }
+
+    /// The model spec of this preset for a data set with `classes` (see [`PresetId::spec_for`]).
+    #[must_use]
+    pub fn spec_for(&self, classes: &ClassNames) -> ModelSpec {
         use LayerSpec::{BatchNorm, Dense, Dropout, Flatten, MaxPool, Relu};
+        let count = classes.len();
+        let all = Task::all(count);
         let (task, layers) = match self.id {
             PresetId::BinaryDense => (
-                Task::Binary { positive: FashionClass::AnkleBoot, negative: FashionClass::Sneaker },
+                default_binary_task(classes),
                 vec![Flatten, Dense { units: 128 }, Relu, Dropout { rate: 0.2 }, Dense { units: 2 }],
             ),
             PresetId::Dense => (
-                Task::TenClass,
+                all,
                 vec![
                     Flatten,
                     Dense { units: 256 },
@@ -156,11 +182,11 @@ impl Preset {
                     Dense { units: 128 },
                     Relu,
                     Dropout { rate: 0.2 },
-                    Dense { units: 10 },
+                    Dense { units: count },
                 ],
             ),
             PresetId::Cnn => (
-                Task::TenClass,
+                all,
                 vec![
                     conv3x3(32),
                     Relu,
@@ -172,7 +198,7 @@ impl Preset {
                     Dense { units: 128 },
                     Relu,
                     Dropout { rate: 0.5 },
-                    Dense { units: 10 },
+                    Dense { units: count },
                 ],
             ),
             // Measured on the full data, 15 epochs, flips only, seed 1: the plain CNN with batch
@@ -180,7 +206,7 @@ impl Preset {
             // adding batch norm after Dense 128 and dropout 0.25 reached 92.60%; padding the first
             // conv ("same": 28×28 → 14×14 → 12×12 → 6×6, flatten 2304) on top reached 93.57%.
             PresetId::CnnBn => (
-                Task::TenClass,
+                all,
                 vec![
                     conv3x3_same(32),
                     BatchNorm,
@@ -195,7 +221,7 @@ impl Preset {
                     BatchNorm,
                     Relu,
                     Dropout { rate: 0.25 },
-                    Dense { units: 10 },
+                    Dense { units: count },
                 ],
             ),
         };
@@ -227,6 +253,20 @@ mod tests {
         // conv 320 + BN 64 + conv 18,496 + BN 128 + dense 2304·128 + 128 + BN 256 + dense 1,290.
         assert_eq!(PresetId::CnnBn.spec().param_count(), Ok(315_594));
         assert_eq!(PresetId::BinaryDense.spec().param_count(), Ok(784 * 128 + 128 + 128 * 2 + 2));
+    }
+
+    #[test]
+    fn presets_size_their_last_layer_to_the_data_set() {
+        let names: Vec<String> = (0..26).map(|i| format!("letter {i}")).collect();
+        let letters = ClassNames::new(names).unwrap();
+        let cnn = PresetId::Cnn.spec_for(&letters);
+        cnn.validate().unwrap();
+        assert_eq!(cnn.task, Task::all(26));
+        // 225,034 − (128·10 + 10) + (128·26 + 26).
+        assert_eq!(cnn.param_count(), Ok(225_034 - 1_290 + 3_354));
+        let binary = PresetId::BinaryDense.spec_for(&letters);
+        assert_eq!(binary.task, Task::Binary { positive: 1, negative: 0 });
+        binary.validate().unwrap();
     }
 
     #[test]

@@ -183,11 +183,17 @@ pub enum SpecError {
         /// The task.
         task: Task,
     },
+    /// A task for fewer than 2 or more than 100 classes.
+    #[error("a model tells {min} to {max} classes apart; this task has {count}", min = crate::data::MIN_CLASSES, max = crate::data::MAX_CLASSES)]
+    ClassCount {
+        /// The task's class count.
+        count: usize,
+    },
     /// A binary task whose two classes are the same.
-    #[error("a binary task needs two different classes, but both are {class}")]
+    #[error("a binary task needs two different classes, but both are class {label}")]
     SameBinaryClasses {
-        /// The repeated class.
-        class: crate::data::FashionClass,
+        /// The repeated label.
+        label: u8,
     },
     /// More parameters than [`MAX_PARAMS`].
     #[error("the model has {} parameters; the limit is {}", thousands(*.count), thousands(*.limit))]
@@ -321,10 +327,13 @@ impl ModelSpec {
     /// The first problem found, as a [`SpecError`] whose message names the layer at fault.
     pub fn validate(&self) -> Result<(), SpecError> {
         let classes = self.task.class_count();
+        if !(crate::data::MIN_CLASSES..=crate::data::MAX_CLASSES).contains(&classes) {
+            return Err(SpecError::ClassCount { count: classes });
+        }
         if let Task::Binary { positive, negative } = self.task
             && positive == negative
         {
-            return Err(SpecError::SameBinaryClasses { class: positive });
+            return Err(SpecError::SameBinaryClasses { label: positive });
         }
         let rows = self.summary()?;
         let Some(last) = rows.last() else { return Err(SpecError::NoLayers { classes }) };

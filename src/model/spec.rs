@@ -1,15 +1,14 @@
 //! The model spec: what a user describes (a task and an ordered list of layers), as serde data.
 //!
-//! JSON looks like `{"name": "cnn", "task": {"type": "TenClass"}, "layers": [{"type": "Conv2d",
+//! JSON looks like `{"name": "cnn", "task": {"type": "AllClasses", "count": 10}, "layers": [{"type": "Conv2d",
 //! "filters": 32, "kernel": 3}, {"type": "Relu"}, …]}`; omitted fields take their defaults
-//! (`stride` 1, `padding` Valid, `negative_slope` 0.01, task TenClass). Shape inference and
+//! (`stride` 1, `padding` Valid, `negative_slope` 0.01, task: all ten classes). Shape inference and
 //! validation live in `shape.rs`.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::FashionClass;
 use crate::ops::Padding;
 
 /// A network description: the task it solves and its layers, applied in order to a
@@ -27,66 +26,150 @@ pub struct ModelSpec {
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        Self { name: "custom".to_owned(), task: Task::TenClass, layers: Vec::new() }
+        Self { name: "custom".to_owned(), task: Task::default(), layers: Vec::new() }
     }
 }
 
 /// What the network predicts.
 ///
-/// The network outputs one logit per class, in the order of [`Task::classes`]: for `TenClass` the
-/// dataset labels 0..=9; for `Binary` **index 0 is the negative class and index 1 the positive
-/// class** (2 logits, trained with the same softmax cross-entropy as ten classes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+/// The network outputs one logit per class, in the order of [`Task::labels`]: for `AllClasses` the
+/// data set's labels `0..count`; for `Binary` **index 0 is the negative class and index 1 the
+/// positive class** (2 logits, trained with the same softmax cross-entropy). Labels are indices into
+/// the data set's class names (`crate::data::ClassNames`); the task itself holds no names, so the same
+/// spec works for any data set with enough classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Task {
-    /// All ten Fashion-MNIST classes.
-    #[default]
-    TenClass,
-    /// Two classes only; images of other classes are left out of training and evaluation.
+    /// Every class of the data set, one logit each. Model files written before data sets became
+    /// data say `{"type": "TenClass"}`: that reads as ten classes.
+    #[serde(alias = "TenClass")]
+    AllClasses {
+        /// How many classes (the data set's class count).
+        #[serde(default = "fashion_mnist_class_count")]
+        count: usize,
+    },
+    /// Two classes only; pictures of other classes are left out of training and evaluation.
     Binary {
-        /// The class at output index 1.
-        positive: FashionClass,
-        /// The class at output index 0.
-        negative: FashionClass,
+        /// The label at output index 1.
+        #[serde(deserialize_with = "label_or_legacy_name")]
+        positive: u8,
+        /// The label at output index 0.
+        #[serde(deserialize_with = "label_or_legacy_name")]
+        negative: u8,
     },
 }
 
+impl Default for Task {
+    fn default() -> Self {
+        Self::AllClasses { count: fashion_mnist_class_count() }
+    }
+}
+
+fn fashion_mnist_class_count() -> usize {
+    crate::data::FASHION_MNIST_NAMES.len()
+}
+
+/// A binary task's class: a label, or (in files written before data sets became data) a
+/// Fashion-MNIST class written as its Rust name (`"AnkleBoot"`).
+fn label_or_legacy_name<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u8, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum LabelOrName {
+        Label(u8),
+        Name(String),
+    }
+    const LEGACY: [&str; 10] = [
+        "TShirtTop",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "AnkleBoot",
+    ];
+    match LabelOrName::deserialize(deserializer)? {
+        LabelOrName::Label(label) => Ok(label),
+        LabelOrName::Name(name) => LEGACY
+            .iter()
+            .position(|&legacy| legacy == name)
+            .and_then(|label| u8::try_from(label).ok())
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("unknown class `{name}`: expected a label number"))
+            }),
+    }
+}
+
 impl Task {
+    /// All classes of a data set with `count` classes.
+    #[must_use]
+    pub fn all(count: usize) -> Self {
+        Self::AllClasses { count }
+    }
+
     /// How many logits the network must output.
     #[must_use]
     pub fn class_count(self) -> usize {
         match self {
-            Self::TenClass => FashionClass::COUNT,
+            Self::AllClasses { count } => count,
             Self::Binary { .. } => 2,
         }
     }
 
-    /// The classes in output order (output index → class).
+    /// The data set labels in output order (output index → label).
     #[must_use]
-    pub fn classes(self) -> Vec<FashionClass> {
+    pub fn labels(self) -> Vec<u8> {
         match self {
-            Self::TenClass => FashionClass::ALL.to_vec(),
+            Self::AllClasses { count } => (0..count).filter_map(|label| u8::try_from(label).ok()).collect(),
             Self::Binary { positive, negative } => vec![negative, positive],
         }
     }
 
-    /// The output index of a class, or `None` when the task does not include it.
+    /// The output index of a data set label, or `None` when the task does not include it.
     #[must_use]
-    pub fn output_index(self, class: FashionClass) -> Option<usize> {
+    pub fn output_index(self, label: u8) -> Option<usize> {
         match self {
-            Self::TenClass => Some(class.index()),
-            Self::Binary { positive, .. } if class == positive => Some(1),
-            Self::Binary { negative, .. } if class == negative => Some(0),
+            Self::AllClasses { count } => (usize::from(label) < count).then_some(usize::from(label)),
+            Self::Binary { positive, .. } if label == positive => Some(1),
+            Self::Binary { negative, .. } if label == negative => Some(0),
             Self::Binary { .. } => None,
         }
+    }
+
+    /// The fewest classes a data set needs for this task (its largest label + 1).
+    #[must_use]
+    pub fn needs_classes(self) -> usize {
+        match self {
+            Self::AllClasses { count } => count,
+            Self::Binary { positive, negative } => usize::from(positive.max(negative)) + 1,
+        }
+    }
+
+    /// The task in words with the data set's class names: "all 10 classes", "Sneaker vs Ankle boot".
+    #[must_use]
+    pub fn describe(self, classes: &crate::data::ClassNames) -> String {
+        match self {
+            Self::AllClasses { count } => format!("all {count} classes"),
+            Self::Binary { positive, negative } => {
+                format!("{} vs {}", classes.name(usize::from(negative)), classes.name(usize::from(positive)))
+            }
+        }
+    }
+
+    /// The class names in output order, taken from the data set's names.
+    #[must_use]
+    pub fn output_names(self, classes: &crate::data::ClassNames) -> Vec<String> {
+        self.labels().into_iter().map(|label| classes.name(usize::from(label)).into_owned()).collect()
     }
 }
 
 impl fmt::Display for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TenClass => f.write_str("all 10 classes"),
-            Self::Binary { positive, negative } => write!(f, "{negative} vs {positive}"),
+            Self::AllClasses { count } => write!(f, "all {count} classes"),
+            Self::Binary { positive, negative } => write!(f, "class {negative} vs class {positive}"),
         }
     }
 }
@@ -256,7 +339,7 @@ mod tests {
             {"type": "Flatten"},
             {"type": "Dense", "units": 10}]}"#;
         let spec: ModelSpec = serde_json::from_str(json).unwrap();
-        assert_eq!(spec.task, Task::TenClass);
+        assert_eq!(spec.task, Task::all(10));
         assert_eq!(
             spec.layers[0],
             LayerSpec::Conv2d { filters: 8, kernel: 3, stride: 1, padding: Padding::Valid }
@@ -265,27 +348,29 @@ mod tests {
         let back: ModelSpec = serde_json::from_str(&serde_json::to_string(&spec).unwrap()).unwrap();
         assert_eq!(back, spec);
 
-        let binary = ModelSpec {
-            task: Task::Binary { positive: FashionClass::AnkleBoot, negative: FashionClass::Sneaker },
-            ..spec
-        };
+        let binary = ModelSpec { task: Task::Binary { positive: 9, negative: 7 }, ..spec };
         let text = serde_json::to_string(&binary).unwrap();
-        assert!(
-            text.contains(r#""task":{"type":"Binary","positive":"AnkleBoot","negative":"Sneaker"}"#),
-            "{text}"
-        );
+        assert!(text.contains(r#""task":{"type":"Binary","positive":9,"negative":7}"#), "{text}");
         assert_eq!(serde_json::from_str::<ModelSpec>(&text).unwrap(), binary);
+        // Files written before data sets became data name Fashion-MNIST classes.
+        let legacy =
+            text.replace(r#""positive":9,"negative":7"#, r#""positive":"AnkleBoot","negative":"Sneaker""#);
+        assert_eq!(serde_json::from_str::<ModelSpec>(&legacy).unwrap(), binary);
+        let ten = serde_json::from_str::<Task>(r#"{"type":"TenClass"}"#).unwrap();
+        assert_eq!(ten, Task::all(10));
     }
 
     #[test]
     fn binary_task_puts_negative_at_index_zero() {
-        let task = Task::Binary { positive: FashionClass::AnkleBoot, negative: FashionClass::Sneaker };
-        assert_eq!(task.classes(), vec![FashionClass::Sneaker, FashionClass::AnkleBoot]);
-        assert_eq!(task.output_index(FashionClass::AnkleBoot), Some(1));
-        assert_eq!(task.output_index(FashionClass::Sneaker), Some(0));
-        assert_eq!(task.output_index(FashionClass::Bag), None);
-        assert_eq!(task.to_string(), "Sneaker vs Ankle boot");
-        assert_eq!(Task::TenClass.output_index(FashionClass::Bag), Some(8));
+        let task = Task::Binary { positive: 9, negative: 7 };
+        assert_eq!(task.labels(), vec![7, 9]);
+        assert_eq!(task.output_index(9), Some(1));
+        assert_eq!(task.output_index(7), Some(0));
+        assert_eq!(task.output_index(8), None);
+        assert_eq!(task.describe(&crate::data::ClassNames::fashion_mnist()), "Sneaker vs Ankle boot");
+        assert_eq!(task.needs_classes(), 10);
+        assert_eq!(Task::all(10).output_index(8), Some(8));
+        assert_eq!(Task::all(3).output_index(3), None);
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub mod keys {
     pub const TRAIN_CONFIG: &str = "train_config";
     /// The classification report as JSON (optional).
     pub const REPORT: &str = "report";
-    /// Checksum of the training data (optional).
+    /// The data set the model learned from, as JSON: name, class names, fingerprint.
+    pub const DATASET: &str = "dataset";
+    /// Checksum of the training data, in files written before [`DATASET`] (read, no longer written).
     pub const DATASET_CHECKSUM: &str = "dataset_checksum";
     /// When the file was written, RFC 3339 UTC.
     pub const CREATED: &str = "created";

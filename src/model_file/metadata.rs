@@ -8,9 +8,10 @@ use candle_core::{DType, Device, Tensor};
 
 use super::format::{FORMAT_VERSION, keys};
 use super::{Access, ModelFileError, RawModelFile, RawTensor, read_raw, write_raw};
+use crate::data::{ClassNames, DatasetIdentity};
 use crate::evaluation::ClassificationReport;
 use crate::files::now_rfc3339;
-use crate::model::{ModelSpec, Network};
+use crate::model::{ModelSpec, Network, Task};
 use crate::training::TrainConfig;
 
 /// What a model file says besides its weights.
@@ -22,23 +23,37 @@ pub struct ModelMetadata {
     pub train_config: Option<TrainConfig>,
     /// The final classification report on the test split.
     pub report: Option<ClassificationReport>,
-    /// Checksum of the data the model was trained on.
-    pub dataset_checksum: Option<String>,
+    /// The data set the model learned from: its name, class names (which name the outputs) and
+    /// fingerprint. Files written before data sets became data read as Fashion-MNIST.
+    pub dataset: DatasetIdentity,
     /// When the file was written, RFC 3339 UTC (set by [`save_model`]).
     pub created: String,
 }
 
 impl ModelMetadata {
-    /// Metadata for `network` with no config, report or checksum yet.
+    /// Metadata for `network`, which learned from `dataset`, with no config or report yet.
     #[must_use]
-    pub fn for_network(network: &Network) -> Self {
+    pub fn new(network: &Network, dataset: DatasetIdentity) -> Self {
         Self {
             spec: network.spec().clone(),
             train_config: None,
             report: None,
-            dataset_checksum: None,
+            dataset,
             created: now_rfc3339(),
         }
+    }
+
+    /// Metadata for `network` with no config or report, assuming it learned Fashion-MNIST's classes
+    /// (numbered classes when its task needs more than ten).
+    #[must_use]
+    pub fn for_network(network: &Network) -> Self {
+        Self::new(network, default_identity(&network.spec().task))
+    }
+
+    /// The class names of the model's outputs, in output order.
+    #[must_use]
+    pub fn output_names(&self) -> Vec<String> {
+        self.spec.task.output_names(&self.dataset.classes)
     }
 }
 
@@ -82,9 +97,7 @@ pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> R
     if let Some(report) = &metadata.report {
         entries.insert(keys::REPORT.to_owned(), json(report));
     }
-    if let Some(checksum) = &metadata.dataset_checksum {
-        entries.insert(keys::DATASET_CHECKSUM.to_owned(), checksum.clone());
-    }
+    entries.insert(keys::DATASET.to_owned(), json(&metadata.dataset));
     write_raw(path, &RawModelFile { metadata: entries, tensors })
 }
 
@@ -167,13 +180,53 @@ fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<Mode
         .map(|json| serde_json::from_str(json))
         .transpose()
         .map_err(|e| error(keys::REPORT, format!("is not a valid report: {e}")))?;
+    let dataset = match entries.get(keys::DATASET) {
+        Some(json) => serde_json::from_str::<DatasetIdentity>(json)
+            .map_err(|e| error(keys::DATASET, format!("is not a valid data set description: {e}")))?,
+        None => {
+            let mut legacy = default_identity(&spec.task);
+            legacy.fingerprint = entries.get(keys::DATASET_CHECKSUM).cloned().unwrap_or_default();
+            legacy
+        }
+    };
+    let needed = spec.task.needs_classes();
+    let classes = dataset.classes.len();
+    let fits = match spec.task {
+        Task::AllClasses { count } => count == classes,
+        Task::Binary { .. } => needed <= classes,
+    };
+    if !fits {
+        return Err(error(
+            keys::DATASET,
+            format!("names {classes} classes, but the model's task needs {needed}"),
+        ));
+    }
     Ok(ModelMetadata {
         spec,
         train_config,
         report,
-        dataset_checksum: entries.get(keys::DATASET_CHECKSUM).cloned(),
+        dataset,
         created: entries.get(keys::CREATED).cloned().unwrap_or_default(),
     })
+}
+
+/// Fashion-MNIST for a task it fits (what every model was before data sets became data), else
+/// numbered classes.
+fn default_identity(task: &Task) -> DatasetIdentity {
+    let fashion = DatasetIdentity::fashion_mnist(None);
+    let fits = match *task {
+        Task::AllClasses { count } => count == fashion.classes.len(),
+        Task::Binary { .. } => task.needs_classes() <= fashion.classes.len(),
+    };
+    if fits {
+        fashion
+    } else {
+        DatasetIdentity {
+            name: "unknown data set".to_owned(),
+            classes: ClassNames::numbered(task.needs_classes()),
+            fingerprint: String::new(),
+        }
+    }
 }
 
 fn encode_error(path: &Path, error: &candle_core::Error) -> ModelFileError {

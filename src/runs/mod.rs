@@ -156,10 +156,9 @@ impl RunStore {
             }
         };
         let result = (|| {
-            let mut metadata = ModelMetadata::for_network(network);
+            let mut metadata = ModelMetadata::new(network, record.dataset_identity());
             metadata.train_config = Some(record.config.clone());
             metadata.report.clone_from(&record.report);
-            metadata.dataset_checksum.clone_from(&record.dataset_checksum);
             model_file::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
             write_record(&staging, &record)?;
             self.publish(&staging, &mut record)

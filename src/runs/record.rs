@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::DatasetIdentity;
 use crate::evaluation::ClassificationReport;
 use crate::model::{ModelSpec, PresetId};
 use crate::training::{EpochMetrics, StopReason, TrainConfig, TrainSummary};
@@ -46,8 +47,12 @@ pub struct RunRecord {
     /// 1-based epoch with the lowest validation loss (`None` without validation).
     #[serde(default)]
     pub best_epoch: Option<usize>,
-    /// `FashionMnist::fingerprint` of the data trained on, also written into the model file.
+    /// The data set trained on (name, class names, fingerprint), also written into the model file.
     #[serde(default)]
+    pub dataset: Option<DatasetIdentity>,
+    /// The fingerprint of the data trained on, as runs stored it before they recorded the whole
+    /// data set (read, no longer written).
+    #[serde(default, skip_serializing)]
     pub dataset_checksum: Option<String>,
 }
 
@@ -77,8 +82,16 @@ impl RunRecord {
             created: String::new(),
             stop_reason: summary.stop_reason,
             best_epoch: summary.best_epoch,
+            dataset: None,
             dataset_checksum: None,
         }
+    }
+
+    /// The data set the run learned from; runs stored before data sets became data learned
+    /// Fashion-MNIST.
+    #[must_use]
+    pub fn dataset_identity(&self) -> DatasetIdentity {
+        self.dataset.clone().unwrap_or_else(|| DatasetIdentity::fashion_mnist(self.dataset_checksum.clone()))
     }
 
     /// Train accuracy minus validation accuracy at the last epoch: how much the model overfits.

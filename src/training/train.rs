@@ -12,7 +12,7 @@ use super::optimizer::Optimizer;
 use super::progress::{BatchMetrics, EpochMetrics, ProgressSink, StopReason, TrainSummary, TrainingStarted};
 use super::schedule::LrSchedule;
 use crate::data::{
-    Augmentation, Batch, Dataset, FashionMnist, SeedStream, Targets, derive_seed, shuffled_positions,
+    Augmentation, Batch, Dataset, LoadedData, SeedStream, Targets, derive_seed, shuffled_positions,
     validation_split,
 };
 use crate::model::{ForwardMode, ModelError, ModelSpec, Network, Task};
@@ -26,15 +26,32 @@ const EVALUATION_BATCH: usize = 1000;
 /// The data a run trains and tests on (the task's class filter is applied by `train`).
 #[derive(Debug, Clone)]
 pub struct TrainingData {
-    /// The training split; the validation hold-out comes out of it.
+    /// The training split; the validation hold-out comes out of it unless `validation` is given.
     pub train: Dataset,
     /// The test split, evaluated once at the end (`None` skips it).
     pub test: Option<Dataset>,
+    /// A validation split the data set brings itself; `None` holds out part of `train`.
+    pub validation: Option<Dataset>,
+    /// How many classes the data set has (labels are `0..class_count`).
+    pub class_count: usize,
 }
 
-impl From<&FashionMnist> for TrainingData {
-    fn from(data: &FashionMnist) -> Self {
-        Self { train: data.train.clone(), test: Some(data.test.clone()) }
+impl TrainingData {
+    /// Training and test splits of a data set with `class_count` classes, no own validation split.
+    #[must_use]
+    pub fn new(train: Dataset, test: Option<Dataset>, class_count: usize) -> Self {
+        Self { train, test, validation: None, class_count }
+    }
+}
+
+impl From<&LoadedData> for TrainingData {
+    fn from(data: &LoadedData) -> Self {
+        Self {
+            train: data.train.clone(),
+            test: Some(data.test.clone()),
+            validation: data.validation.clone(),
+            class_count: data.classes.len(),
+        }
     }
 }
 
@@ -66,6 +83,14 @@ pub enum TrainError {
         available: usize,
         /// Examples held out for validation.
         held_out: usize,
+    },
+    /// The model's task needs more classes than the data set has.
+    #[error("the model's task needs {needed} classes but the data set has {available}")]
+    TooFewClasses {
+        /// Classes the task needs (its largest label + 1).
+        needed: usize,
+        /// Classes in the data set.
+        available: usize,
     },
     /// A tensor operation failed (a bug or out of memory, not the user's input).
     #[error("tensor computation failed: {0}")]
@@ -101,17 +126,37 @@ struct Prepared {
 }
 
 fn prepare(data: &TrainingData, task: &Task, config: &TrainConfig) -> Result<Prepared, TrainError> {
-    let (train, test, targets) = match task {
-        Task::TenClass => (data.train.clone(), data.test.clone(), Targets::TenClass),
+    // An all-classes task must cover exactly the data set's labels (a label beyond the logits would
+    // be an invalid target); a binary task needs its two labels to exist.
+    let needed = task.needs_classes();
+    let fits = match task {
+        Task::AllClasses { count } => *count == data.class_count,
+        Task::Binary { .. } => needed <= data.class_count,
+    };
+    if !fits {
+        return Err(TrainError::TooFewClasses { needed, available: data.class_count });
+    }
+    let (train, test, validation, targets) = match task {
+        Task::AllClasses { .. } => {
+            (data.train.clone(), data.test.clone(), data.validation.clone(), Targets::AllClasses)
+        }
         Task::Binary { positive, negative } => {
             let pair = [*negative, *positive];
             (
-                data.train.filter_classes(&pair),
-                data.test.as_ref().map(|test| test.filter_classes(&pair)),
+                data.train.filter_labels(&pair),
+                data.test.as_ref().map(|test| test.filter_labels(&pair)),
+                data.validation.as_ref().map(|validation| validation.filter_labels(&pair)),
                 Targets::Binary { positive: *positive },
             )
         }
     };
+    if let Some(validation) = validation {
+        if train.is_empty() {
+            return Err(TrainError::NoTrainingData { available: 0, held_out: 0 });
+        }
+        let validation = (!validation.is_empty()).then_some(validation);
+        return Ok(Prepared { train, validation, test, targets });
+    }
     let (train_positions, validation_positions) =
         validation_split(train.len(), config.validation_fraction, config.seed);
     if train_positions.is_empty() {

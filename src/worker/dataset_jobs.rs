@@ -4,7 +4,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use crate::data::{self, DataError, Dataset, DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
+use crate::data::{self, DataError, Dataset, DownloadProgress, IMAGE_PIXELS, LoadedData};
 
 use super::{DataRequest, LoadedDataset, SplitOverview};
 
@@ -21,13 +21,18 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Loads the data set as requested and summarises both splits.
 pub(super) fn load(request: &DataRequest) -> Result<LoadedDataset, String> {
-    let loaded: Result<FashionMnist, DataError> = match request {
+    let loaded: Result<LoadedData, DataError> = match request {
         DataRequest::Discover { data_dir } => data::load(data_dir.as_deref()),
         DataRequest::Folder(dir) => data::load_from(dir),
         DataRequest::Sample => data::load_sample(),
     };
-    let mnist = loaded.map_err(|error| format!("{error:#}"))?;
-    Ok(LoadedDataset { train_overview: overview(&mnist.train), test_overview: overview(&mnist.test), mnist })
+    let data = loaded.map_err(|error| format!("{error:#}"))?;
+    let classes = data.classes.len();
+    Ok(LoadedDataset {
+        train_overview: overview(&data.train, classes),
+        test_overview: overview(&data.test, classes),
+        data,
+    })
 }
 
 /// Downloads the full set into the user data folder, sending throttled progress through `progress`
@@ -52,14 +57,17 @@ pub(super) fn download(
     }
 }
 
-/// Class counts, positions and the mean image of each class.
+/// Class counts, positions and the mean image of each of `class_count` classes.
 #[must_use]
-pub fn overview(data: &Dataset) -> SplitOverview {
-    let mut sums = vec![[0_u32; IMAGE_PIXELS]; FashionClass::COUNT];
-    let mut class_counts = [0_usize; FashionClass::COUNT];
-    let mut class_positions = vec![Vec::new(); FashionClass::COUNT];
+pub fn overview(data: &Dataset, class_count: usize) -> SplitOverview {
+    let mut sums = vec![[0_u32; IMAGE_PIXELS]; class_count];
+    let mut class_counts = vec![0_usize; class_count];
+    let mut class_positions = vec![Vec::new(); class_count];
     for i in 0..data.len() {
-        let class = data.class(i).index();
+        let class = usize::from(data.label(i));
+        if class >= class_count {
+            continue;
+        }
         class_counts[class] += 1;
         class_positions[class].push(u32::try_from(i).unwrap_or(u32::MAX));
         for (sum, &pixel) in sums[class].iter_mut().zip(data.image(i)) {
@@ -68,9 +76,9 @@ pub fn overview(data: &Dataset) -> SplitOverview {
     }
     let class_means = sums
         .iter()
-        .zip(class_counts)
+        .zip(&class_counts)
         .map(|(sum, count)| {
-            let count = u32::try_from(count.max(1)).unwrap_or(u32::MAX);
+            let count = u32::try_from((*count).max(1)).unwrap_or(u32::MAX);
             let mut mean = [0_u8; IMAGE_PIXELS];
             for (out, &total) in mean.iter_mut().zip(sum) {
                 *out = u8::try_from((total + count / 2) / count).unwrap_or(u8::MAX);

@@ -14,7 +14,7 @@ use super::payloads::{
     EvaluationResult, Explanation, ModelInfo, ModelOrigin, PictureContent, PictureOutcome, PictureResult,
     PredictRequest, TrainRequest, TrainingResult,
 };
-use crate::data::FashionMnist;
+use crate::data::LoadedData;
 use crate::data::image_input::{self, PrepOptions};
 use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata};
@@ -76,7 +76,7 @@ impl ProgressSink for EventSink<'_> {
 /// Trains as `request` says and stores the run; the trained network is returned as the new current
 /// model together with the result for the UI.
 pub(super) fn train(
-    data: &FashionMnist,
+    data: &LoadedData,
     request: &TrainRequest,
     runs: Option<&RunStore>,
     sink: &mut EventSink<'_>,
@@ -95,7 +95,7 @@ pub(super) fn train(
         _ => run(),
     }
     .map_err(|error| format!("{error:#}"))?;
-    let predictor = Predictor::new(outcome.network);
+    let predictor = Predictor::with_classes(outcome.network, &data.classes);
     let report = predictor
         .evaluate(&data.test, &mut |_, _| {})
         .ok()
@@ -110,11 +110,11 @@ pub(super) fn train(
         &summary,
         report,
     );
-    record.dataset_checksum = Some(data.fingerprint());
-    let mut metadata = ModelMetadata::for_network(predictor.network());
+    let identity = data.identity();
+    record.dataset = Some(identity.clone());
+    let mut metadata = ModelMetadata::new(predictor.network(), identity);
     metadata.train_config = Some(request.config.clone());
     metadata.report.clone_from(&record.report);
-    metadata.dataset_checksum.clone_from(&record.dataset_checksum);
     let run = match runs {
         Some(store) => store.save(record, predictor.network()).map_err(|error| format!("{error:#}")),
         None => Err("no user data folder to keep the run history in".to_owned()),
@@ -129,6 +129,8 @@ pub(super) fn train(
         params: request.spec.param_count().unwrap_or(0),
         origin,
         test_accuracy: summary.test_accuracy,
+        output_names: predictor.class_names(),
+        dataset: metadata.dataset.clone(),
     };
     let model = CurrentModel { predictor, info: info.clone(), metadata };
     Ok((model, TrainingResult { summary, model: info, run }))
@@ -137,9 +139,14 @@ pub(super) fn train(
 /// Predicts the whole test split with the current model, reporting progress.
 pub(super) fn evaluate(
     model: &CurrentModel,
-    data: &FashionMnist,
+    data: &LoadedData,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<EvaluationResult, String> {
+    // A model evaluated on other classes would print confident nonsense: refuse, naming both.
+    let mut data_identity = model.info.dataset.clone();
+    data_identity.name.clone_from(&data.name);
+    data_identity.classes = data.classes.clone();
+    model.info.dataset.check_compatible(&data_identity).map_err(|error| format!("{error:#}"))?;
     let evaluation: Evaluation =
         model.predictor.evaluate(&data.test, progress).map_err(|error| format!("{error:#}"))?;
     Ok(EvaluationResult { model: model.info.clone(), evaluation })
@@ -276,6 +283,17 @@ pub(super) fn load_run(store: &RunStore, id: &str) -> Result<CurrentModel, Strin
 fn current(loaded: LoadedModel, name: String, origin: ModelOrigin) -> CurrentModel {
     let spec = loaded.network.spec().clone();
     let test_accuracy = loaded.metadata.report.as_ref().map(|report| report.accuracy);
-    let info = ModelInfo { name, params: spec.param_count().unwrap_or(0), spec, origin, test_accuracy };
-    CurrentModel { predictor: Predictor::new(loaded.network), info, metadata: loaded.metadata }
+    let output_names = loaded.metadata.output_names();
+    let dataset = loaded.metadata.dataset.clone();
+    let info = ModelInfo {
+        name,
+        params: spec.param_count().unwrap_or(0),
+        spec,
+        origin,
+        test_accuracy,
+        dataset,
+        output_names,
+    };
+    let metadata = loaded.metadata.clone();
+    CurrentModel { predictor: Predictor::from(loaded), info, metadata }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::data::DatasetIdentity;
 use crate::data::image_input::{PrepOptions, PreparedInput, RgbaImage};
 use crate::inference::{Evaluation, FirstConv, OcclusionMap, Prediction};
 use crate::model::{ModelSpec, PresetId};
@@ -54,6 +55,10 @@ pub struct ModelInfo {
     pub origin: ModelOrigin,
     /// Its test accuracy, when known (from training or the file's report).
     pub test_accuracy: Option<f64>,
+    /// The data set it learned from (name, class names, fingerprint).
+    pub dataset: DatasetIdentity,
+    /// The class names of its outputs, in output order.
+    pub output_names: Vec<String>,
 }
 
 impl ModelInfo {

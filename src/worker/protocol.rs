@@ -7,7 +7,7 @@ use super::payloads::{
     EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing, TrainRequest,
     TrainingResult,
 };
-use crate::data::{DownloadProgress, FashionClass, FashionMnist, IMAGE_PIXELS};
+use crate::data::{DownloadProgress, IMAGE_PIXELS, LoadedData};
 use crate::evaluation::ClassificationReport;
 use crate::model::ModelSpec;
 use crate::training::{BatchMetrics, EpochMetrics, TrainingStarted};
@@ -181,7 +181,7 @@ impl Job {
 #[derive(Debug, Clone)]
 pub struct SplitOverview {
     /// Examples per class, in label order.
-    pub class_counts: [usize; FashionClass::COUNT],
+    pub class_counts: Vec<usize>,
     /// The mean image of each class (pixel averages rounded to `u8`), in label order.
     pub class_means: Vec<[u8; IMAGE_PIXELS]>,
     /// Positions of each class's examples in the split, in label order (for per-class pages).
@@ -192,7 +192,7 @@ pub struct SplitOverview {
 #[derive(Debug, Clone)]
 pub struct LoadedDataset {
     /// Both splits (pixels shared with the worker, not copied), their source and checksums.
-    pub mnist: FashionMnist,
+    pub data: LoadedData,
     /// Overview of the training split.
     pub train_overview: SplitOverview,
     /// Overview of the test split.

@@ -13,7 +13,7 @@ use super::model_jobs::{self, CurrentModel, EventSink};
 use super::payloads::{RunsListing, TrainRequest};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
-use crate::data::FashionMnist;
+use crate::data::LoadedData;
 use crate::runs::RunStore;
 use crate::training::Control;
 
@@ -25,7 +25,7 @@ pub(super) struct Worker {
     control: Arc<Control>,
     cancel_download: Arc<AtomicBool>,
     /// The data set of the last successful load.
-    data: Option<FashionMnist>,
+    data: Option<LoadedData>,
     /// The model that evaluates and predicts.
     model: Option<CurrentModel>,
     /// The run history (`None` when the platform has no user data folder).
@@ -148,7 +148,7 @@ impl Worker {
     fn take_data(&mut self, result: Result<crate::worker::LoadedDataset, String>) -> bool {
         match result {
             Ok(loaded) => {
-                self.data = Some(loaded.mnist.clone());
+                self.data = Some(loaded.data.clone());
                 self.emit(Event::DatasetLoaded(Box::new(loaded)))
             }
             Err(error) => self.emit(Event::Failed { job: Job::LoadDataset, error }),

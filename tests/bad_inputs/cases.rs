@@ -144,7 +144,7 @@ fn case(name: &'static str, input: Input, bytes: Vec<u8>, expect: ErrorKind) -> 
 pub fn tiny_spec() -> ModelSpec {
     ModelSpec {
         name: "tiny".to_owned(),
-        task: Task::TenClass,
+        task: Task::all(10),
         layers: vec![LayerSpec::Flatten, LayerSpec::Dense { units: 10 }],
     }
 }

@@ -309,3 +309,20 @@ pub fn read_manifest(dir: &Path) -> Result<DatasetManifest, StoreError> {
 #[cfg(test)]
 #[path = "store_tests.rs"]
 mod tests;
+
+impl From<StoredDataset> for super::LoadedData {
+    fn from(stored: StoredDataset) -> Self {
+        let imported_from =
+            format!("{} ({})", stored.manifest.source.path.display(), stored.manifest.source.kind.describe());
+        Self {
+            name: stored.manifest.name,
+            classes: stored.manifest.classes,
+            train: stored.train,
+            test: stored.test,
+            validation: stored.validation,
+            source: super::DataSource::Imported { dir: stored.dir, imported_from },
+            checksums: super::ChecksumStatus::Imported,
+            load_secs: 0.0,
+        }
+    }
+}

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use rand::SeedableRng;
 
-use crate::data::{Dataset, FashionClass, IMAGE_SIDE, Split};
+use crate::data::{ClassNames, Dataset, IMAGE_SIDE, Split};
 use crate::files::thousands;
+use crate::model::default_binary_task;
 use crate::worker::{LoadedDataset, SplitOverview};
 
 use super::super::app::Ctx;
@@ -21,8 +22,6 @@ use super::predict::from_dataset::{self, DatasetSample};
 const PER_CLASS: usize = 10;
 /// Samples per class in the binary view (a square of 6 × 6).
 const BINARY_SIDE: usize = 6;
-/// The binary task's classes (the `binary` preset's task).
-const BINARY_CLASSES: [FashionClass; 2] = [FashionClass::Sneaker, FashionClass::AnkleBoot];
 
 /// Which classes the grid shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,7 +70,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             ui.vertical_centered(|ui| {
                 ui.add_space(ui.available_height() * 0.35);
                 ui.spinner();
-                ui.label("Loading Fashion-MNIST…");
+                ui.label("Loading the data set…");
             });
             return;
         }
@@ -83,11 +82,11 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         // Cheap: the pixels are shared, only handles are cloned.
         DataState::Ready(data) => data.clone(),
     };
-    if data.mnist.source.is_sample()
+    if data.data.source.is_sample()
         && cx.settings.data != DataChoice::Sample
         && !cx.state.first_run.sample_banner_closed
     {
-        let looked = data.mnist.source.describe_search();
+        let looked = data.data.source.describe_search();
         first_run::show_ui(ui, cx, PanelMode::SampleLoaded, None, Some(&looked));
         ui.add_space(8.0);
     }
@@ -95,19 +94,20 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     ui.separator();
     let split = cx.settings.dataset_split;
     let (dataset, overview) = match split {
-        Split::Train => (&data.mnist.train, &data.train_overview),
-        Split::Test => (&data.mnist.test, &data.test_overview),
+        Split::Train => (&data.data.train, &data.train_overview),
+        Split::Test => (&data.data.test, &data.test_overview),
     };
+    let classes = &data.data.classes;
     let view = &mut cx.state.dataset;
     egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| match view.classes {
         ClassView::AllClasses => {
             ui.horizontal_top(|ui| {
-                ui.vertical(|ui| class_grid_ui(ui, view, split, dataset, overview));
+                ui.vertical(|ui| class_grid_ui(ui, view, split, dataset, overview, classes));
                 ui.add_space(24.0);
-                ui.vertical(|ui| summary_ui(ui, view, split, overview));
+                ui.vertical(|ui| summary_ui(ui, view, split, overview, classes));
             });
         }
-        ClassView::Binary => binary_ui(ui, view, split, dataset, overview),
+        ClassView::Binary => binary_ui(ui, view, split, dataset, overview, classes),
     });
     if let Some(sample) = zoom_window(ui.ctx(), view, &data) {
         from_dataset::send_to_predict(cx, sample);
@@ -117,7 +117,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
     ui.horizontal(|ui| {
         ui.label("Split:");
-        for (split, count) in [(Split::Train, data.mnist.train.len()), (Split::Test, data.mnist.test.len())] {
+        for (split, count) in [(Split::Train, data.data.train.len()), (Split::Test, data.data.test.len())] {
             let text =
                 format!("{} ({})", if split == Split::Train { "Training" } else { "Test" }, thousands(count));
             if ui.selectable_label(cx.settings.dataset_split == split, text).clicked() {
@@ -127,8 +127,11 @@ fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
         ui.separator();
         ui.label("Show:");
         let view = &mut cx.state.dataset;
-        ui.selectable_value(&mut view.classes, ClassView::AllClasses, "All ten classes");
-        ui.selectable_value(&mut view.classes, ClassView::Binary, "Binary task: Sneaker vs Ankle boot");
+        let classes = &data.data.classes;
+        let all = format!("All {} classes", classes.len());
+        ui.selectable_value(&mut view.classes, ClassView::AllClasses, all);
+        let binary = format!("Binary task: {}", default_binary_task(classes).describe(classes));
+        ui.selectable_value(&mut view.classes, ClassView::Binary, binary);
         ui.separator();
         if ui.button("Shuffle").on_hover_text("Show other random images of each class").clicked() {
             view.shuffle_seed += 1;
@@ -138,13 +141,13 @@ fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
 }
 
 /// `count` positions of `class` on the current page (the first ones, or a seeded random pick).
-fn page(overview: &SplitOverview, class: FashionClass, count: usize, seed: u64) -> Vec<usize> {
-    let positions = &overview.class_positions[class.index()];
+fn page(overview: &SplitOverview, class: usize, count: usize, seed: u64) -> Vec<usize> {
+    let Some(positions) = overview.class_positions.get(class) else { return Vec::new() };
     let count = count.min(positions.len());
     if seed == 0 {
         return positions[..count].iter().map(|&p| p as usize).collect();
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(class.index() as u64));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(class as u64));
     rand::seq::index::sample(&mut rng, positions.len(), count).iter().map(|i| positions[i] as usize).collect()
 }
 
@@ -155,10 +158,12 @@ fn sample_ui(
     dataset: &Dataset,
     position: usize,
     side: f32,
+    classes: &ClassNames,
 ) {
     let key = TextureKey::Sample(split, dataset.source_index(position));
     let texture = view.textures.get(ui.ctx(), key, dataset.image(position));
-    let name = dataset.class(position).name();
+    let label = usize::from(dataset.label(position));
+    let name = classes.name(label);
     let response = image_ui(ui, &texture, side, format!("{name} #{position}")).on_hover_text(format!(
         "{name} · #{position} (click to enlarge, drag onto the Predict tab to predict)"
     ));
@@ -168,7 +173,7 @@ fn sample_ui(
     from_dataset::drag_source(&response, || DatasetSample {
         split,
         position,
-        class: dataset.class(position),
+        class_name: name.to_string(),
         pixels: Arc::from(dataset.image(position)),
         texture: texture.clone(),
     });
@@ -180,32 +185,45 @@ fn class_grid_ui(
     split: Split,
     dataset: &Dataset,
     overview: &SplitOverview,
+    classes: &ClassNames,
 ) {
-    let side = pixel_side(ui.available_height() - 40.0, FashionClass::COUNT);
+    let side = pixel_side(ui.available_height() - 40.0, classes.len());
     ui.strong(format!("{PER_CLASS} {} images of each class", split_adjective(split)));
     egui::Grid::new("class_grid").spacing([4.0, 4.0]).show(ui, |ui| {
-        for class in FashionClass::ALL {
-            ui.label(class.name());
+        for (class, name) in classes.iter() {
+            ui.label(name);
             for position in page(overview, class, PER_CLASS, view.shuffle_seed) {
-                sample_ui(ui, view, split, dataset, position, side);
+                sample_ui(ui, view, split, dataset, position, side, classes);
             }
             ui.end_row();
         }
     });
 }
 
-fn summary_ui(ui: &mut egui::Ui, view: &mut DatasetView, split: Split, overview: &SplitOverview) {
+fn summary_ui(
+    ui: &mut egui::Ui,
+    view: &mut DatasetView,
+    split: Split,
+    overview: &SplitOverview,
+    classes: &ClassNames,
+) {
     ui.strong("Images per class");
     ui.set_max_width(520.0);
-    class_chart_ui(ui, "class_balance", &overview.class_counts, 240.0);
+    // A bar per class; tall enough that 26 names stay readable.
+    let chart_height = (classes.len() as f32 * 22.0).clamp(160.0, 640.0);
+    class_chart_ui(ui, "class_balance", &overview.class_counts, classes, chart_height);
+    if let Some(warning) = balance_warning(&overview.class_counts, classes) {
+        ui.colored_label(ui.visuals().warn_fg_color, warning);
+    }
     ui.add_space(12.0);
     ui.strong("Mean image of each class").on_hover_text("Every image of the class averaged, pixel by pixel");
     egui::Grid::new("class_means").spacing([10.0, 10.0]).show(ui, |ui| {
-        for row in FashionClass::ALL.chunks(5) {
+        let labels: Vec<usize> = (0..classes.len()).collect();
+        for row in labels.chunks(5) {
             for &class in row {
                 ui.vertical(|ui| {
-                    mean_ui(ui, view, split, overview, class, 2.0 * IMAGE_SIDE as f32);
-                    ui.small(class.name());
+                    mean_ui(ui, view, split, overview, class, 2.0 * IMAGE_SIDE as f32, classes);
+                    ui.small(classes.name(class));
                 });
             }
             ui.end_row();
@@ -218,15 +236,16 @@ fn mean_ui(
     view: &mut DatasetView,
     split: Split,
     overview: &SplitOverview,
-    class: FashionClass,
+    class: usize,
     side: f32,
+    classes: &ClassNames,
 ) {
-    let texture =
-        view.textures.get(ui.ctx(), TextureKey::Mean(split, class), &overview.class_means[class.index()]);
-    image_ui(ui, &texture, side, format!("Mean {}", class.name())).on_hover_text(format!(
-        "Mean of all {} {} images",
-        thousands(overview.class_counts[class.index()]),
-        class.name()
+    let Some(mean) = overview.class_means.get(class) else { return };
+    let texture = view.textures.get(ui.ctx(), TextureKey::Mean(split, class), mean);
+    let name = classes.name(class);
+    image_ui(ui, &texture, side, format!("Mean {name}")).on_hover_text(format!(
+        "Mean of all {} {name} images",
+        thousands(overview.class_counts.get(class).copied().unwrap_or(0)),
     ));
 }
 
@@ -236,30 +255,44 @@ fn binary_ui(
     split: Split,
     dataset: &Dataset,
     overview: &SplitOverview,
+    classes: &ClassNames,
 ) {
-    ui.label("The binary task asks one question: is this shoe a sneaker or an ankle boot? Two classes, one decision.");
+    let task = default_binary_task(classes);
+    ui.label(format!(
+        "The binary task asks one question: {}? Two classes, one decision.",
+        task.describe(classes).replace(" vs ", " or ")
+    ));
     ui.add_space(8.0);
     ui.horizontal_top(|ui| {
-        for class in BINARY_CLASSES {
+        for label in task.labels() {
+            let class = usize::from(label);
             egui::Frame::group(ui.style()).inner_margin(12.0).show(ui, |ui| {
                 ui.vertical(|ui| {
-                    ui.heading(class.name());
+                    ui.heading(classes.name(class));
                     ui.label(format!(
                         "{} {} images",
-                        thousands(overview.class_counts[class.index()]),
+                        thousands(overview.class_counts.get(class).copied().unwrap_or(0)),
                         split_adjective(split)
                     ));
                     ui.horizontal_top(|ui| {
                         ui.vertical(|ui| {
                             ui.small("Mean image");
-                            mean_ui(ui, view, split, overview, class, 4.0 * IMAGE_SIDE as f32);
+                            mean_ui(ui, view, split, overview, class, 4.0 * IMAGE_SIDE as f32, classes);
                         });
                         ui.add_space(12.0);
                         let positions = page(overview, class, BINARY_SIDE * BINARY_SIDE, view.shuffle_seed);
-                        egui::Grid::new(("binary_grid", class.index())).spacing([4.0, 4.0]).show(ui, |ui| {
+                        egui::Grid::new(("binary_grid", class)).spacing([4.0, 4.0]).show(ui, |ui| {
                             for row in positions.chunks(BINARY_SIDE) {
                                 for &position in row {
-                                    sample_ui(ui, view, split, dataset, position, 2.0 * IMAGE_SIDE as f32);
+                                    sample_ui(
+                                        ui,
+                                        view,
+                                        split,
+                                        dataset,
+                                        position,
+                                        2.0 * IMAGE_SIDE as f32,
+                                        classes,
+                                    );
                                 }
                                 ui.end_row();
                             }
@@ -276,8 +309,8 @@ fn binary_ui(
 fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) -> Option<DatasetSample> {
     let zoomed = view.zoomed?;
     let dataset = match zoomed.split {
-        Split::Train => &data.mnist.train,
-        Split::Test => &data.mnist.test,
+        Split::Train => &data.data.train,
+        Split::Test => &data.data.test,
     };
     if zoomed.position >= dataset.len() {
         view.zoomed = None;
@@ -290,14 +323,10 @@ fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset
     let window = egui::Window::new("Image").default_pos([720.0, 70.0]);
     window.open(&mut open).resizable(false).collapsible(false).show(ctx, |ui| {
         let pixels = dataset.image(zoomed.position);
-        let class = dataset.class(zoomed.position);
-        ui.heading(class.name());
-        ui.label(format!(
-            "#{} of the {} split · label {}",
-            zoomed.position,
-            zoomed.split.name(),
-            class.label()
-        ));
+        let label = dataset.label(zoomed.position);
+        let class_name = data.data.classes.name(usize::from(label)).into_owned();
+        ui.heading(&class_name);
+        ui.label(format!("#{} of the {} split · label {label}", zoomed.position, zoomed.split.name()));
         let key = TextureKey::Sample(zoomed.split, dataset.source_index(zoomed.position));
         let texture = view.textures.get(ctx, key, pixels);
         large_image_ui(ui, &texture, pixels, 10.0 * IMAGE_SIDE as f32);
@@ -310,7 +339,7 @@ fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset
             predict = Some(DatasetSample {
                 split: zoomed.split,
                 position: zoomed.position,
-                class,
+                class_name,
                 pixels: Arc::from(pixels),
                 texture: texture.clone(),
             });
@@ -326,6 +355,22 @@ fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset
 fn pixel_side(height: f32, rows: usize) -> f32 {
     let per_row = (height / rows as f32 - 4.0).max(IMAGE_SIDE as f32);
     (per_row / IMAGE_SIDE as f32).floor().clamp(1.0, 3.0) * IMAGE_SIDE as f32
+}
+
+/// A warning when the largest class has more than five times the pictures of the smallest: accuracy
+/// then mostly measures the big classes, and the per-class report matters more than the total.
+fn balance_warning(counts: &[usize], classes: &ClassNames) -> Option<String> {
+    let (smallest, &fewest) = counts.iter().enumerate().min_by_key(|&(_, count)| *count)?;
+    let (largest, &most) = counts.iter().enumerate().max_by_key(|&(_, count)| *count)?;
+    (most > fewest.saturating_mul(5)).then(|| {
+        format!(
+            "Very unequal classes: {} has {} pictures, {} only {}. Accuracy will favour the big classes; read the per-class report.",
+            classes.name(largest),
+            thousands(most),
+            classes.name(smallest),
+            thousands(fewest)
+        )
+    })
 }
 
 fn split_adjective(split: Split) -> &'static str {

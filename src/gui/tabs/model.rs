@@ -11,6 +11,7 @@ use super::super::app::Ctx;
 use super::super::file_dialogs::{self, DialogKind, DialogPoll};
 use super::super::model_draft::{LayerEdit, ModelDraft};
 use super::super::widgets::layer_table::{NEW_LAYERS, layer_table_ui};
+use super::super::widgets::task_picker::task_picker_ui;
 
 /// Width of the preset column.
 const CARD_WIDTH: f32 = 300.0;
@@ -59,7 +60,8 @@ fn model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 
 fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
     let selected = cx.settings.model.preset == Some(preset.id);
-    let params = preset.spec().param_count().map_or_else(|_| "?".to_owned(), thousands);
+    let classes = cx.state.data.class_names();
+    let params = preset.spec_for(&classes).param_count().map_or_else(|_| "?".to_owned(), thousands);
     let stroke =
         if selected { ui.visuals().selection.stroke } else { ui.visuals().widgets.noninteractive.bg_stroke };
     let card = egui::Frame::group(ui.style()).stroke(stroke).inner_margin(10.0).show(ui, |ui| {
@@ -80,7 +82,7 @@ fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
         egui::Sense::click(),
     );
     if card.inner.clicked() || whole.clicked() {
-        cx.settings.model = ModelDraft::from_preset(preset.id);
+        cx.settings.model = ModelDraft::from_preset_for(preset.id, &classes);
     }
 }
 
@@ -91,8 +93,11 @@ fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         let label = ui.label("Name:");
         ui.add(egui::TextEdit::singleline(&mut cx.settings.model.spec.name).desired_width(160.0))
             .labelled_by(label.id);
-        ui.weak(format!("Task: {}", cx.settings.model.spec.task));
     });
+    let classes = cx.state.data.class_names();
+    if let Some(task) = task_picker_ui(ui, cx.settings.model.spec.task, &classes) {
+        cx.settings.model.set_task(task);
+    }
     ui.add_space(4.0);
     egui::ScrollArea::vertical()
         .id_salt("layer_table_scroll")
@@ -143,7 +148,7 @@ fn actions_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 .on_hover_text("Undo every edit: back to the preset's layers")
                 .clicked()
             {
-                cx.settings.model = ModelDraft::from_preset(preset);
+                cx.settings.model = ModelDraft::from_preset_for(preset, &cx.state.data.class_names());
             }
         }
         ui.separator();

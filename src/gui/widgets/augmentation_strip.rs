@@ -6,7 +6,7 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::data::{Augmentation, Dataset, FashionClass, IMAGE_PIXELS, IMAGE_SIDE, SeedStream, derive_seed};
+use crate::data::{Augmentation, ClassNames, Dataset, IMAGE_PIXELS, IMAGE_SIDE, SeedStream, derive_seed};
 
 /// Images in the strip.
 pub const PREVIEW_IMAGES: usize = 8;
@@ -19,7 +19,7 @@ struct PreviewKey {
     augmentation: Augmentation,
     seed: u64,
     draw: usize,
-    classes: Vec<FashionClass>,
+    labels: Vec<u8>,
     data_len: usize,
 }
 
@@ -33,13 +33,13 @@ pub struct AugmentationPreview {
     pub draw: usize,
 }
 
-/// Up to [`PREVIEW_IMAGES`] positions in `train`, spread over `classes` (the task's classes).
+/// Up to [`PREVIEW_IMAGES`] positions in `train`, spread over `labels` (the task's classes).
 #[must_use]
-pub fn preview_positions(train: &Dataset, classes: &[FashionClass]) -> Vec<usize> {
+pub fn preview_positions(train: &Dataset, labels: &[u8]) -> Vec<usize> {
     let mut positions = Vec::with_capacity(PREVIEW_IMAGES);
-    let per_class = PREVIEW_IMAGES.div_ceil(classes.len().max(1));
-    for class in classes {
-        let found = (0..train.len()).filter(|&i| train.class(i) == *class).take(per_class);
+    let per_class = PREVIEW_IMAGES.div_ceil(labels.len().max(1));
+    for &label in labels {
+        let found = (0..train.len()).filter(|&i| train.label(i) == label).take(per_class);
         positions.extend(found);
     }
     positions.truncate(PREVIEW_IMAGES);
@@ -74,7 +74,8 @@ impl AugmentationPreview {
         &mut self,
         ui: &mut egui::Ui,
         train: &Dataset,
-        classes: &[FashionClass],
+        labels: &[u8],
+        classes: &ClassNames,
         augmentation: &Augmentation,
         seed: u64,
     ) {
@@ -82,11 +83,11 @@ impl AugmentationPreview {
             augmentation: *augmentation,
             seed,
             draw: self.draw,
-            classes: classes.to_vec(),
+            labels: labels.to_vec(),
             data_len: train.len(),
         };
         if self.key.as_ref() != Some(&key) {
-            let positions = preview_positions(train, classes);
+            let positions = preview_positions(train, labels);
             let ctx = ui.ctx().clone();
             let texture = |name: String, pixels: &[u8]| {
                 let image = ColorImage::from_gray([IMAGE_SIDE, IMAGE_SIDE], pixels);
@@ -95,7 +96,7 @@ impl AugmentationPreview {
             self.originals = positions
                 .iter()
                 .map(|&i| {
-                    let alt = format!("{} (training image {i})", train.class(i).name());
+                    let alt = format!("{} (training image {i})", classes.name(usize::from(train.label(i))));
                     (texture(format!("augment-original-{i}"), train.image(i)), alt)
                 })
                 .collect();
@@ -104,7 +105,10 @@ impl AugmentationPreview {
                 .iter()
                 .zip(&augmented)
                 .map(|(&i, pixels)| {
-                    let alt = format!("{} (training image {i}), augmented", train.class(i).name());
+                    let alt = format!(
+                        "{} (training image {i}), augmented",
+                        classes.name(usize::from(train.label(i)))
+                    );
                     (texture(format!("augment-changed-{i}"), pixels), alt)
                 })
                 .collect();
@@ -140,18 +144,16 @@ mod tests {
     #[test]
     fn positions_cover_the_task_classes() {
         let train = dataset();
-        let binary = preview_positions(&train, &[FashionClass::Sneaker, FashionClass::AnkleBoot]);
+        let binary = preview_positions(&train, &[7, 9]);
         assert_eq!(binary.len(), 4);
-        assert!(
-            binary.iter().all(|&i| matches!(train.class(i), FashionClass::Sneaker | FashionClass::AnkleBoot))
-        );
-        assert_eq!(preview_positions(&train, &FashionClass::ALL).len(), PREVIEW_IMAGES);
+        assert!(binary.iter().all(|&i| matches!(train.label(i), 7 | 9)));
+        assert_eq!(preview_positions(&train, &(0..10).collect::<Vec<u8>>()).len(), PREVIEW_IMAGES);
     }
 
     #[test]
     fn augmented_images_change_with_the_seed_and_not_without_augmentation() {
         let train = dataset();
-        let positions = preview_positions(&train, &FashionClass::ALL);
+        let positions = preview_positions(&train, &(0..10).collect::<Vec<u8>>());
         let flip_shift = Augmentation { max_shift_pixels: 2, horizontal_flip: true, random_erasing: true };
         let first = augment_images(&train, &positions, &flip_shift, 1, 0);
         assert_eq!(first, augment_images(&train, &positions, &flip_shift, 1, 0));

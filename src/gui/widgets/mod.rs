@@ -13,4 +13,5 @@ pub mod prep_steps;
 pub mod probability_bars;
 pub mod report_table;
 pub mod runs_table;
+pub mod task_picker;
 pub mod training_plots;

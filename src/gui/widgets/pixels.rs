@@ -1,19 +1,19 @@
-//! Fashion-MNIST images on screen: textures made once per image (nearest filtering, so upscaled
+//! Data set pictures on screen: textures made once per image (nearest filtering, so upscaled
 //! pixels stay crisp squares) and the large view that reads a pixel's value under the pointer.
 
 use std::collections::HashMap;
 
 use egui::{Color32, ColorImage, Sense, TextureHandle, TextureOptions, Vec2};
 
-use crate::data::{FashionClass, IMAGE_SIDE, Split};
+use crate::data::{IMAGE_SIDE, Split};
 
 /// Which image a texture shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TextureKey {
     /// A sample, by split and position in the underlying split.
     Sample(Split, usize),
-    /// The mean image of a class in a split.
-    Mean(Split, FashionClass),
+    /// The mean image of a class (by label) in a split.
+    Mean(Split, usize),
 }
 
 /// Textures for the images on screen; rebuilt lazily, dropped when the data changes.

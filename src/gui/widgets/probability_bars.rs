@@ -3,7 +3,6 @@
 
 use egui::{Color32, Sense, Stroke, StrokeKind, Vec2};
 
-use crate::data::FashionClass;
 use crate::inference::Prediction;
 
 /// Options for [`probability_bars_ui`].
@@ -13,9 +12,9 @@ pub struct BarsStyle {
     pub bar_width: f32,
     /// Height of one row's bar in points.
     pub row_height: f32,
-    /// A class to mark as the true one (an outline and a "true class" note), e.g. in the Evaluate
-    /// tab's gallery; `None` in Predict, where the truth is unknown.
-    pub true_class: Option<FashionClass>,
+    /// An output index to mark as the true class (an outline and a "true class" note), e.g. in
+    /// the Evaluate tab's gallery; `None` in Predict, where the truth is unknown.
+    pub true_class: Option<usize>,
 }
 
 impl Default for BarsStyle {
@@ -43,17 +42,18 @@ pub fn probability_bars_ui(
         .num_columns(3)
         .spacing([8.0, 3.0])
         .show(ui, |ui| {
-            for (&class, &probability) in prediction.classes.iter().zip(&prediction.probabilities) {
+            for (class, &probability) in prediction.probabilities.iter().enumerate() {
+                let class_name = prediction.class_name(class);
                 let is_top = Some(class) == top;
                 let is_true = Some(class) == style.true_class;
-                let mut name = egui::RichText::new(class.name());
+                let mut name = egui::RichText::new(class_name);
                 if is_top {
                     name = name.strong().color(visuals.strong_text_color());
                 }
                 ui.label(name);
                 let (rect, response) =
                     ui.allocate_exact_size(Vec2::new(style.bar_width, style.row_height), Sense::hover());
-                let text = format!("{} {:.1}%", class.name(), probability * 100.0);
+                let text = format!("{class_name} {:.1}%", probability * 100.0);
                 response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &text));
                 let painter = ui.painter();
                 painter.rect_filled(rect, 2.0, track_fill);
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn every_class_gets_a_labelled_bar_in_output_order() {
         let prediction = Prediction {
-            classes: vec![FashionClass::Sneaker, FashionClass::AnkleBoot],
+            class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
             probabilities: vec![0.125, 0.875],
         };
         let harness =
@@ -115,10 +115,10 @@ mod tests {
     #[test]
     fn the_true_class_is_named_with_glyphs_the_default_fonts_have() {
         let prediction = Prediction {
-            classes: vec![FashionClass::Sneaker, FashionClass::AnkleBoot],
+            class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
             probabilities: vec![0.6, 0.4],
         };
-        let style = BarsStyle { true_class: Some(FashionClass::AnkleBoot), ..BarsStyle::default() };
+        let style = BarsStyle { true_class: Some(1), ..BarsStyle::default() };
         // kittest panics on a glyph missing from egui's default fonts.
         let harness = Harness::new_ui(|ui| probability_bars_ui(ui, "test", &prediction, style));
         harness.get_by_label("true class");

@@ -32,7 +32,6 @@ pub(super) fn window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     let predictions = &result.evaluation.predictions;
     let names = predictions.class_names().to_vec();
     let pixels = dataset.image(index).to_vec();
-    let classes = result.model.spec.task.classes();
     let probabilities = predictions.probabilities(index).to_vec();
     let wanted = (index, inspected.map_class);
     if view.explain_requested != Some(wanted) {
@@ -76,8 +75,10 @@ pub(super) fn window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
                     ui.weak("Hover a pixel to read its value.");
                     ui.add_space(8.0);
                     ui.strong("What the model said");
-                    let answer =
-                        Prediction { classes: classes.clone(), probabilities: probabilities.clone() };
+                    let answer = Prediction {
+                        class_names: names.clone().into(),
+                        probabilities: probabilities.clone(),
+                    };
                     let style = BarsStyle { bar_width: 110.0, ..BarsStyle::default() };
                     probability_bars_ui(ui, "inspect_bars", &answer, style);
                 });

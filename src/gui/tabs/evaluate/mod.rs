@@ -80,7 +80,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 /// The model line, the Evaluate button and the progress bar.
 fn header_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, model: &ModelInfo) {
     let test_images = match &cx.state.data {
-        DataState::Ready(data) => data.mnist.test.len(),
+        DataState::Ready(data) => data.data.test.len(),
         DataState::Loading { .. } | DataState::Missing { .. } => 0,
     };
     let busy = cx.state.busy;

@@ -49,9 +49,9 @@ pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<Pr
 
     match &result.prediction {
         Some(prediction) => {
-            if let Some((class, probability)) = prediction.top() {
+            if let Some((class, probability)) = prediction.top_name() {
                 ui.label(
-                    RichText::new(format!("{} — {:.1}%", class.name(), probability * 100.0))
+                    RichText::new(format!("{class} — {:.1}%", probability * 100.0))
                         .size(22.0)
                         .strong()
                         .color(ui.visuals().strong_text_color()),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crossbeam_channel::Receiver;
 
-use super::pictures::{Picture, PictureStatus, Warning};
+use super::pictures::{Picture, PictureStatus};
 use crate::files::csv_field;
 use crate::files::write_atomically;
 
@@ -17,11 +17,11 @@ pub fn predictions_csv(pictures: &[&Picture]) -> String {
     let classes = pictures
         .iter()
         .find_map(|picture| picture.result().and_then(|result| result.prediction.as_ref()))
-        .map(|prediction| prediction.classes.clone())
+        .map(|prediction| prediction.class_names.to_vec())
         .unwrap_or_default();
     let mut csv = String::from("file,top1,confidence,top2,top2_confidence");
     for class in &classes {
-        let _ = write!(csv, ",{}", csv_field(&format!("p_{}", class.name())));
+        let _ = write!(csv, ",{}", csv_field(&format!("p_{class}")));
     }
     csv.push_str(",notes\n");
     for picture in pictures {
@@ -30,7 +30,7 @@ pub fn predictions_csv(pictures: &[&Picture]) -> String {
         for rank in 0..2 {
             match top.get(rank) {
                 Some((class, probability)) => {
-                    let _ = write!(csv, ",{},{probability:.6}", csv_field(class.name()));
+                    let _ = write!(csv, ",{},{probability:.6}", csv_field(class));
                 }
                 None => csv.push_str(",,"),
             }
@@ -38,7 +38,7 @@ pub fn predictions_csv(pictures: &[&Picture]) -> String {
         let prediction = picture.result().and_then(|result| result.prediction.as_ref());
         for class in &classes {
             let probability = prediction.and_then(|prediction| {
-                prediction.classes.iter().position(|c| c == class).map(|i| prediction.probabilities[i])
+                prediction.class_names.iter().position(|c| c == class).map(|i| prediction.probabilities[i])
             });
             match probability {
                 Some(probability) => {
@@ -51,9 +51,12 @@ pub fn predictions_csv(pictures: &[&Picture]) -> String {
             PictureStatus::Failed(error) => format!("error: {error}"),
             PictureStatus::Waiting => "waiting".to_owned(),
             PictureStatus::Ready(result) if result.prediction.is_none() => "no model yet".to_owned(),
-            PictureStatus::Ready(_) => {
-                picture.warnings().into_iter().map(Warning::describe).collect::<Vec<_>>().join("; ")
-            }
+            PictureStatus::Ready(_) => picture
+                .warnings()
+                .into_iter()
+                .map(|warning| warning.describe())
+                .collect::<Vec<_>>()
+                .join("; "),
         };
         let _ = writeln!(csv, ",{}", csv_field(&notes));
     }
@@ -102,7 +105,6 @@ impl PendingWrite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::FashionClass;
     use crate::data::image_input::{self, GrayImage, PrepOptions, RgbaImage};
     use crate::gui::tabs::predict::pictures::PictureSource;
     use crate::inference::Prediction;
@@ -128,7 +130,7 @@ mod tests {
             preview: RgbaImage { width: 1, height: 1, pixels: vec![0; 4] },
             prepared: image_input::prepare(&gray, &PrepOptions::default()),
             prediction: Some(Prediction {
-                classes: vec![FashionClass::Sneaker, FashionClass::AnkleBoot],
+                class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
                 probabilities: vec![0.25, 0.75],
             }),
             first_conv: None,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use egui::{DragAndDrop, Id, LayerId, Order, Vec2};
 
-use crate::data::{FashionClass, IMAGE_SIDE, Split};
+use crate::data::{IMAGE_SIDE, Split};
 use crate::worker::{InMemoryPicture, PictureContent};
 
 use super::super::super::app::Ctx;
@@ -22,8 +22,8 @@ pub struct DatasetSample {
     pub split: Split,
     /// Its position in the split.
     pub position: usize,
-    /// Its true class.
-    pub class: FashionClass,
+    /// Its true class's name.
+    pub class_name: String,
     /// 28 × 28 gray pixels.
     pub pixels: Arc<[u8]>,
     /// Drawn under the pointer while it is dragged.
@@ -35,7 +35,7 @@ impl DatasetSample {
     /// says the true class, so a mistake is visible at once.
     #[must_use]
     pub fn picture_name(&self) -> PathBuf {
-        PathBuf::from(format!("{} #{} ({})", self.split.name(), self.position, self.class.name()))
+        PathBuf::from(format!("{} #{} ({})", self.split.name(), self.position, self.class_name))
     }
 
     fn into_picture(self) -> NewPicture {
@@ -99,7 +99,7 @@ pub fn finish_drag(ctx: &egui::Context, cx: &mut Ctx<'_>) {
         egui::Color32::WHITE,
     );
     let galley = painter.layout_no_wrap(
-        format!("{}\n{hint}", sample.class.name()),
+        format!("{}\n{hint}", sample.class_name),
         egui::FontId::proportional(14.0),
         visuals.strong_text_color(),
     );

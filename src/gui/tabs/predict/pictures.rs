@@ -5,7 +5,6 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
-use crate::data::FashionClass;
 use crate::data::image_input::{Concern, PrepOptions};
 use crate::worker::{InMemoryPicture, PictureContent, PictureOutcome, PictureResult, PredictRequest};
 
@@ -76,8 +75,16 @@ impl Picture {
 
     /// The two most probable classes, when predicted.
     #[must_use]
-    pub fn top_two(&self) -> Vec<(FashionClass, f32)> {
-        self.result().and_then(|result| result.prediction.as_ref()).map(|p| p.top_k(2)).unwrap_or_default()
+    pub fn top_two(&self) -> Vec<(String, f32)> {
+        self.result()
+            .and_then(|result| result.prediction.as_ref())
+            .map(|p| {
+                p.top_k(2)
+                    .into_iter()
+                    .map(|(index, probability)| (p.class_name(index).to_owned(), probability))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Why the answer may not mean much: the picture's own concerns, then a low confidence.
@@ -87,24 +94,24 @@ impl Picture {
         let mut warnings: Vec<Warning> =
             result.prepared.concerns.iter().copied().map(Warning::Picture).collect();
         if let Some(prediction) = &result.prediction
-            && let Some((class, probability)) = prediction.top()
-            && probability < low_confidence(prediction.classes.len())
+            && let Some((class, probability)) = prediction.top_name()
+            && probability < low_confidence(prediction.probabilities.len())
         {
-            warnings.push(Warning::Unsure { class, probability });
+            warnings.push(Warning::Unsure { class: class.to_owned(), probability });
         }
         warnings
     }
 }
 
 /// A reason to doubt an answer.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Warning {
     /// The picture looks unlike the training data (found while preparing it).
     Picture(Concern),
     /// The model spreads its answer: the top class is not much more likely than chance.
     Unsure {
-        /// The top class.
-        class: FashionClass,
+        /// The top class's name.
+        class: String,
         /// Its probability.
         probability: f32,
     },
@@ -113,7 +120,7 @@ pub enum Warning {
 impl Warning {
     /// A sentence for the detail view and the CSV.
     #[must_use]
-    pub fn describe(self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Self::Picture(concern) => concern.describe().to_owned(),
             Self::Unsure { class, probability } => format!(
@@ -126,7 +133,7 @@ impl Warning {
 
     /// A few words for the table's note column.
     #[must_use]
-    pub fn short(self) -> String {
+    pub fn short(&self) -> String {
         match self {
             Self::Picture(Concern::NearlyUniform) => "nearly uniform picture".to_owned(),
             Self::Picture(Concern::NoObject) => "no object found".to_owned(),

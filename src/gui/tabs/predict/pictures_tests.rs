@@ -11,7 +11,7 @@ fn result(probabilities: [f32; 2]) -> PictureResult {
         preview: RgbaImage { width: 1, height: 1, pixels: vec![0; 4] },
         prepared: image_input::prepare(&gray, &PrepOptions::default()),
         prediction: Some(Prediction {
-            classes: vec![FashionClass::Sneaker, FashionClass::AnkleBoot],
+            class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
             probabilities: probabilities.to_vec(),
         }),
         first_conv: None,
@@ -65,7 +65,7 @@ fn an_answer_fills_rows_adds_a_folders_pictures_and_keeps_errors_per_file() {
     assert_eq!(first, Some(0));
     assert!(!list.is_waiting());
     assert_eq!(list.pictures.len(), 2);
-    assert_eq!(list.pictures[0].top_two()[0], (FashionClass::Sneaker, 0.9));
+    assert_eq!(list.pictures[0].top_two()[0], ("Sneaker".to_owned(), 0.9));
     let from_folder = &list.pictures[1];
     assert!(matches!(&from_folder.status, PictureStatus::Failed(error) if error.contains("empty")));
     assert_eq!(from_folder.options, options, "a folder's pictures keep the options asked for");
@@ -128,7 +128,8 @@ fn an_unsure_answer_is_flagged() {
     let request = list.add(vec![NewPicture::Path("/p/a.png".into())], PrepOptions::default());
     list.sent(&request);
     list.on_predicted(vec![outcome("/p/a.png", Ok(result([0.3, 0.7])))]);
-    let warnings: Vec<String> = list.pictures[0].warnings().into_iter().map(Warning::describe).collect();
+    let warnings: Vec<String> =
+        list.pictures[0].warnings().into_iter().map(|warning| warning.describe()).collect();
     assert!(
         warnings.iter().any(|warning| warning.contains("unsure (at most 70%, for Ankle boot)")),
         "{warnings:?}"

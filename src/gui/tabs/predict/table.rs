@@ -10,7 +10,7 @@ use super::super::super::app::Ctx;
 use super::super::super::file_dialogs::{self, DialogKind, DialogPoll};
 use super::super::super::state::NoticeKind;
 use super::export::{PendingWrite, predictions_csv};
-use super::pictures::{Picture, PictureList, PictureStatus};
+use super::pictures::{Picture, PictureList, PictureStatus, Warning};
 
 /// Height of one row, in points (the thumbnail's side plus a little).
 const ROW_HEIGHT: f32 = 34.0;
@@ -57,14 +57,14 @@ impl TableSort {
     pub fn order(self, list: &PictureList) -> Vec<usize> {
         let pictures = &list.pictures;
         let mut order: Vec<usize> = (0..pictures.len()).collect();
-        let top = |picture: &Picture| picture.top_two().first().copied();
+        let top = |picture: &Picture| picture.top_two().into_iter().next();
         order.sort_by(|&a, &b| {
             let (a_picture, b_picture) = (&pictures[a], &pictures[b]);
             let by = match self.column {
                 SortColumn::Added => a.cmp(&b),
                 SortColumn::File => a_picture.file_name().cmp(&b_picture.file_name()),
                 SortColumn::TopClass | SortColumn::Confidence => match (top(a_picture), top(b_picture)) {
-                    (Some(x), Some(y)) if self.column == SortColumn::TopClass => x.0.name().cmp(y.0.name()),
+                    (Some(x), Some(y)) if self.column == SortColumn::TopClass => x.0.cmp(&y.0),
                     (Some(x), Some(y)) => x.1.total_cmp(&y.1),
                     (Some(_), None) => return Ordering::Less,
                     (None, Some(_)) => return Ordering::Greater,
@@ -166,7 +166,7 @@ fn row_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) {
         };
         match top.first() {
             Some((class, probability)) => {
-                cell(ui, WIDTHS[2], class.name().to_owned());
+                cell(ui, WIDTHS[2], class.clone());
                 cell(ui, WIDTHS[3], format!("{:.1}%", probability * 100.0));
             }
             None => {
@@ -177,7 +177,7 @@ fn row_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) {
         cell(
             ui,
             WIDTHS[4],
-            top.get(1).map_or_else(|| "—".to_owned(), |(c, p)| format!("{} {:.1}%", c.name(), p * 100.0)),
+            top.get(1).map_or_else(|| "—".to_owned(), |(c, p)| format!("{c} {:.1}%", p * 100.0)),
         );
         note_ui(ui, picture);
     });
@@ -211,8 +211,8 @@ fn note_ui(ui: &mut egui::Ui, picture: &Picture) {
             if warnings.is_empty() {
                 return;
             }
-            let short: Vec<String> = warnings.iter().map(|warning| warning.short()).collect();
-            let long: Vec<String> = warnings.iter().map(|warning| warning.describe()).collect();
+            let short: Vec<String> = warnings.iter().map(Warning::short).collect();
+            let long: Vec<String> = warnings.iter().map(Warning::describe).collect();
             (short.join(", "), visuals.warn_fg_color, Some(long.join("\n")))
         }
     };

@@ -370,9 +370,9 @@ fn augmentation_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.weak("The preview appears when the data is loaded.");
         return;
     };
-    let classes = cx.settings.model.spec.task.classes();
+    let labels = cx.settings.model.spec.task.labels();
     let preview = &mut cx.state.train.preview;
-    preview.show_ui(ui, &data.mnist.train, &classes, &config.augmentation, config.seed);
+    preview.show_ui(ui, &data.data.train, &labels, &data.data.classes, &config.augmentation, config.seed);
     if config.augmentation.is_enabled()
         && ui.small_button("New draw").on_hover_text("Show other random changes").clicked()
     {

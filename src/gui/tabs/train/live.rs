@@ -3,9 +3,11 @@
 
 use egui::Color32;
 
+use crate::data::FASHION_MNIST;
 use crate::model::Task;
 
 use super::super::super::app::Ctx;
+use super::super::super::state::DataState;
 use super::super::super::widgets::training_plots::{
     CurvesPlot, PlotKind, Series, SeriesStyle, curves_plot_ui, reference_toggles_ui,
 };
@@ -83,8 +85,10 @@ pub fn live_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let total_epochs =
         Some(view.started.as_ref().map_or(cx.settings.train.config.epochs, |started| started.total_epochs));
     let best_epoch = view.best_epoch();
-    // The reference accuracies are for the ten-class task.
-    let ten_class = cx.settings.model.spec.task == Task::TenClass;
+    // The reference accuracies are the course's, for Fashion-MNIST's ten-class task.
+    let on_fashion_mnist =
+        matches!(&cx.state.data, DataState::Ready(data) if data.data.name == FASHION_MNIST);
+    let ten_class = on_fashion_mnist && matches!(cx.settings.model.spec.task, Task::AllClasses { .. });
     let references = ten_class.then_some(cx.settings.train.references);
     let height = (ui.available_height() - 60.0).clamp(160.0, 520.0);
     let (loss, accuracy) = (loss_series(view), accuracy_series(view));
