@@ -7,10 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-10000}; classes=${2:-5}
-# The import needs no window: the CLI-only build is the same code and builds much faster.
-cargo build --release --no-default-features --bin atelier --example make_pictures >&2
+# The import needs no window: the CLI-only build is the same code and builds much faster. The
+# picture generator is an example, which links the dev-dependencies (kittest, eframe): its debug
+# build (dependencies optimised) is fast enough and already there after `cargo test`.
+cargo build --release --no-default-features --bin atelier >&2
+cargo build --example make_pictures >&2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-target/release/examples/make_pictures "$work/pictures" "$count" "$classes" >&2
+target/debug/examples/make_pictures "$work/pictures" "$count" "$classes" >&2
 # Read once so the timed import measures decoding, not a cold disk.
 cat "$work"/pictures/*/* > /dev/null
 log=$(mktemp); trap 'rm -rf "$work" "$log"' EXIT

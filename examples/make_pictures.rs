@@ -2,7 +2,7 @@
 //! JPEG, sides from 48 to 320 pixels, one dark shape per class on a light, slightly noisy
 //! background. Reproducible (seeded).
 //!
-//!   cargo run --release --example make_pictures -- OUT [COUNT] [CLASSES]
+//!   cargo run --example make_pictures -- OUT [COUNT] [CLASSES]
 #![allow(clippy::print_stdout)]
 
 use std::io::Cursor;
