@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Trains each preset with its default config on the full Fashion-MNIST data (release build) and
-# prints a table: preset, epochs, test accuracy, training time.
+# prints each run's epoch lines, then a table: preset, epochs, the last epoch's validation
+# accuracy (the number to choose settings by: the validation split is held out of the training
+# split), test accuracy (measured once per final configuration, to report) and training time.
+# Everything printed is also written to bench/results/accuracy-<time>.txt (bench/results.sh).
 #
 #   bench/accuracy.sh                       # all presets
 #   PRESETS="dense binary-dense" bench/accuracy.sh
@@ -9,6 +12,8 @@
 # Each run's full log goes to $LOG_DIR (default target/bench-accuracy/<preset>.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/results.sh
+record_results accuracy "$@"
 
 presets=${PRESETS:-"binary-dense dense cnn cnn-bn"}
 log_dir=${LOG_DIR:-target/bench-accuracy}
@@ -30,15 +35,16 @@ for preset in $presets; do
     fi
     # The CLI prints "epoch N/M ..." per epoch and, at the end,
     # "test accuracy: 88.91% (loss 0.3123) after 10 epochs in 312.4 s" (training time, pauses excluded).
+    echo "## $preset ($status)"
+    grep -E '^(epoch +[0-9]+/|test accuracy|data:|training on|stopped|loss diverged)' "$log" || true
+    echo
     epochs=$(grep -cE '^epoch +[0-9]+/' "$log" || true)
+    validation=$(sed -nE 's/^epoch .* val loss [0-9.]+ acc ([0-9.]+%).*/\1/p' "$log" | tail -1)
     accuracy=$(sed -nE 's/^test accuracy: ([0-9.]+%).*/\1/p' "$log" | tail -1)
     seconds=$(sed -nE 's/^test accuracy: .* in ([0-9.]+) s$/\1/p' "$log" | tail -1)
-    rows+=("$(printf '| %-12s | %6s | %13s | %10s s | %s |' "$preset" "$epochs" "${accuracy:-n/a}" "${seconds:-n/a}" "$status")")
+    rows+=("$(printf '| %-12s | %6s | %19s | %13s | %10s s | %s |' "$preset" "$epochs" "${validation:-n/a}" "${accuracy:-n/a}" "${seconds:-n/a}" "$status")")
 done
 
-echo
-echo "| preset       | epochs | test accuracy | train time   | status |"
-echo "|--------------|--------|---------------|--------------|--------|"
+echo "| preset       | epochs | validation accuracy | test accuracy | train time   | status |"
+echo "|--------------|--------|---------------------|---------------|--------------|--------|"
 printf '%s\n' "${rows[@]}"
-echo
-echo "$(uname -m), $(nproc) cores, $(date -u +%Y-%m-%d)"

@@ -5,6 +5,8 @@
 # Needs bench/setup_pytorch.sh once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/results.sh
+record_results compare "$@"
 runs=3; threads=2; steps=300
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -8,6 +8,8 @@
 # 1280×800 display; the preset card defaults to the "Convolutional network" one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/results.sh
+record_results gui_throughput "$@"
 rounds=2; card=(103 353)
 while [ $# -gt 0 ]; do
   case "$1" in

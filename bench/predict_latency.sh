@@ -9,6 +9,8 @@
 # The target (issue 7): under 5 ms for the CNN in release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/results.sh
+record_results predict_latency "$@"
 profile=${PROFILE:-release}
 args=("$@")
 printf '%s\n' "${args[@]}" | grep -qx -- '--preset' || args+=(--preset cnn)

@@ -10,5 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet "torch>=2.4" numpy
+# Pinned: the README and PERF.md compare against this version; a newer one may be faster or slower.
+.venv/bin/pip install --quiet "torch==2.15.0" "numpy==2.4.6"
 .venv/bin/python -c 'import torch; print("torch", torch.__version__, "mkldnn:", torch.backends.mkldnn.is_available())'

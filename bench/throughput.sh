@@ -6,6 +6,8 @@
 #   atelier cnn threads=2 batch=128 steps=300 images_per_sec=… ms_per_step=… peak_rss_mb=…
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/results.sh
+record_results throughput "$@"
 threads=$(nproc); steps=300; presets=()
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -8,6 +8,8 @@
 #   scripts/screenshots.sh            # debug build (deps at opt-level 3)
 #   PROFILE=release scripts/screenshots.sh
 #   ATELIER_DATA=/path scripts/screenshots.sh   # data folder (default: the usual search)
+#   SIZE=1024x700 scripts/screenshots.sh         # screen and window size; pictures go to
+#       target/screenshots/1024x700/ (the default 1280x800 keeps target/screenshots/)
 #
 #   DOCS=1 PROFILE=release scripts/screenshots.sh   # also the Train, Evaluate and Predict demos
 #       (full data), then copies the README's pictures into docs/screenshots/
@@ -18,6 +20,7 @@ cd "$(dirname "$0")/.."
 
 . scripts/lib/xvfb_session.sh
 out=target/screenshots
+[ "$size" = 1280x800 ] || out=$out/$size
 mkdir -p "$out"
 rm -f "$out/app.log"
 
@@ -34,6 +37,8 @@ start_app() {
     sleep 0.5
   done
   [ -n "$window" ] || { echo "the window did not appear; log:"; cat "$out/app.log"; exit 1; }
+  # The window opens at 1280×800: fit it to the screen (no window manager does it here).
+  xdotool windowsize "$window" "$screen_width" "$screen_height" 2>/dev/null || true
   # Let the data load and the first frames settle.
   sleep "${SETTLE_SECS:-6}"
 }
@@ -45,7 +50,7 @@ key() {  # key <keys>: real (XTEST) key presses to the focused window; winit ign
 
 shoot() {  # shoot <name>
   # Park the pointer in an empty corner so no tooltip covers the picture.
-  xdotool mousemove 1270 740 2>/dev/null || true
+  xdotool mousemove $((screen_width - 10)) $((screen_height - 60)) 2>/dev/null || true
   sleep 0.3
   /usr/bin/import -window root "$out/$1.png"
   echo "saved $out/$1.png"

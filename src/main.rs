@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    atelier::ops::init_process();
+    // SAFETY: first thing in `main`: no other thread exists yet.
+    unsafe { atelier::ops::init_process() };
     atelier::crash_report::install();
     atelier::crash_report::panic_if_asked();
     let args = atelier::cli::Args::parse();

@@ -34,47 +34,52 @@ fn serve(mirror: Mirror) -> (String, Arc<AtomicUsize>) {
     let counter = Arc::clone(&requests);
     let files: Vec<(String, Vec<u8>)> =
         raw_release().into_iter().map(|(name, raw)| (format!("{name}.gz"), gzip(&raw).unwrap())).collect();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            counter.fetch_add(1, Ordering::SeqCst);
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap() > 2 {
-                line.clear();
+    std::thread::Builder::new()
+        .name("test-helper".to_owned())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+                let path = request_line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/');
+                let Some((name, body)) = files.iter().find(|(name, _)| name == path) else {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    continue;
+                };
+                let faulty = name == FAULTY_FILE;
+                if faulty && mirror == Mirror::Missing {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    continue;
+                }
+                let mut body = body.clone();
+                if faulty && mirror == Mirror::WrongBytes {
+                    // Well-formed gzip of the wrong content: only the checksum can tell.
+                    let (_, mut raw) = raw_release().swap_remove(2);
+                    raw[100] ^= 0xff;
+                    body = gzip(&raw).unwrap();
+                }
+                let header =
+                    format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                let _ = stream.write_all(header.as_bytes());
+                if faulty && mirror == Mirror::DropsConnection {
+                    let _ = stream.write_all(&body[..body.len() / 2]);
+                    let _ = stream.shutdown(std::net::Shutdown::Both);
+                    continue;
+                }
+                let _ = stream.write_all(&body);
             }
-            let path = request_line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/');
-            let Some((name, body)) = files.iter().find(|(name, _)| name == path) else {
-                let _ = stream
-                    .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                continue;
-            };
-            let faulty = name == FAULTY_FILE;
-            if faulty && mirror == Mirror::Missing {
-                let _ = stream
-                    .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                continue;
-            }
-            let mut body = body.clone();
-            if faulty && mirror == Mirror::WrongBytes {
-                // Well-formed gzip of the wrong content: only the checksum can tell.
-                let (_, mut raw) = raw_release().swap_remove(2);
-                raw[100] ^= 0xff;
-                body = gzip(&raw).unwrap();
-            }
-            let header =
-                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-            let _ = stream.write_all(header.as_bytes());
-            if faulty && mirror == Mirror::DropsConnection {
-                let _ = stream.write_all(&body[..body.len() / 2]);
-                let _ = stream.shutdown(std::net::Shutdown::Both);
-                continue;
-            }
-            let _ = stream.write_all(&body);
-        }
-    });
+        })
+        .unwrap();
     (url, requests)
 }
 

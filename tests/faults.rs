@@ -27,6 +27,14 @@ use common::text;
 /// Where the full data set is installed (CI installs it, like the data tests need).
 const FULL_DATA: &str = "/usr/share/datasets/fashion-mnist";
 
+/// Tests named `full_data_…` need the installed data set: they fail without it, never skip.
+fn need_full_data() {
+    assert!(
+        Path::new(FULL_DATA).is_dir(),
+        "{FULL_DATA} is missing: install the package dataset-fashion-mnist (CI does)"
+    );
+}
+
 fn spec(name: &str) -> ModelSpec {
     ModelSpec {
         name: name.to_owned(),
@@ -54,7 +62,7 @@ fn names(dir: &Path) -> Vec<String> {
 }
 
 fn worker(runs_dir: &Path) -> WorkerHandle {
-    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()) };
+    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()), datasets_dir: None };
     WorkerHandle::spawn_with(Box::new(|| {}), &options).expect("worker starts")
 }
 
@@ -123,11 +131,8 @@ fn with_full_disk(blocks: u32, program: &Path) -> std::process::Command {
 }
 
 #[test]
-fn a_full_disk_while_saving_a_trained_model_keeps_the_previous_file() {
-    if !Path::new(FULL_DATA).is_dir() {
-        eprintln!("skipped: {FULL_DATA} is not installed");
-        return;
-    }
+fn full_data_a_full_disk_while_saving_a_trained_model_keeps_the_previous_file() {
+    need_full_data();
     let dir = tempfile::tempdir().unwrap();
     let spec_path = dir.path().join("tiny.json");
     std::fs::write(&spec_path, serde_json::to_vec(&spec("tiny")).unwrap()).unwrap();
@@ -225,11 +230,8 @@ fn a_run_history_that_cannot_be_written_keeps_the_trained_model_current_and_save
 }
 
 #[test]
-fn the_data_folder_vanishing_while_it_loads_is_an_error_naming_it_and_the_worker_goes_on() {
-    if !Path::new(FULL_DATA).is_dir() {
-        eprintln!("skipped: {FULL_DATA} is not installed");
-        return;
-    }
+fn full_data_the_data_folder_vanishing_while_it_loads_is_an_error_naming_it_and_the_worker_goes_on() {
+    need_full_data();
     let worker = worker(tempfile::tempdir().unwrap().path());
     let mut outcomes = (0, 0);
     for attempt in 0..8_u64 {
@@ -277,11 +279,14 @@ fn two_model_saves_at_once_to_one_path_leave_one_whole_file_and_no_temporary() {
     std::thread::scope(|scope| {
         for n in &networks {
             let path = &path;
-            scope.spawn(move || {
-                for _ in 0..20 {
-                    save(path, n).unwrap();
-                }
-            });
+            std::thread::Builder::new()
+                .name("test-saver".to_owned())
+                .spawn_scoped(scope, move || {
+                    for _ in 0..20 {
+                        save(path, n).unwrap();
+                    }
+                })
+                .unwrap();
         }
     });
     let tensors = model_file::read_raw(&path).unwrap().tensors;
@@ -303,14 +308,17 @@ fn two_run_histories_saving_at_once_keep_every_run_under_its_own_id() {
             .iter()
             .map(|store| {
                 let barrier = &barrier;
-                scope.spawn(move || {
-                    let network = network(3);
-                    let save = |_| {
-                        barrier.wait();
-                        store.save(record("same-name"), &network).unwrap().id
-                    };
-                    (0..6).map(save).collect::<Vec<_>>()
-                })
+                std::thread::Builder::new()
+                    .name("test-store".to_owned())
+                    .spawn_scoped(scope, move || {
+                        let network = network(3);
+                        let save = |_| {
+                            barrier.wait();
+                            store.save(record("same-name"), &network).unwrap().id
+                        };
+                        (0..6).map(save).collect::<Vec<_>>()
+                    })
+                    .unwrap()
             })
             .collect();
         handles.into_iter().flat_map(|handle| handle.join().unwrap()).collect()

@@ -40,7 +40,7 @@ fn wait_for(worker: &WorkerHandle, wanted: impl Fn(&Event) -> bool) {
 #[test]
 fn dropping_the_handle_mid_training_stores_the_run_as_stopped_and_joins_the_thread() {
     let runs = tempfile::tempdir().unwrap();
-    let options = WorkerOptions { runs_dir: Some(runs.path().to_path_buf()) };
+    let options = WorkerOptions { runs_dir: Some(runs.path().to_path_buf()), datasets_dir: None };
     let worker = WorkerHandle::spawn_with(Box::new(|| {}), &options).unwrap();
     worker.send(Command::LoadDataset(DataRequest::Sample)).unwrap();
     wait_for(&worker, |event| matches!(event, Event::DatasetLoaded(_)));

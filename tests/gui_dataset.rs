@@ -43,6 +43,18 @@ fn the_sample_fills_the_grid_and_an_image_opens_large_with_its_label() {
     harness.run_steps(3);
     assert!(harness.state().state().dataset.zoomed.is_some(), "clicking an image opens the large view");
     assert!(harness.query_all_by_label_contains("of the train split").next().is_some());
+
+    // The large view belongs to the train grid: showing the test split closes it.
+    harness.query_all_by_label_contains("Test (").next().expect("test split button").click();
+    harness.run_steps(3);
+    assert!(harness.query_all_by_label_contains("of the train split").next().is_none(), "stale large view");
+    assert!(harness.state().state().dataset.zoomed.is_none());
+    // And so does the binary task, for an image opened from the ten-class grid.
+    harness.query_all_by_label_contains("Sandal #").next().expect("a sandal in the grid").click();
+    harness.run_steps(3);
+    harness.get_by_label("Binary task: Sneaker vs Ankle boot").click();
+    harness.run_steps(3);
+    assert!(harness.query_all_by_label_contains("of the test split").next().is_none(), "stale large view");
 }
 
 #[test]

@@ -78,3 +78,42 @@ fn adding_and_moving_layers_updates_shapes_live() {
     // A dropout after the last Dense still outputs 10 values: still trainable.
     harness.get_by_label("Ready to train");
 }
+
+/// The left edge of every Remove button, top to bottom.
+fn remove_buttons_x(harness: &Harness<'static, AtelierApp>) -> Vec<f32> {
+    harness.query_all_by_label("Remove").map(|node| node.rect().min.x).collect()
+}
+
+#[test]
+fn a_problem_does_not_move_the_row_buttons_and_undo_redo_and_insert_repair_the_model() {
+    let mut harness = model_tab();
+    pick(&mut harness, PresetId::Cnn);
+    let layers = harness.state().settings().model.spec.layers.clone();
+    let flatten = layers.iter().position(|l| *l == LayerSpec::Flatten).expect("cnn has Flatten");
+    let before = remove_buttons_x(&harness);
+
+    // Removing Flatten brings a problem; the Remove buttons stay where they were.
+    harness.query_all_by_label("Remove").nth(flatten).expect("a Remove button per layer").click();
+    harness.run_steps(3);
+    harness.get_by_label("Cannot be trained yet");
+    let after = remove_buttons_x(&harness);
+    assert_eq!(after.len(), before.len() - 1);
+    assert!(after.iter().all(|x| (x - before[0]).abs() < 0.5), "buttons moved: {before:?} → {after:?}");
+
+    // Ctrl+Z brings it back, Redo removes it again.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(harness.state().settings().model.spec.layers, layers, "undo restores the layer");
+    harness.get_by_label("Ready to train");
+    harness.get_by_label("Redo").click();
+    harness.run_steps(3);
+    assert!(!harness.state().settings().model.spec.layers.contains(&LayerSpec::Flatten));
+
+    // Insert puts Flatten back above the Dense layer in one step (not Add + 8 × Up).
+    harness.query_all_by_label("Insert").nth(flatten).expect("an Insert menu per layer").click();
+    harness.run_steps(2);
+    harness.get_by_label("Flatten").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().settings().model.spec.layers, layers, "Flatten is back in its place");
+    harness.get_by_label("Ready to train");
+}

@@ -1,7 +1,8 @@
 //! A monkey in the window: thousands of random clicks, drags, scrolls, key presses, typed text,
-//! dropped files of random bytes and tab switches, from fixed seeds. Nothing may panic (kittest
-//! also panics on an unlabelled text field), and afterwards the window still draws its shell and
-//! answers a tab switch.
+//! dropped files of random bytes and tab switches, from fixed seeds, at 1280×800 and at 1024×700.
+//! Nothing may panic (kittest also panics on an unlabelled text field), no worker job may fail with
+//! an internal error (a panic the worker caught), and afterwards the window still draws its shell
+//! and answers a tab switch.
 #![cfg(feature = "gui")]
 #![allow(clippy::expect_used)] // set-up failures panic
 
@@ -15,13 +16,14 @@ use egui::{Event, Key, Modifiers, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-const WIDTH: f32 = 1280.0;
-const HEIGHT: f32 = 800.0;
+/// The usual window, and a small laptop's.
+const LARGE: [f32; 2] = [1280.0, 800.0];
+const SMALL: [f32; 2] = [1024.0, 700.0];
 /// Actions per seed: enough to reach every tab many times, quick enough for a debug build.
 const ACTIONS: usize = 2500;
 
-/// splitmix64: a fixed, dependency-free sequence per seed.
-struct Monkey(u64);
+/// splitmix64: a fixed, dependency-free sequence per seed, over a window of `size`.
+struct Monkey(u64, [f32; 2]);
 
 impl Monkey {
     fn next(&mut self) -> u64 {
@@ -42,7 +44,7 @@ impl Monkey {
     }
 
     fn pos(&mut self) -> Pos2 {
-        Pos2::new(self.unit() * WIDTH, self.unit() * HEIGHT)
+        Pos2::new(self.unit() * self.1[0], self.unit() * self.1[1])
     }
 
     fn bytes(&mut self, max: usize) -> Vec<u8> {
@@ -200,13 +202,13 @@ fn work_in_a_temp_dir() {
     std::env::set_current_dir(dir.path()).expect("enter the temp dir");
 }
 
-fn monkey_run(seed: u64) {
+fn monkey_run(seed: u64, size: [f32; 2]) {
     work_in_a_temp_dir();
     let started = Instant::now();
     let runs = tempfile::tempdir().expect("temp dir");
     let drops = tempfile::tempdir().expect("temp dir");
     let runs_dir = runs.path().to_path_buf();
-    let mut harness = Harness::builder().with_size([WIDTH, HEIGHT]).build_eframe(move |cc| {
+    let mut harness = Harness::builder().with_size(size).build_eframe(move |cc| {
         let options =
             AppOptions { data: Some(DataRequest::Sample), runs_dir: Some(runs_dir), ..AppOptions::default() };
         AtelierApp::new(cc, options).expect("app starts")
@@ -218,9 +220,11 @@ fn monkey_run(seed: u64) {
         std::thread::sleep(Duration::from_millis(5));
     }
 
-    let mut monkey = Monkey(seed);
+    let mut monkey = Monkey(seed, size);
     for step in 0..ACTIONS {
         act(&mut harness, &mut monkey, drops.path(), step);
+        let bugs = &harness.state().state().internal_errors;
+        assert!(bugs.is_empty(), "seed {seed}, action {step}: a worker job failed with a bug: {bugs:?}");
     }
 
     // Still drawing: close whatever the monkey opened, and every tab label is on screen and works.
@@ -236,15 +240,25 @@ fn monkey_run(seed: u64) {
 
 #[test]
 fn the_monkey_with_seed_1_breaks_nothing() {
-    monkey_run(1);
+    monkey_run(1, LARGE);
 }
 
 #[test]
 fn the_monkey_with_seed_2_breaks_nothing() {
-    monkey_run(2);
+    monkey_run(2, LARGE);
 }
 
 #[test]
 fn the_monkey_with_seed_3_breaks_nothing() {
-    monkey_run(0x5eed_cafe);
+    monkey_run(0x5eed_cafe, LARGE);
+}
+
+#[test]
+fn the_monkey_with_seed_4_breaks_nothing_in_a_1024_by_700_window() {
+    monkey_run(4, SMALL);
+}
+
+#[test]
+fn the_monkey_with_seed_5_breaks_nothing_in_a_1024_by_700_window() {
+    monkey_run(5, SMALL);
 }

@@ -314,7 +314,8 @@ fn the_table_sorts_by_confidence_and_exports_to_csv() {
     harness.run_steps(1);
     harness.get_by_label("CSV:").type_text(&csv.display().to_string());
     harness.run_steps(1);
-    harness.get_by_label("Export CSV").click();
+    // Enter in the field exports, like the Export CSV button.
+    harness.key_press(egui::Key::Enter);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !csv.exists() {
         assert!(Instant::now() < deadline, "the CSV was not written");
@@ -329,7 +330,13 @@ fn the_table_sorts_by_confidence_and_exports_to_csv() {
     let confidences: Vec<f32> =
         lines[1..].iter().map(|line| line.split(',').nth(2).unwrap().parse().unwrap()).collect();
     assert!(confidences.windows(2).all(|pair| pair[0] >= pair[1]), "highest first: {confidences:?}");
-    harness.get_by_label_contains("Saved the predictions to");
+    // The file is renamed into place just before the writer thread reports back.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while harness.query_by_label_contains("Saved the predictions to").is_none() {
+        assert!(Instant::now() < deadline, "no message after the CSV was written");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Sends one pointer event and lets a frame run.
@@ -403,4 +410,20 @@ fn a_dataset_sample_dragged_onto_the_predict_tab_or_sent_from_its_large_view_is_
     harness.run_steps(3);
     assert_eq!(harness.state().settings().tab, Tab::Dataset);
     assert_eq!(pictures(harness.state()).len(), 2, "a cancelled drag adds nothing");
+}
+
+#[test]
+fn the_status_bar_counts_what_was_predicted_not_what_was_sent() {
+    let runs = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let bad = folder.path().join("notes.png");
+    std::fs::write(&bad, b"this is not a picture at all").unwrap();
+    let mut harness = app(runs.path());
+    drop_files(&mut harness, vec![native(&bad)]);
+    wait_until(&mut harness, "the failed picture", |app| {
+        app.state().busy.is_none()
+            && app.state().notice.as_ref().is_some_and(|notice| notice.text.contains("could not be read"))
+    });
+    harness.get_by_label_contains("1 picture could not be read");
+    assert!(harness.query_by_label_contains("Predicted").is_none(), "nothing was predicted");
 }

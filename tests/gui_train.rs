@@ -12,7 +12,7 @@ use atelier::gui::tabs::train::TrainPhase;
 use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::PresetId;
 use atelier::training::StopReason;
-use atelier::worker::{DataRequest, ModelOrigin};
+use atelier::worker::{DataRequest, Job, ModelOrigin};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 
@@ -106,11 +106,26 @@ fn start_enables_pause_and_stop_and_locks_the_model_until_stop_keeps_one() {
     let result = state.train.last_result.as_ref().expect("a result");
     assert_eq!(result.summary.stop_reason, StopReason::Cancelled);
     assert!(result.summary.history.len() < 20, "stopped before the end");
-    let current = state.current_model.as_ref().expect("the stopped run's model is current");
-    let run = result.run.as_ref().expect("the run is stored");
-    assert_eq!(current.origin, ModelOrigin::Run { id: run.id.clone() });
+    assert!(!result.made_current, "a stopped run does not become the current model by itself");
+    assert!(state.current_model.is_none());
+    let run_id = result.run.as_ref().expect("the run is stored").id.clone();
     harness.get_by_label("Training stopped");
     assert!(is_enabled(&harness, "Start") && !is_enabled(&harness, "Stop"));
+
+    // The history marks it as stopped; Open makes it the current model on purpose.
+    wait_until(&mut harness, 30, |app| app.state().runs.runs.len() == 1);
+    harness.get_by_label_contains("Run history").click();
+    harness.run_steps(2);
+    harness.get_by_label("stopped by you");
+    harness.get_by_label("Open").click();
+    wait_until(&mut harness, 30, |app| {
+        app.state()
+            .current_model
+            .as_ref()
+            .is_some_and(|model| model.origin == ModelOrigin::Run { id: run_id.clone() })
+    });
+    harness.get_by_label("Live").click();
+    harness.run_steps(2);
 
     // "Save model as…" writes the kept model (through the worker).
     let file = runs.path().join("saved.safetensors");
@@ -119,7 +134,7 @@ fn start_enables_pause_and_stop_and_locks_the_model_until_stop_keeps_one() {
     harness.get_by_label("Save").click();
     wait_until(&mut harness, 30, |app| app.state().busy.is_none() && file.exists());
     assert!(std::fs::metadata(&file).expect("saved").len() > 100_000, "225,034 weights in the file");
-    wait_until(&mut harness, 30, |app| app.state().train.runs.runs.len() == 1);
+    wait_until(&mut harness, 30, |app| app.state().runs.runs.len() == 1);
 
     harness.get_by_label(Tab::Model.label()).click();
     harness.run_steps(2);
@@ -127,13 +142,21 @@ fn start_enables_pause_and_stop_and_locks_the_model_until_stop_keeps_one() {
 }
 
 #[test]
-fn a_diverging_learning_rate_shows_the_message_in_the_tab() {
+fn a_diverging_learning_rate_is_warned_about_and_its_run_keeps_the_good_model_current() {
     let runs = tempfile::tempdir().expect("temp dir");
     let mut harness = app(&runs);
     pick(&mut harness, PresetId::Dense);
+    set_number(&mut harness, "Epochs", 1.0);
+    start(&mut harness);
+    wait_until(&mut harness, 120, idle);
+    wait_until(&mut harness, 30, |app| app.state().runs.runs.len() == 1);
+    let good = harness.state().state().current_model.clone().expect("the completed run is current");
+
     set_number(&mut harness, "Epochs", 2.0);
+    assert!(harness.query_by_label_contains("the loss may diverge").is_none(), "no warning at 0.001");
     harness.get_by_label("exact:").set_text_value_accesskit("1000");
     harness.run_steps(2);
+    harness.get_by_label_contains("the loss may diverge");
     assert!((harness.state().settings().train.config.learning_rate - 1000.0).abs() < 1e-9);
     // One thread instead of all cores: the worker trains in a pool of that size.
     harness.get_by_label("Threads").click();
@@ -152,6 +175,25 @@ fn a_diverging_learning_rate_shows_the_message_in_the_tab() {
     let message = result.summary.stop_reason.message();
     assert!(message.contains("try a smaller learning rate"));
     harness.get_by_label(&message);
+
+    // The good model stays current; the diverged run is in the history, marked.
+    assert!(!result.made_current);
+    let current = harness.state().state().current_model.as_ref().expect("still a current model");
+    assert_eq!(current.origin, good.origin);
+    assert_eq!(harness.state().settings().current_model, Some(atelier::gui::ModelRef::Run(run_id(&good))));
+    harness.get_by_label_contains("did not replace the model: the current model is still dense #1");
+    wait_until(&mut harness, 30, |app| app.state().runs.runs.len() == 2);
+    harness.get_by_label_contains("Run history").click();
+    harness.run_steps(2);
+    harness.get_by_label("diverged");
+    harness.get_by_label("completed");
+}
+
+fn run_id(model: &atelier::worker::ModelInfo) -> String {
+    match &model.origin {
+        ModelOrigin::Run { id } => id.clone(),
+        other => panic!("not a run: {other:?}"),
+    }
 }
 
 /// Per epoch: train loss, validation loss, validation accuracy.
@@ -195,6 +237,7 @@ fn pause_then_resume_gives_the_same_result_as_an_uninterrupted_run() {
     assert_eq!(harness.state().state().train.batches.len(), seen, "no batch runs while paused");
     assert!(harness.state().state().train.epochs.len() < 2, "paused before the run ended");
     harness.get_by_label_contains("Paused:");
+    harness.get_by_label("Worker: training paused");
     harness.get_by_label("Resume").click();
     harness.run_steps(2);
     assert_eq!(phase(&harness), TrainPhase::Running);
@@ -235,9 +278,14 @@ fn comparing_a_dense_and_a_cnn_run_shows_the_measured_table_and_runs_can_be_open
         pick(&mut harness, preset);
         set_number(&mut harness, "Epochs", 1.0);
         start(&mut harness);
+        if stored > 0 {
+            // The last run's "Training completed…" is not shown while the next one trains.
+            wait_until(&mut harness, 60, |app| app.state().busy == Some(Job::Train));
+            assert!(harness.query_by_label_contains("Training completed").is_none(), "stale status");
+        }
         wait_until(&mut harness, 180, idle);
         // Runs are named after the history's length: wait for the new listing.
-        wait_until(&mut harness, 30, |app| app.state().train.runs.runs.len() == stored + 1);
+        wait_until(&mut harness, 30, |app| app.state().runs.runs.len() == stored + 1);
     }
     harness.get_by_label_contains("Run history").click();
     harness.run_steps(2);
@@ -247,7 +295,7 @@ fn comparing_a_dense_and_a_cnn_run_shows_the_measured_table_and_runs_can_be_open
     harness.run_steps(2);
     harness.get_by_label("Comparing 2 runs");
     harness.get_by_label("Train − val accuracy");
-    let listed = harness.state().state().train.runs.runs.clone();
+    let listed = harness.state().state().runs.runs.clone();
     for run in &listed {
         let accuracy = format!("{:.2}%", run.test_accuracy.expect("tested") * 100.0);
         // Once in the list, once in the comparison.
@@ -272,15 +320,24 @@ fn comparing_a_dense_and_a_cnn_run_shows_the_measured_table_and_runs_can_be_open
     // Rename it, then delete it after confirming.
     harness.query_all_by_label("Rename").nth(row).expect("a Rename button per run").click();
     harness.run_steps(2);
-    harness.get_by_label("New name:").set_text_value_accesskit("my dense");
+    harness.get_by_label_contains("New name for").set_text_value_accesskit("my dense");
     harness.run_steps(1);
     harness.get_by_label("Save name").click();
-    wait_until(&mut harness, 30, |app| app.state().train.runs.runs.iter().any(|run| run.name == "my dense"));
-    let row = harness.state().state().train.runs.runs.iter().position(|run| run.id == dense).expect("row");
+    wait_until(&mut harness, 30, |app| app.state().runs.runs.iter().any(|run| run.name == "my dense"));
+    let row = harness.state().state().runs.runs.iter().position(|run| run.id == dense).expect("row");
     harness.query_all_by_label("Delete").nth(row).expect("a Delete button per run").click();
     harness.run_steps(2);
     harness.get_by_label("Delete this run?");
     harness.get_by_label("Delete run").click();
-    wait_until(&mut harness, 30, |app| app.state().train.runs.runs.len() == 1);
+    wait_until(&mut harness, 30, |app| app.state().runs.runs.len() == 1);
     assert!(!runs.path().join(&dense).exists(), "the run's folder is gone");
+
+    // It was the current model: nothing names it any more, and it is not reopened at the next start.
+    assert!(harness.state().state().current_model.is_none(), "the deleted run is no longer current");
+    assert_eq!(harness.state().settings().current_model, None);
+    harness.get_by_label("Trained model: none yet");
+    harness.get_by_label_contains("there is no current model now");
+    harness.get_by_label(Tab::Evaluate.label()).click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("my dense").is_none(), "Evaluate does not name the deleted run");
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use atelier::data::{Dataset, IMAGE_PIXELS, validation_split};
@@ -88,6 +89,8 @@ struct Recorder {
     epochs: Vec<EpochMetrics>,
     finished: Vec<TrainSummary>,
     at_batch: Option<((usize, usize), Action)>,
+    /// Batches finished so far, readable from another thread.
+    batches_done: Arc<AtomicUsize>,
 }
 
 impl ProgressSink for Recorder {
@@ -96,6 +99,7 @@ impl ProgressSink for Recorder {
     }
     fn batch_finished(&mut self, metrics: &BatchMetrics) {
         self.batches.push(*metrics);
+        self.batches_done.fetch_add(1, Ordering::SeqCst);
         if let Some((at, action)) = &mut self.at_batch
             && *at == (metrics.epoch, metrics.batch)
         {
@@ -149,21 +153,32 @@ fn pause_then_resume_from_another_thread_gives_identical_weights() {
     let uninterrupted = run(&config(), &mut NullSink, &Control::new());
     let control = Arc::new(Control::new());
     let resumer = Arc::clone(&control);
+    let batches_done = Arc::new(AtomicUsize::new(0));
+    let seen_while_paused = Arc::new(AtomicUsize::new(usize::MAX));
+    let (done, seen) = (Arc::clone(&batches_done), Arc::clone(&seen_while_paused));
     let mut sink = Recorder {
+        batches_done,
         at_batch: Some((
             (2, 3),
             Box::new(move || {
                 resumer.pause();
-                let resumer = Arc::clone(&resumer);
-                std::thread::spawn(move || {
-                    std::thread::sleep(Duration::from_millis(200));
-                    resumer.resume();
-                });
+                let (resumer, done, seen) = (Arc::clone(&resumer), Arc::clone(&done), Arc::clone(&seen));
+                std::thread::Builder::new()
+                    .name("test-helper".to_owned())
+                    .spawn(move || {
+                        std::thread::sleep(Duration::from_millis(200));
+                        // Still the pausing batch: a pause that did nothing would have let the
+                        // loop run on (or finish) in these 200 ms.
+                        seen.store(done.load(Ordering::SeqCst), Ordering::SeqCst);
+                        resumer.resume();
+                    })
+                    .unwrap();
             }),
         )),
         ..Recorder::default()
     };
     let paused = run(&config(), &mut sink, &control);
+    assert_eq!(seen_while_paused.load(Ordering::SeqCst), 12 + 3, "no batch ran while paused");
     assert_eq!(paused.summary.stop_reason, StopReason::Completed);
     assert_eq!(weights(&paused.network), weights(&uninterrupted.network));
     assert_eq!(repeatable(&paused.summary), repeatable(&uninterrupted.summary));
@@ -180,11 +195,14 @@ fn learning_rate_set_while_paused_applies_to_the_next_batch() {
             Box::new(move || {
                 resumer.pause();
                 let resumer = Arc::clone(&resumer);
-                std::thread::spawn(move || {
-                    std::thread::sleep(Duration::from_millis(50));
-                    resumer.set_learning_rate(1e-4);
-                    resumer.resume();
-                });
+                std::thread::Builder::new()
+                    .name("test-helper".to_owned())
+                    .spawn(move || {
+                        std::thread::sleep(Duration::from_millis(50));
+                        resumer.set_learning_rate(1e-4);
+                        resumer.resume();
+                    })
+                    .unwrap();
             }),
         )),
         ..Recorder::default()

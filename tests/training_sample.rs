@@ -52,10 +52,13 @@ impl ProgressSink for PauseAt {
         if (metrics.epoch, metrics.batch) == self.at {
             self.control.pause();
             let control = Arc::clone(&self.control);
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(300));
-                control.resume();
-            });
+            std::thread::Builder::new()
+                .name("test-helper".to_owned())
+                .spawn(move || {
+                    std::thread::sleep(Duration::from_millis(300));
+                    control.resume();
+                })
+                .unwrap();
         }
     }
 }

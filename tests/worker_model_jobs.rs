@@ -10,11 +10,12 @@ use atelier::data::image_input::PrepOptions;
 use atelier::model::{LayerSpec, ModelSpec, Task};
 use atelier::training::{StopReason, TrainConfig};
 use atelier::worker::{
-    Command, DataRequest, Event, Job, ModelOrigin, PredictRequest, TrainRequest, WorkerHandle, WorkerOptions,
+    Command, ContinueRequest, DataRequest, Event, Job, ModelOrigin, PredictRequest, TrainRequest,
+    WorkerHandle, WorkerOptions,
 };
 
 fn worker(runs_dir: &Path) -> WorkerHandle {
-    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()) };
+    let options = WorkerOptions { runs_dir: Some(runs_dir.to_path_buf()), datasets_dir: None };
     WorkerHandle::spawn_with(Box::new(|| {}), &options).expect("worker starts")
 }
 
@@ -56,14 +57,73 @@ fn loaded_worker(runs_dir: &Path) -> WorkerHandle {
     worker
 }
 
+/// Every event of one training job up to its result, in the order they came (the test fails
+/// after 60 s or on a `Failed` event).
+fn training_events(worker: &WorkerHandle) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut events = Vec::new();
+    loop {
+        match worker.try_recv() {
+            Some(Event::Failed { job, error }) => panic!("{job:?} failed: {error}"),
+            Some(event) => {
+                let done = matches!(event, Event::TrainingFinished(_));
+                events.push(event);
+                if done {
+                    return events;
+                }
+            }
+            None => {
+                assert!(Instant::now() < deadline, "no result from the worker");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+/// The job starts, then training starts, then each epoch's batches (in order) end with that
+/// epoch's record, and the result comes last.
+fn assert_in_order(events: &[Event], epochs: usize) {
+    assert!(matches!(events.first(), Some(Event::JobStarted(Job::Train))), "{:?}", events.first());
+    assert!(matches!(events.get(1), Some(Event::TrainingStarted(_))), "{:?}", events.get(1));
+    let mut position = (1, 0);
+    let mut epochs_seen = Vec::new();
+    for event in &events[2..events.len() - 1] {
+        match event {
+            Event::BatchFinished(batch) => {
+                assert!(
+                    (batch.epoch, batch.batch) > position,
+                    "batch {:?} after {position:?}",
+                    (batch.epoch, batch.batch)
+                );
+                assert_eq!(
+                    batch.epoch,
+                    epochs_seen.len() + 1,
+                    "a batch of epoch {} after epoch {:?}",
+                    batch.epoch,
+                    epochs_seen
+                );
+                position = (batch.epoch, batch.batch);
+            }
+            Event::EpochFinished(epoch) => {
+                assert_eq!(epoch.epoch, epochs_seen.len() + 1);
+                assert_eq!(position.0, epoch.epoch, "epoch {} ended before its batches", epoch.epoch);
+                epochs_seen.push(epoch.epoch);
+            }
+            other => panic!("unexpected event during training: {other:?}"),
+        }
+    }
+    assert_eq!(epochs_seen, (1..=epochs).collect::<Vec<_>>());
+    assert!(matches!(events.last(), Some(Event::TrainingFinished(_))));
+}
+
 #[test]
 fn training_stores_a_run_and_the_model_evaluates_saves_and_reopens() {
     let runs = tempfile::tempdir().unwrap();
     let worker = loaded_worker(runs.path());
     worker.send(Command::Train(Box::new(tiny_request(2)))).unwrap();
-    let Event::TrainingFinished(result) = next_result(&worker) else {
-        panic!("expected the training result")
-    };
+    let events = training_events(&worker);
+    assert_in_order(&events, 2);
+    let Some(Event::TrainingFinished(result)) = events.last() else { panic!("expected the training result") };
     assert_eq!(result.summary.stop_reason, StopReason::Completed);
     assert_eq!(result.summary.history.len(), 2);
     let run = result.run.as_ref().expect("run stored");
@@ -96,6 +156,40 @@ fn training_stores_a_run_and_the_model_evaluates_saves_and_reopens() {
     worker.send(Command::DeleteRun { id: run.id.clone() }).unwrap();
     let Event::RunsListed(listing) = next_result(&worker) else { panic!("expected the run list") };
     assert!(listing.runs.is_empty());
+}
+
+#[test]
+fn a_stored_run_continues_from_its_resume_state_into_a_new_run() {
+    let runs = tempfile::tempdir().unwrap();
+    let worker = loaded_worker(runs.path());
+    worker.send(Command::Train(Box::new(tiny_request(1)))).unwrap();
+    let first = training_events(&worker);
+    let Some(Event::TrainingFinished(first)) = first.last() else { panic!("expected the training result") };
+    let id = first.run.as_ref().expect("run stored").id.clone();
+    assert!(runs.path().join(&id).join(atelier::training::RESUME_FILE).is_file());
+
+    worker
+        .send(Command::ContinueRun(ContinueRequest { run_id: id.clone(), total_epochs: 3, threads: None }))
+        .unwrap();
+    let events = training_events(&worker);
+    let Some(Event::TrainingFinished(continued)) = events.last() else {
+        panic!("expected the training result")
+    };
+    let epochs: Vec<usize> = continued.summary.history.iter().map(|m| m.epoch).collect();
+    assert_eq!(epochs, [1, 2, 3], "the curves go on from the stored run's");
+    assert_eq!(continued.summary.history[0], first.summary.history[0]);
+    let stored = continued.run.as_ref().expect("continued run stored");
+    assert_ne!(stored.id, id);
+    assert_eq!(stored.continued_from.as_deref(), Some(id.as_str()));
+
+    worker
+        .send(Command::ContinueRun(ContinueRequest { run_id: id, total_epochs: 1, threads: None }))
+        .unwrap();
+    let error = match next_result(&worker) {
+        Event::Failed { error, .. } => error,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert!(error.contains("done 1 epochs already"), "{error}");
 }
 
 #[test]

@@ -348,7 +348,8 @@ fn predict_latency(
 }
 
 fn main() -> anyhow::Result<()> {
-    ops::init_process();
+    // SAFETY: first thing in `main`: no other thread exists yet.
+    unsafe { ops::init_process() };
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     if let Some(threads) = value("--threads").and_then(|s| s.parse().ok()) {

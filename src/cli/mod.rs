@@ -8,6 +8,7 @@ mod datasets;
 mod evaluate;
 mod predict;
 mod presets;
+mod resume;
 mod train;
 
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ pub struct Args {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing would only add noise
 pub enum Command {
     /// Inspect, download or export the Fashion-MNIST data.
     #[command(subcommand)]

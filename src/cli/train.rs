@@ -9,11 +9,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::{Augmentation, LoadedData};
 use crate::inference::Predictor;
-use crate::model::{Network, PresetId, UnknownPreset};
+use crate::model::{ModelSpec, PresetId, UnknownPreset};
 use crate::model_file::{ModelMetadata, save_model};
 use crate::training::{
-    BatchMetrics, ConfigError, Control, EpochMetrics, OptimizerKind, ProgressSink, Schedule, StopReason,
-    TrainConfig, TrainSummary, TrainingData, TrainingStarted,
+    BatchMetrics, ConfigError, Control, EpochMetrics, OptimizerKind, ProgressSink, Schedule, Start,
+    StopReason, TrainConfig, TrainOutcome, TrainSummary, TrainingData, TrainingStarted, save_resume_state,
 };
 
 /// Options of `atelier train`; unset ones come from the preset's default config.
@@ -53,9 +53,23 @@ pub struct TrainArgs {
     /// Random seed for initialisation, shuffling, the validation split and augmentation.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Where to write the trained model.
+    /// Where to write the trained model; the state to continue it from goes beside it
+    /// (`model.resume.safetensors` for `model.safetensors`).
     #[arg(long, value_name = "FILE", default_value = "model.safetensors")]
     pub out: PathBuf,
+    /// Continue a run: a run id from the window's history, a run folder, a `.resume.safetensors`
+    /// file, or a model file with one beside it. `--epochs` is then the run's new total (default:
+    /// the total it was planned for); the other settings are the run's own.
+    #[arg(
+        long,
+        value_name = "RUN_OR_FILE",
+        conflicts_with_all = ["preset", "spec", "batch_size", "lr", "optimizer", "schedule", "augment", "early_stopping", "seed"]
+    )]
+    pub resume: Option<String>,
+    /// Stop after this many epochs (counted from the run's start) and save, so that `--resume`
+    /// can finish the planned total later exactly as one uninterrupted run would have.
+    #[arg(long, value_name = "EPOCHS")]
+    pub stop_after: Option<usize>,
 }
 
 /// Shift used by `--augment shift`.
@@ -116,25 +130,35 @@ fn parse_augmentation(names: &[String]) -> Result<Augmentation, ConfigError> {
     Ok(augmentation)
 }
 
-/// Draws one progress bar over the whole run and prints a line per epoch.
-struct BarSink {
+/// Draws one progress bar over the whole run and prints a line per epoch; stops the run after
+/// epoch `stop_after` when asked to.
+struct BarSink<'a> {
     bar: ProgressBar,
     total_epochs: usize,
     last_draw: Option<Instant>,
     /// Exponentially smoothed training loss and accuracy.
     smoothed: Option<(f64, f64)>,
+    stop_after: Option<usize>,
+    control: &'a Control,
 }
 
-impl BarSink {
-    fn new() -> Self {
-        Self { bar: ProgressBar::hidden(), total_epochs: 0, last_draw: None, smoothed: None }
+impl<'a> BarSink<'a> {
+    fn new(stop_after: Option<usize>, control: &'a Control) -> Self {
+        Self {
+            bar: ProgressBar::hidden(),
+            total_epochs: 0,
+            last_draw: None,
+            smoothed: None,
+            stop_after,
+            control,
+        }
     }
 }
 
 /// Redraw the bar at most this often: a batch of the dense net takes a few milliseconds.
 const DRAW_INTERVAL: Duration = Duration::from_millis(100);
 
-impl ProgressSink for BarSink {
+impl ProgressSink for BarSink<'_> {
     fn started(&mut self, info: &TrainingStarted) {
         println!(
             "training on {} images ({} held out for validation, {} test), {} batches per epoch",
@@ -189,6 +213,11 @@ impl ProgressSink for BarSink {
             metrics.elapsed_secs
         );
         self.bar.suspend(|| println!("{line}"));
+        // The loop checks the control before the next batch: the run ends exactly at this
+        // epoch's boundary, where a continued run picks up.
+        if self.stop_after == Some(metrics.epoch) {
+            self.control.cancel();
+        }
     }
 
     fn finished(&mut self, _summary: &TrainSummary) {
@@ -196,35 +225,47 @@ impl ProgressSink for BarSink {
     }
 }
 
-/// Trains and saves a model.
+/// Trains (or continues) and saves a model and the state to continue it from.
 ///
 /// # Errors
-/// Missing data, an invalid spec or config, divergence, or a failed save.
+/// Missing data, an invalid spec or config, a resume state that does not fit, divergence, or a
+/// failed save.
 pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
-    let config = args.config()?;
-    let spec = match &args.spec {
-        Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let spec: crate::model::ModelSpec = serde_json::from_slice(&bytes)
-                .with_context(|| format!("{} is not a model spec", path.display()))?;
-            // Checked before the data is loaded, and with the file's name: the spec is what is wrong.
-            spec.validate().with_context(|| format!("{} is not a valid model", path.display()))?;
-            spec
-        }
-        None => args.preset_id()?.spec(),
+    let resumed = match &args.resume {
+        Some(source) => Some(super::resume::load(source)?),
+        None => None,
+    };
+    let (spec, config) = match &resumed {
+        Some(state) => (state.spec.clone(), super::resume::config(state, args.epochs)?),
+        None => (read_spec(args)?, args.config()?),
     };
     let data = super::datasets::load_data(args.data.as_deref(), data_dir)?;
     // A preset is sized to the data set's classes; a spec file must already fit them.
-    let spec = if args.spec.is_none() { args.preset_id()?.spec_for(&data.classes) } else { spec };
+    let spec = if resumed.is_none() && args.spec.is_none() {
+        args.preset_id()?.spec_for(&data.classes)
+    } else {
+        spec
+    };
     println!("data: {} ({} classes), {}", data.name, data.classes.len(), data.source.describe());
     for notice in data.notices() {
         println!("note: {notice}");
     }
-    let training_data = TrainingData::from(&data);
+    let start = match &resumed {
+        Some(state) => {
+            super::resume::check_data(state, &data)?;
+            println!("continuing after epoch {} of {}", state.epochs_done, config.epochs);
+            Start::Resume(state)
+        }
+        None => Start::Fresh(&spec),
+    };
+    let control = Control::new();
+    let mut sink = BarSink::new(args.stop_after, &control);
     let outcome =
-        crate::training::train(&training_data, &spec, &config, &mut BarSink::new(), &Control::new())?;
+        crate::training::train_from(&TrainingData::from(&data), start, &config, &mut sink, &control)?;
     let summary = &outcome.summary;
-    if summary.stop_reason != StopReason::Completed {
+    let stopped_as_asked = args.stop_after.is_some_and(|epochs| summary.history.len() == epochs)
+        && summary.stop_reason == StopReason::Cancelled;
+    if summary.stop_reason != StopReason::Completed && !stopped_as_asked {
         println!("{}", summary.stop_reason.message());
     }
     if let (Some(accuracy), Some(loss)) = (summary.test_accuracy, summary.test_loss) {
@@ -239,19 +280,49 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     if let StopReason::Diverged { .. } = summary.stop_reason {
         anyhow::bail!("{}; no model saved", summary.stop_reason.message());
     }
-    save(args, config, outcome.network, &data)
+    save(args, config, outcome, &data)
 }
 
-/// Writes the model file with its metadata: spec, config and the test split's report.
-fn save(args: &TrainArgs, config: TrainConfig, network: Network, data: &LoadedData) -> anyhow::Result<()> {
-    let predictor = Predictor::with_classes(network, &data.classes);
-    let evaluation = predictor.evaluate(&data.test, &mut |_, _| {})?;
+/// The architecture: the spec file's, or the preset's.
+fn read_spec(args: &TrainArgs) -> anyhow::Result<ModelSpec> {
+    let Some(path) = &args.spec else { return Ok(args.preset_id()?.spec()) };
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let spec: ModelSpec =
+        serde_json::from_slice(&bytes).with_context(|| format!("{} is not a model spec", path.display()))?;
+    // Checked before the data is loaded, and with the file's name: the spec is what is wrong.
+    spec.validate().with_context(|| format!("{} is not a valid model", path.display()))?;
+    Ok(spec)
+}
+
+/// Writes the model file with its metadata (spec, config, the test split's report from the loop's
+/// one test pass) and the resume state beside it.
+fn save(
+    args: &TrainArgs,
+    config: TrainConfig,
+    outcome: TrainOutcome,
+    data: &LoadedData,
+) -> anyhow::Result<()> {
+    let predictor = Predictor::with_classes(outcome.network, &data.classes);
     let mut metadata = ModelMetadata::new(predictor.network(), data.identity());
     metadata.train_config = Some(config);
-    metadata.report = Some(evaluation.predictions.report());
+    metadata.report = match &outcome.test_predictions {
+        Some(test) => Some(predictor.test_predictions(test)?.report()),
+        None => None,
+    };
     save_model(&args.out, predictor.network(), &metadata)
         .with_context(|| format!("saving the model to {}", args.out.display()))?;
     println!("saved {}", args.out.display());
+    let mut resume = outcome.resume;
+    resume.dataset_checksum = Some(data.fingerprint());
+    let resume_path = super::resume::path_beside(&args.out);
+    save_resume_state(&resume_path, &resume)?;
+    println!(
+        "saved {} (after epoch {} of {}: continue with `atelier train --resume {}`)",
+        resume_path.display(),
+        resume.epochs_done,
+        resume.config.epochs,
+        resume_path.display()
+    );
     Ok(())
 }
 

@@ -99,8 +99,7 @@ fn erase(image: &mut [u8], rng: &mut impl Rng) {
 
 #[cfg(test)]
 mod tests {
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
+    use crate::data::seeded_rng;
 
     use super::*;
 
@@ -128,7 +127,7 @@ mod tests {
 
     #[test]
     fn shifts_stay_within_the_limit_and_flip_mirrors() {
-        let mut rng = StdRng::seed_from_u64(7);
+        let mut rng = seeded_rng(7);
         let shift_only = Augmentation { max_shift_pixels: 2, ..Augmentation::default() };
         for _ in 0..100 {
             let mut image = dot(14, 14);
@@ -152,7 +151,7 @@ mod tests {
     fn erasing_changes_some_images_inside_a_rectangle_and_is_seeded() {
         let erase_only = Augmentation { random_erasing: true, ..Augmentation::default() };
         let run = |seed| {
-            let mut rng = StdRng::seed_from_u64(seed);
+            let mut rng = seeded_rng(seed);
             (0..20)
                 .map(|_| {
                     let mut image = vec![0; IMAGE_PIXELS];
@@ -170,7 +169,7 @@ mod tests {
     #[test]
     fn nothing_enabled_changes_nothing() {
         let mut image = dot(1, 2);
-        Augmentation::default().apply(&mut image, &mut StdRng::seed_from_u64(1));
+        Augmentation::default().apply(&mut image, &mut seeded_rng(1));
         assert_eq!(image, dot(1, 2));
         assert!(!Augmentation::default().is_enabled());
     }

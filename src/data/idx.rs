@@ -263,7 +263,8 @@ const HASH_CHUNK_BYTES: usize = 4 << 20;
 /// Returns the bytes read and the SHA-256 of `header` + those bytes.
 fn read_and_hash(reader: &mut dyn Read, header: &[u8], buffer: &mut [u8]) -> io::Result<(usize, [u8; 32])> {
     std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::channel::<&[u8]>();
+        // Bounded: the reader waits when the hasher is two chunks behind (both hold borrowed chunks).
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<&[u8]>(2);
         let hasher =
             std::thread::Builder::new().name("atelier-idx-hash".into()).spawn_scoped(scope, move || {
                 let mut hasher = Sha256::new();

@@ -23,7 +23,9 @@ mod source;
 pub mod store;
 
 pub use augmentation::{Augmentation, MAX_SHIFT_PIXELS};
-pub use batches::{Batch, SeedStream, Targets, derive_seed, shuffled_positions, validation_split};
+pub use batches::{
+    Batch, SeedStream, SeededRng, Targets, derive_seed, seeded_rng, shuffled_positions, validation_split,
+};
 pub use classes::{ClassNames, ClassNamesError, FASHION_MNIST_NAMES, MAX_CLASSES, MIN_CLASSES, slug};
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, Split};
 pub use download::{

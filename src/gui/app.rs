@@ -24,8 +24,17 @@ pub struct AppOptions {
     pub images: Vec<PathBuf>,
     /// Log frame times to stderr (`ATELIER_FRAME_LOG=1`).
     pub frame_log: bool,
-    /// Where the run history lives; `None` is the user data folder (tests pass a temporary one).
+    /// Where the run history lives (`gui::run` passes the user data folder's, tests a temporary
+    /// one); `None` keeps no history.
     pub runs_dir: Option<PathBuf>,
+    /// The imported data sets' folder (`None`: nothing can be imported; tests name a temporary one).
+    pub datasets_dir: Option<PathBuf>,
+    /// The socket later starts hand their pictures to (`None`: this window is not reachable).
+    #[cfg(unix)]
+    pub instance: Option<super::single_instance::Listener>,
+    /// No socket off Unix.
+    #[cfg(not(unix))]
+    pub instance: Option<std::convert::Infallible>,
 }
 
 /// The borrowed pieces a tab works with: settings to change, state to read and write, the worker to
@@ -65,6 +74,8 @@ pub struct AtelierApp {
     state: AppState,
     worker: WorkerHandle,
     frame_log: Option<FrameLog>,
+    #[cfg(unix)]
+    handovers: Option<super::single_instance::Handovers>,
 }
 
 impl AtelierApp {
@@ -77,7 +88,8 @@ impl AtelierApp {
             cc.storage.and_then(|storage| eframe::get_value(storage, STORAGE_KEY)).unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
         let repaint_ctx = cc.egui_ctx.clone();
-        let worker_options = WorkerOptions { runs_dir: options.runs_dir.clone() };
+        let worker_options =
+            WorkerOptions { runs_dir: options.runs_dir.clone(), datasets_dir: options.datasets_dir.clone() };
         let worker =
             WorkerHandle::spawn_with(Box::new(move || repaint_ctx.request_repaint()), &worker_options)
                 .context("could not start the worker thread")?;
@@ -85,17 +97,28 @@ impl AtelierApp {
             DataChoice::Discover => DataRequest::Discover { data_dir: None },
             DataChoice::Folder(folder) => DataRequest::Folder(folder.clone()),
             DataChoice::Sample => DataRequest::Sample,
+            DataChoice::Stored(name) => DataRequest::Stored(name.clone()),
         });
         let mut settings = settings;
         // Pictures from the command line ("Open with Atelier") are for the Predict tab.
         if !options.images.is_empty() {
             settings.tab = Tab::Predict;
         }
+        #[cfg(unix)]
+        let handovers = match options.instance {
+            Some(listener) => {
+                let wake_ctx = cc.egui_ctx.clone();
+                Some(super::single_instance::listen(listener, Box::new(move || wake_ctx.request_repaint()))?)
+            }
+            None => None,
+        };
         let mut app = Self {
             settings,
             state: AppState::new(options.images),
             worker,
             frame_log: options.frame_log.then(FrameLog::default),
+            #[cfg(unix)]
+            handovers,
         };
         let mut cx = app.ctx();
         cx.load_data(request);
@@ -132,6 +155,23 @@ impl AtelierApp {
         &self.worker
     }
 
+    /// Opens what a later start handed over ("Open with Atelier" while the window is open) and
+    /// brings the window to the front.
+    #[cfg(unix)]
+    fn take_handovers(&mut self, ctx: &egui::Context) {
+        let Some(handovers) = &self.handovers else { return };
+        let mut arrived = Vec::new();
+        while let Some(paths) = handovers.try_recv() {
+            arrived.push(paths);
+        }
+        for paths in arrived {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+            if !paths.is_empty() {
+                tabs::predict::open_paths(&mut self.ctx(), paths);
+            }
+        }
+    }
+
     fn ctx(&mut self) -> Ctx<'_> {
         Ctx { settings: &mut self.settings, state: &mut self.state, worker: &self.worker }
     }
@@ -142,6 +182,8 @@ impl eframe::App for AtelierApp {
         while let Some(event) = self.worker.try_recv() {
             events::apply(&mut self.ctx(), event);
         }
+        #[cfg(unix)]
+        self.take_handovers(ctx);
         shell::handle_shortcuts(ctx, &mut self.ctx());
         tabs::predict::drops::take_dropped(ctx, &mut self.ctx());
     }

@@ -4,6 +4,7 @@
 //! `tabs/` has one file per page; `file_dialogs` is the only place that opens native choosers.
 
 mod app;
+mod edit_history;
 mod events;
 mod file_dialogs;
 mod first_run;
@@ -11,6 +12,8 @@ mod frame_log;
 mod model_draft;
 mod settings;
 mod shell;
+#[cfg(unix)]
+pub mod single_instance;
 mod state;
 pub mod tabs;
 mod widgets;
@@ -21,7 +24,7 @@ use anyhow::Context as _;
 
 pub use app::{AppOptions, AtelierApp};
 pub use model_draft::{DraftCheck, LayerEdit, ModelDraft};
-pub use settings::{DataChoice, Settings, ThemeChoice};
+pub use settings::{DataChoice, ModelRef, Settings, ThemeChoice};
 pub use state::{AppState, DataState};
 
 use crate::worker::DataRequest;
@@ -42,6 +45,23 @@ const ICON_PNG: &[u8] = include_bytes!("../../assets/icon-256.png");
 /// # Errors
 /// The window could not be created (no display, no OpenGL).
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let instance = match single_instance::socket_folder()
+        .and_then(|folder| single_instance::claim(&folder, &options.images))
+    {
+        Ok(single_instance::Instance::HandedOver) => {
+            eprintln!("Atelier is already open: its window takes the {} picture(s)", options.images.len());
+            return Ok(());
+        }
+        Ok(single_instance::Instance::Primary(listener)) => Some(listener),
+        Err(error) => {
+            // A second window is better than none.
+            eprintln!("warning: {error:#}; opening a window that other starts cannot reach");
+            None
+        }
+    };
+    #[cfg(not(unix))]
+    let instance = None;
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Atelier")
         .with_app_id("atelier")
@@ -56,7 +76,9 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
         data: options.data_dir.map(DataRequest::Folder),
         images: options.images,
         frame_log: std::env::var_os("ATELIER_FRAME_LOG").is_some_and(|value| value != "0"),
-        runs_dir: None,
+        runs_dir: crate::runs::RunStore::default_dir(),
+        datasets_dir: crate::data::store::DatasetStore::default_root(),
+        instance,
     };
     eframe::run_native(
         "Atelier",

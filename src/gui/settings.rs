@@ -67,6 +67,8 @@ pub enum DataChoice {
     Folder(PathBuf),
     /// The bundled sample, chosen on purpose (no first-run panel any more).
     Sample,
+    /// A data set the user imported, by name.
+    Stored(String),
 }
 
 /// The model to reopen at start: the last one trained or opened.

@@ -5,6 +5,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::Ctx;
 use super::state::{DataState, NoticeKind};
+use super::tabs::train::TrainPhase;
 use super::tabs::{self, Tab};
 use crate::files::thousands;
 
@@ -116,8 +117,8 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             match cx.state.busy {
                 // A spinner repaints at the display's rate; while training, frames would take
                 // cores from the worker (the Train tab shows progress instead).
-                Some(job) if job == crate::worker::Job::Train => {
-                    ui.label(format!("Worker: {}", job.describe()));
+                Some(crate::worker::Job::Train) => {
+                    ui.label(training_status(cx.state.train.phase));
                 }
                 Some(job) => {
                     ui.spinner();
@@ -137,6 +138,17 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             }
         });
     });
+}
+
+/// What the worker does while it holds a training job, from the Train tab's phase (the job
+/// stays the same while paused, but the worker does not train).
+fn training_status(phase: TrainPhase) -> &'static str {
+    match phase {
+        TrainPhase::Idle | TrainPhase::Starting => "Worker: starting training",
+        TrainPhase::Running => "Worker: training",
+        TrainPhase::Paused => "Worker: training paused",
+        TrainPhase::Stopping => "Worker: stopping training",
+    }
 }
 
 fn model_status_ui(ui: &mut egui::Ui, cx: &Ctx<'_>) {

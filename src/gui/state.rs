@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::data::DownloadProgress;
-use crate::worker::{Job, LoadedDataset, ModelInfo};
+use crate::worker::{Job, LoadedDataset, ModelInfo, RunsListing};
 
 use super::file_dialogs::PendingDialog;
 use super::settings::DataChoice;
@@ -65,12 +65,15 @@ pub enum NoticeKind {
     Error,
 }
 
-/// The last message for the user, shown in the status bar until replaced.
+/// The last message for the user, shown in the status bar until replaced, or until the job it is
+/// about runs again (a finished training's result is not shown while the next one trains).
 pub struct Notice {
     /// Info or error.
     pub kind: NoticeKind,
     /// The text.
     pub text: String,
+    /// The job whose outcome it reports, if any.
+    pub job: Option<Job>,
 }
 
 /// Everything the UI keeps between frames that is not a setting.
@@ -91,8 +94,11 @@ pub struct AppState {
     pub model: ModelView,
     /// The model the worker evaluates and predicts with (`None` until one is trained or opened).
     pub current_model: Option<ModelInfo>,
-    /// Train tab state (live metrics, the run history).
+    /// Train tab state (live metrics, the form).
     pub train: TrainView,
+    /// The run history as last listed: app state, as the Train tab lists it and Evaluate opens
+    /// from it.
+    pub runs: RunsListing,
     /// Evaluate tab state.
     pub evaluate: EvaluateView,
     /// Predict tab state.
@@ -103,6 +109,9 @@ pub struct AppState {
     pub pending_images: Vec<PathBuf>,
     /// The data choice to remember once the requested load succeeds.
     pub pending_data_choice: Option<DataChoice>,
+    /// Jobs that failed through a bug (a panic the worker caught) this session, with their
+    /// message: the status bar shows each once; tests fail on any.
+    pub internal_errors: Vec<(Job, String)>,
 }
 
 impl AppState {
@@ -119,16 +128,23 @@ impl AppState {
             model: ModelView::default(),
             current_model: None,
             train: TrainView::default(),
+            runs: RunsListing::default(),
             evaluate: EvaluateView::default(),
             predict: PredictView::default(),
             show_help: false,
             pending_images,
             pending_data_choice: None,
+            internal_errors: Vec::new(),
         }
     }
 
     /// Shows `text` in the status bar.
     pub fn inform(&mut self, kind: NoticeKind, text: impl Into<String>) {
-        self.notice = Some(Notice { kind, text: text.into() });
+        self.notice = Some(Notice { kind, text: text.into(), job: None });
+    }
+
+    /// Shows `text` about the outcome of `job` in the status bar, until that job runs again.
+    pub fn inform_about(&mut self, job: Job, kind: NoticeKind, text: impl Into<String>) {
+        self.notice = Some(Notice { kind, text: text.into(), job: Some(job) });
     }
 }

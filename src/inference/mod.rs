@@ -14,6 +14,7 @@ use crate::data::{ClassNames, Dataset, IMAGE_PIXELS, IMAGE_SIDE};
 use crate::evaluation::{EvaluationError, Predictions};
 use crate::model::{ForwardMode, Network};
 use crate::model_file::LoadedModel;
+use crate::training::TestPredictions;
 
 /// Images per forward pass when evaluating a dataset: big enough to keep the kernels busy, small
 /// enough that the CNN's intermediate maps stay well under 200 MB.
@@ -207,6 +208,16 @@ impl Predictor {
         let logits = self.network.forward(&x, ForwardMode::Eval)?;
         let probabilities = candle_nn::ops::softmax_last_dim(&logits)?;
         Ok(probabilities.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    /// The predictions of a training run's one test pass ([`TestPredictions`]), over this
+    /// predictor's classes: the report after training without a second pass over the test split.
+    ///
+    /// # Errors
+    /// Outputs that do not match this predictor's classes.
+    pub fn test_predictions(&self, test: &TestPredictions) -> Result<Predictions, InferenceError> {
+        let true_classes = test.targets.iter().map(|&target| target as usize).collect();
+        Ok(Predictions::new(self.class_names(), true_classes, test.probabilities.clone())?)
     }
 
     /// Predicts every example of `dataset` whose class belongs to the task (the binary task sees

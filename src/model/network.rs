@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use candle_core::{DType, Device, Tensor, Var};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 use super::ModelError;
 use super::shape::Shape;
 use super::spec::{LayerSpec, ModelSpec};
+use crate::data::{SeededRng, seeded_rng};
 use crate::ops::{self, Padding};
 
 /// How a forward pass treats dropout and batch normalisation.
@@ -70,7 +70,7 @@ pub struct Network {
 
 /// Uniform values in `[-bound, bound)` as a variable of `shape`.
 fn uniform_var(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     shape: &[usize],
     bound: f64,
     dtype: DType,
@@ -104,7 +104,7 @@ impl Network {
     ) -> Result<Self, ModelError> {
         spec.validate()?;
         let rows = spec.summary()?;
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = seeded_rng(seed);
         let mut layers = Vec::with_capacity(spec.layers.len());
         let mut tensors = Vec::new();
         let mut input = Shape::INPUT;

@@ -139,8 +139,15 @@ impl<'a, T> Mat<'a, T> {
         Self { data, row_stride: 1, col_stride: cols }
     }
 
-    fn max_index(&self, rows: usize, cols: usize) -> usize {
-        (rows - 1) * self.row_stride + (cols - 1) * self.col_stride
+    /// The largest index a `rows × cols` product reads (both at least 1); `None` when it
+    /// overflows, which no slice can hold.
+    fn max_index(&self, rows: usize, cols: usize) -> Option<usize> {
+        (rows - 1).checked_mul(self.row_stride)?.checked_add((cols - 1).checked_mul(self.col_stride)?)
+    }
+
+    /// Whether a `rows × cols` product stays inside the data.
+    fn fits(&self, rows: usize, cols: usize) -> bool {
+        self.max_index(rows, cols).is_some_and(|last| last < self.data.len())
     }
 }
 
@@ -166,18 +173,20 @@ pub(crate) fn gemm<T: Real>(
     if m == 0 || n == 0 {
         return;
     }
-    assert!(dst.len() >= m * n, "gemm destination too small");
+    let dst_len = m.checked_mul(n).filter(|&len| len <= dst.len());
+    assert!(dst_len.is_some(), "gemm destination too small");
     if k == 0 {
         if accumulate == Accumulate::Overwrite {
-            dst[..m * n].fill(T::ZERO);
+            dst[..dst_len.unwrap_or(0)].fill(T::ZERO);
         }
         return;
     }
-    assert!(lhs.max_index(m, k) < lhs.data.len(), "gemm lhs out of bounds");
-    assert!(rhs.max_index(k, n) < rhs.data.len(), "gemm rhs out of bounds");
+    assert!(lhs.fits(m, k), "gemm lhs out of bounds");
+    assert!(rhs.fits(k, n), "gemm rhs out of bounds");
     let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
     let as_isize = |v: usize| isize::try_from(v).unwrap_or(isize::MAX);
-    // SAFETY: the asserts above keep every index the kernel touches inside the three slices,
+    // SAFETY: the asserts above (with checked arithmetic, so an overflow cannot pass them) keep
+    // every index the kernel touches inside the three slices,
     // `dst` is borrowed mutably so nothing else aliases it, and T is f32 or f64, both of which
     // `gemm` supports.
     unsafe {

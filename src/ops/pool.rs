@@ -231,3 +231,60 @@ impl CustomOp1 for MaxPoolOp {
         Ok(Some(dx))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One 2×2 window over `values` (reading order), through the branch-free 2×2 path and the
+    /// general one: (max, position) of each.
+    fn both_paths(values: [f32; 4], relu: bool) -> [(f32, u32); 2] {
+        let mut results = [(0.0, 0); 2];
+        for (branch_free, result) in [true, false].into_iter().zip(&mut results) {
+            let w = Windows { width: 2, out_height: 1, out_width: 1, size: 2 };
+            let (mut y, mut at) = ([0.0_f32], [0_u32]);
+            if branch_free {
+                pool_plane_2x2(&w, &values, &mut y, &mut at, relu);
+            } else {
+                let (best, position) = window_max(&values, 0, 2, 2);
+                let best = if relu && best < 0.0 { 0.0 } else { best };
+                (y[0], at[0]) = (best, index(position));
+            }
+            *result = (y[0], at[0]);
+        }
+        results
+    }
+
+    #[test]
+    fn the_2x2_path_takes_the_first_of_tied_maxima_in_reading_order() {
+        for (values, first) in
+            [([1.0, 1.0, 1.0, 1.0], 0), ([0.0, 2.0, 2.0, 2.0], 1), ([0.0, 1.0, 3.0, 3.0], 2)]
+        {
+            let [fast, general] = both_paths(values, false);
+            assert_eq!(fast.1, first, "{values:?}");
+            assert_eq!(fast.1.to_owned(), general.1, "{values:?}");
+            assert_eq!(fast.0.to_bits(), general.0.to_bits(), "{values:?}");
+        }
+    }
+
+    #[test]
+    fn a_nan_wins_its_window_on_both_paths_and_stays_nan_after_relu() {
+        for position in 0..4 {
+            let mut values = [0.5_f32, -1.0, 2.0, 0.25];
+            values[position] = f32::NAN;
+            for relu in [false, true] {
+                let [fast, general] = both_paths(values, relu);
+                assert!(fast.0.is_nan() && general.0.is_nan(), "{values:?} relu {relu}");
+                assert_eq!(fast.1, u32::try_from(position).unwrap(), "{values:?}");
+                assert_eq!(fast.1, general.1);
+            }
+        }
+    }
+
+    #[test]
+    fn negative_maxima_become_zero_with_relu_and_keep_their_position() {
+        let [fast, general] = both_paths([-3.0, -1.0, -2.0, -5.0], true);
+        assert_eq!(fast, (0.0, 1));
+        assert_eq!(general, fast);
+    }
+}

@@ -4,6 +4,11 @@
 /// Tunes the process for training and inference. Call it first thing in `main`, while the
 /// process has a single thread.
 ///
+/// # Safety
+/// No other thread may exist yet (none spawned, and no library started one): the function sets
+/// an environment variable, which races with any concurrent read of the environment
+/// (`std::env::set_var` is unsafe for that reason), and changes the allocator's parameters.
+///
 /// - candle's element-wise ops run on a second, spinning thread pool of their own besides
 ///   rayon's; on two cores the two pools fight over the same cores (the spinning workers burn a
 ///   core while the GEMMs wait for it). The custom kernels do the heavy work on rayon's pool, so
@@ -11,17 +16,20 @@
 /// - glibc returns every freed buffer above its mmap threshold to the kernel, so each training
 ///   step page-faults its tensors in again (about 40% of a CNN step was system time). Raising
 ///   the mmap and trim thresholds keeps the freed memory in the heap for the next step.
-pub fn init_process() {
+pub unsafe fn init_process() {
     if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
-        // SAFETY: called at the start of `main`, before any other thread exists, so nothing
-        // reads the environment concurrently.
+        // SAFETY: the caller guarantees that no other thread exists, so nothing reads the
+        // environment concurrently.
         unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
     }
-    keep_freed_memory();
+    // SAFETY: as above, no other thread exists.
+    unsafe { keep_freed_memory() };
 }
 
+/// # Safety
+/// No other thread may be allocating (see [`init_process`]).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_freed_memory() {
+unsafe fn keep_freed_memory() {
     /// The largest mmap threshold glibc accepts on 64-bit (`HEAP_MAX_SIZE / 2`): tensors up to
     /// this size come from the heap and are reused.
     const MMAP_THRESHOLD_BYTES: libc::c_int = 32 << 20;
@@ -34,5 +42,7 @@ fn keep_freed_memory() {
     }
 }
 
+/// # Safety
+/// Nothing to uphold on other platforms; unsafe to match the glibc version.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_freed_memory() {}
+unsafe fn keep_freed_memory() {}

@@ -1,6 +1,7 @@
 //! The run history on disk: one folder per training run under the user data folder
 //! (`~/.local/share/atelier/runs/` on Linux), holding `run.json` (spec, config, curves, report,
-//! timings) and `model.safetensors`. A broken entry is skipped with a warning, never fatal.
+//! timings), `model.safetensors` and `resume.safetensors` (what continuing the run needs). A broken
+//! entry is skipped with a warning, never fatal.
 
 mod record;
 
@@ -12,6 +13,7 @@ pub use record::RunRecord;
 
 use crate::model::Network;
 use crate::model_file::{self, LoadedModel, ModelFileError, ModelMetadata};
+use crate::training::{RESUME_FILE, ResumeFileError, ResumeState, load_resume_state, save_resume_state};
 
 /// File name of a run's description.
 pub const RUN_FILE: &str = "run.json";
@@ -55,6 +57,15 @@ pub enum RunsError {
     /// The run's model file could not be written or loaded.
     #[error(transparent)]
     Model(#[from] ModelFileError),
+    /// The run's resume state could not be written or read.
+    #[error(transparent)]
+    Resume(#[from] ResumeFileError),
+    /// The run was stored without a resume state (by an older version): it cannot be continued.
+    #[error("run `{id}` was stored without its training state, so it cannot be continued")]
+    NoResumeState {
+        /// The run's id.
+        id: String,
+    },
 }
 
 /// The runs found on disk, newest first, and the entries that had to be skipped.
@@ -78,8 +89,13 @@ impl RunStore {
     /// # Errors
     /// [`RunsError::NoDataFolder`] when the platform has none.
     pub fn open_default() -> Result<Self, RunsError> {
-        let dirs = directories::ProjectDirs::from("", "", "atelier").ok_or(RunsError::NoDataFolder)?;
-        Ok(Self::at(dirs.data_dir().join("runs")))
+        Self::default_dir().map(Self::at).ok_or(RunsError::NoDataFolder)
+    }
+
+    /// The history's folder in the user data folder (`…/atelier/runs`), if the platform has one.
+    #[must_use]
+    pub fn default_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "atelier").map(|dirs| dirs.data_dir().join("runs"))
     }
 
     /// The history in `root` (created on the first save); tests point this at a temporary folder.
@@ -137,7 +153,20 @@ impl RunStore {
     ///
     /// # Errors
     /// The history folder cannot be written, or the model cannot be saved.
-    pub fn save(&self, mut record: RunRecord, network: &Network) -> Result<RunRecord, RunsError> {
+    pub fn save(&self, record: RunRecord, network: &Network) -> Result<RunRecord, RunsError> {
+        self.save_with_resume(record, network, None)
+    }
+
+    /// As [`RunStore::save`], with the state that continuing the run needs (`resume.safetensors`).
+    ///
+    /// # Errors
+    /// As [`RunStore::save`], and a resume state that cannot be written.
+    pub fn save_with_resume(
+        &self,
+        mut record: RunRecord,
+        network: &Network,
+        resume: Option<&ResumeState>,
+    ) -> Result<RunRecord, RunsError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| RunsError::Io { path, source }
@@ -160,6 +189,9 @@ impl RunStore {
             metadata.train_config = Some(record.config.clone());
             metadata.report.clone_from(&record.report);
             model_file::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
+            if let Some(resume) = resume {
+                save_resume_state(&staging.join(RESUME_FILE), resume)?;
+            }
             write_record(&staging, &record)?;
             self.publish(&staging, &mut record)
         })();
@@ -228,6 +260,18 @@ impl RunStore {
     /// An invalid or unknown id, or a model file that does not load.
     pub fn load_model(&self, id: &str, device: &Device) -> Result<LoadedModel, RunsError> {
         Ok(model_file::load_model(&self.model_path(id)?, device)?)
+    }
+
+    /// The state to continue run `id` from.
+    ///
+    /// # Errors
+    /// An invalid or unknown id, a run stored without one, or a damaged resume file.
+    pub fn load_resume(&self, id: &str) -> Result<ResumeState, RunsError> {
+        let path = self.existing_folder(id)?.join(RESUME_FILE);
+        if !path.is_file() {
+            return Err(RunsError::NoResumeState { id: id.to_owned() });
+        }
+        Ok(load_resume_state(&path)?)
     }
 
     fn existing_folder(&self, id: &str) -> Result<PathBuf, RunsError> {

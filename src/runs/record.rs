@@ -54,6 +54,9 @@ pub struct RunRecord {
     /// data set (read, no longer written).
     #[serde(default, skip_serializing)]
     pub dataset_checksum: Option<String>,
+    /// The run this one continued (its curves start with that run's epochs).
+    #[serde(default)]
+    pub continued_from: Option<String>,
 }
 
 impl RunRecord {
@@ -84,6 +87,7 @@ impl RunRecord {
             best_epoch: summary.best_epoch,
             dataset: None,
             dataset_checksum: None,
+            continued_from: None,
         }
     }
 

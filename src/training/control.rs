@@ -111,7 +111,10 @@ mod tests {
             control.pause();
             let waiter = {
                 let control = Arc::clone(&control);
-                std::thread::spawn(move || control.wait_while_paused())
+                std::thread::Builder::new()
+                    .name("test-helper".to_owned())
+                    .spawn(move || control.wait_while_paused())
+                    .unwrap()
             };
             std::thread::sleep(Duration::from_millis(50));
             assert!(!waiter.is_finished());

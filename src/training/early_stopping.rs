@@ -1,5 +1,9 @@
 //! Early stopping: watches the validation loss and says when to stop and which epoch was best.
 
+use serde::{Deserialize, Serialize};
+
+use super::resume::exact_f64;
+
 /// What the loop should do after an epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -11,10 +15,11 @@ pub enum Verdict {
     Stop,
 }
 
-/// Tracks the best validation loss and the epochs since it.
-#[derive(Debug, Clone)]
+/// Tracks the best validation loss and the epochs since it (saved with a run's resume state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EarlyStopping {
     patience: Option<usize>,
+    #[serde(with = "exact_f64")]
     best_loss: f64,
     best_epoch: Option<usize>,
     epochs_since_best: usize,

@@ -14,11 +14,36 @@ const ADAM_BETA2: f64 = 0.999;
 const ADAM_EPSILON: f64 = 1e-8;
 
 /// Per-parameter state, as plain buffers: Adam's two moments, or SGD's velocity.
-#[derive(Debug)]
-enum Slot {
-    Adam { first_moment: Vec<f32>, second_moment: Vec<f32> },
-    Sgd { velocity: Vec<f32> },
+#[derive(Debug, Clone, PartialEq)]
+pub enum Slot {
+    /// Adam's (and AdamW's) moving averages of the gradient and of its square.
+    Adam {
+        /// First moment, one value per weight.
+        first_moment: Vec<f32>,
+        /// Second moment, one value per weight.
+        second_moment: Vec<f32>,
+    },
+    /// SGD's momentum buffer.
+    Sgd {
+        /// Velocity, one value per weight.
+        velocity: Vec<f32>,
+    },
 }
+
+/// Everything an optimizer remembers between steps, as plain data: what a continued run needs
+/// to take the very step an uninterrupted run would have taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerState {
+    /// Steps taken so far (Adam's bias correction depends on it).
+    pub steps_taken: i32,
+    /// One slot per variable, in the order of `Network::trainable_vars`.
+    pub slots: Vec<Slot>,
+}
+
+/// Why an [`OptimizerState`] does not fit an optimizer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the saved optimizer state does not fit this model and optimizer: {0}")]
+pub struct StateMismatch(String);
 
 /// An optimizer over a fixed list of variables.
 ///
@@ -59,6 +84,45 @@ impl Optimizer {
     #[must_use]
     pub fn steps_taken(&self) -> i32 {
         self.steps_taken
+    }
+
+    /// A copy of the state (moments or velocities, and the step count).
+    #[must_use]
+    pub fn state(&self) -> OptimizerState {
+        OptimizerState { steps_taken: self.steps_taken, slots: self.slots.clone() }
+    }
+
+    /// Replaces the state with `state`, after checking that it has one slot of this optimizer's
+    /// kind and of the right length per variable; on refusal nothing changes.
+    ///
+    /// # Errors
+    /// [`StateMismatch`] naming what does not fit.
+    pub fn restore(&mut self, state: OptimizerState) -> std::result::Result<(), StateMismatch> {
+        if state.slots.len() != self.slots.len() {
+            return Err(StateMismatch(format!(
+                "{} saved variables for {}",
+                state.slots.len(),
+                self.slots.len()
+            )));
+        }
+        for (index, (saved, var)) in state.slots.iter().zip(&self.vars).enumerate() {
+            let len = var.elem_count();
+            let fits = match (saved, self.kind) {
+                (Slot::Adam { first_moment, second_moment }, OptimizerKind::Adam | OptimizerKind::AdamW) => {
+                    first_moment.len() == len && second_moment.len() == len
+                }
+                (Slot::Sgd { velocity }, OptimizerKind::Sgd { .. }) => velocity.len() == len,
+                _ => false,
+            };
+            if !fits {
+                return Err(StateMismatch(format!(
+                    "variable {index} ({len} weights) has another kind or size"
+                )));
+            }
+        }
+        self.steps_taken = state.steps_taken;
+        self.slots = state.slots;
+        Ok(())
     }
 
     /// One update of every variable that has a gradient in `grads`, in place: each variable's
@@ -318,6 +382,87 @@ mod tests {
             loss_of(&ours).to_scalar::<f32>().unwrap()
                 < loss_of(&Var::from_tensor(&start).unwrap()).to_scalar::<f32>().unwrap()
         );
+    }
+
+    /// Deterministic values in -1..1 (no RNG crate: the test must not move with one).
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                f32::from(u16::try_from(state >> 16).unwrap()) / 32_768.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn adam_rule() -> Rule {
+        Rule::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            step_size: 0.01,
+            bias2: 0.05,
+            epsilon: 1e-8,
+            coupled_decay: 1e-4,
+            decoupled_decay: 1e-3,
+        }
+    }
+
+    /// One Adam update of 1003 weights (not a multiple of any vector width) by `path`.
+    /// An Adam path: the rule, then weights, gradients and both moments.
+    type AdamPath = fn(Rule, &mut [f32], &[f32], &mut [f32], &mut [f32]);
+
+    fn adam_by(path: AdamPath) -> [Vec<f32>; 3] {
+        let (mut w, g, mut m, mut v) = (values(1003, 1), values(1003, 2), values(1003, 3), values(1003, 4));
+        v.iter_mut().for_each(|x| *x = x.abs());
+        path(adam_rule(), &mut w, &g, &mut m, &mut v);
+        [w, m, v]
+    }
+
+    /// The same update through the generic per-value path (`update_all`), as the f64 case runs it.
+    fn adam_generic(rule: Rule, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let mut slot = Slot::Adam { first_moment: m.to_vec(), second_moment: v.to_vec() };
+        update_all(rule, w, g, &mut slot, |x| x, |x| x).unwrap();
+        let Slot::Adam { first_moment, second_moment } = slot else { unreachable!() };
+        m.copy_from_slice(&first_moment);
+        v.copy_from_slice(&second_moment);
+    }
+
+    #[test]
+    fn the_portable_adam_loop_matches_the_generic_update_bit_for_bit() {
+        assert_eq!(adam_by(adam_f32_loop), adam_by(adam_generic));
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn the_avx512_adam_loop_matches_the_portable_one_bit_for_bit_where_the_cpu_has_it() {
+        fn avx512(rule: Rule, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+            assert!(std::arch::is_x86_feature_detected!("avx512f"));
+            // SAFETY: the CPU has AVX-512F, asserted just above.
+            unsafe { adam_f32_avx512(rule, w, g, m, v) };
+        }
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            // This CPU cannot run the AVX-512 build; the dispatcher below takes the portable path.
+            assert_eq!(adam_by(adam_f32), adam_by(adam_f32_loop));
+            return;
+        }
+        assert_eq!(adam_by(avx512), adam_by(adam_f32_loop));
+        assert_eq!(adam_by(adam_f32), adam_by(avx512), "the dispatcher takes the AVX-512 path");
+    }
+
+    #[test]
+    fn a_saved_state_restores_into_a_fresh_optimizer_and_a_mismatch_is_refused() {
+        let w = Var::from_slice(&[1.0_f32, 2.0], 2, &Device::Cpu).unwrap();
+        let mut optimizer = Optimizer::new(OptimizerKind::Adam, 0.0, vec![w.clone()]).unwrap();
+        let loss = w.as_tensor().sqr().unwrap().sum_all().unwrap();
+        optimizer.step(&loss.backward().unwrap(), 0.1).unwrap();
+        let state = optimizer.state();
+        assert_eq!(state.steps_taken, 1);
+        let mut fresh = Optimizer::new(OptimizerKind::Adam, 0.0, vec![w.clone()]).unwrap();
+        fresh.restore(state.clone()).unwrap();
+        assert_eq!(fresh.state(), state);
+        let mut sgd = Optimizer::new(OptimizerKind::Sgd { momentum: 0.9 }, 0.0, vec![w]).unwrap();
+        let error = sgd.restore(state).unwrap_err();
+        assert!(error.to_string().contains("variable 0 (2 weights) has another kind or size"), "{error}");
     }
 
     #[test]

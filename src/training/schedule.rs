@@ -1,16 +1,23 @@
 //! The learning rate of each epoch: the configured schedule, the reduce-on-plateau state, and a
 //! user override (set while paused) that rescales the rest of the schedule.
 
-use super::config::{Schedule, TrainConfig};
+use serde::{Deserialize, Serialize};
 
-/// The learning-rate schedule of one run.
-#[derive(Debug, Clone)]
+use super::config::{Schedule, TrainConfig};
+use super::resume::exact_f64;
+
+/// The learning-rate schedule of one run. It is saved with a run's resume state (floats as their
+/// exact bits), so a continued run keeps an override and the plateau reductions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LrSchedule {
     schedule: Schedule,
+    #[serde(with = "exact_f64")]
     base_learning_rate: f64,
     epochs: usize,
     /// Product of the reductions reduce-on-plateau has made so far.
+    #[serde(with = "exact_f64")]
     plateau_factor: f64,
+    #[serde(with = "exact_f64")]
     best_validation_loss: f64,
     epochs_without_improvement: usize,
 }
@@ -27,6 +34,12 @@ impl LrSchedule {
             best_validation_loss: f64::INFINITY,
             epochs_without_improvement: 0,
         }
+    }
+
+    /// Makes `total_epochs` the run's length (a continued run with a new total): a cosine
+    /// schedule spreads its remaining descent over the new total; the others do not depend on it.
+    pub fn extend_to(&mut self, total_epochs: usize) {
+        self.epochs = total_epochs;
     }
 
     /// The multiplier of the base rate in `epoch` (0-based); always above 0.

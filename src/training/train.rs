@@ -1,27 +1,17 @@
-//! `train()`: the one training loop that the CLI and the GUI's worker both run.
+//! `train()` and `train_from()`: the one training loop that the CLI and the GUI's worker both run,
+//! from fresh weights or continued from a saved [`ResumeState`]. The epochs themselves are in
+//! `epochs.rs`.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
-use candle_core::{D, DType, Device, Tensor};
+use candle_core::Device;
 
 use super::config::{ConfigError, TrainConfig};
 use super::control::Control;
-use super::early_stopping::{EarlyStopping, Verdict};
-use super::optimizer::Optimizer;
-use super::progress::{BatchMetrics, EpochMetrics, ProgressSink, StopReason, TrainSummary, TrainingStarted};
-use super::schedule::LrSchedule;
-use crate::data::{
-    Augmentation, Batch, Dataset, LoadedData, SeedStream, Targets, derive_seed, shuffled_positions,
-    validation_split,
-};
-use crate::model::{ForwardMode, ModelError, ModelSpec, Network, Task};
-
-/// A mean batch loss above this counts as diverged even when finite: at the start a 10-class
-/// cross-entropy is ~2.3, and no sane run gets within orders of magnitude of this.
-const DIVERGED_LOSS: f64 = 1e3;
-/// Batch size for validation and test passes (no gradients, so larger is fine).
-const EVALUATION_BATCH: usize = 1000;
+use super::epochs::{EpochLoop, evaluate};
+use super::optimizer::StateMismatch;
+use super::progress::{ProgressSink, TrainSummary, TrainingStarted};
+use super::resume::ResumeState;
+use crate::data::{Dataset, LoadedData, Targets, validation_split};
+use crate::model::{ModelError, ModelSpec, Task};
 
 /// The data a run trains and tests on (the task's class filter is applied by `train`).
 #[derive(Debug, Clone)]
@@ -55,14 +45,37 @@ impl From<&LoadedData> for TrainingData {
     }
 }
 
+/// Where a run starts.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a> {
+    /// Fresh weights for this spec, initialised from the config's seed.
+    Fresh(&'a ModelSpec),
+    /// The end of a saved run's last finished epoch.
+    Resume(&'a ResumeState),
+}
+
+/// The network's outputs on the test split, as plain data: the one test pass of a run, from
+/// which the callers build their report (no second pass over the test split).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestPredictions {
+    /// The target (output index) of each test example, in the order of the filtered test split.
+    pub targets: Vec<u32>,
+    /// Softmax probabilities, row-major `[example, class]`.
+    pub probabilities: Vec<f32>,
+}
+
 /// What a run produced.
 #[derive(Debug)]
 pub struct TrainOutcome {
     /// The trained network: the best epoch's weights when early stopping is on, the last good
     /// weights after a divergence, else the last weights.
-    pub network: Network,
+    pub network: crate::model::Network,
     /// Metrics, stop reason and timings (plain data).
     pub summary: TrainSummary,
+    /// The returned network's outputs on the test split (`None` without one).
+    pub test_predictions: Option<TestPredictions>,
+    /// The state at the end of the last finished epoch, to continue the run later.
+    pub resume: ResumeState,
 }
 
 /// Why a run could not start or could not go on.
@@ -92,37 +105,30 @@ pub enum TrainError {
         /// Classes in the data set.
         available: usize,
     },
+    /// A continued run's total is not beyond the epochs it has done.
+    #[error(
+        "the run has done {epochs_done} epochs already; to continue it, ask for a total above that (not {total})"
+    )]
+    NothingToContinue {
+        /// Epochs the saved run finished.
+        epochs_done: usize,
+        /// The total asked for.
+        total: usize,
+    },
+    /// The saved optimizer state does not fit the model or the configured optimizer.
+    #[error(transparent)]
+    ResumeState(#[from] StateMismatch),
     /// A tensor operation failed (a bug or out of memory, not the user's input).
     #[error("tensor computation failed: {0}")]
     Tensor(#[from] candle_core::Error),
 }
 
-/// A clock that leaves paused time out.
-struct Stopwatch {
-    started: Instant,
-    paused: Duration,
-}
-
-impl Stopwatch {
-    fn new() -> Self {
-        Self { started: Instant::now(), paused: Duration::ZERO }
-    }
-
-    fn exclude(&mut self, paused: Duration) {
-        self.paused += paused;
-    }
-
-    fn secs(&self) -> f64 {
-        self.started.elapsed().saturating_sub(self.paused).as_secs_f64()
-    }
-}
-
 /// The splits and targets of one run after the task's class filter and the validation hold-out.
-struct Prepared {
-    train: Dataset,
-    validation: Option<Dataset>,
-    test: Option<Dataset>,
-    targets: Targets,
+pub(super) struct Prepared {
+    pub(super) train: Dataset,
+    pub(super) validation: Option<Dataset>,
+    pub(super) test: Option<Dataset>,
+    pub(super) targets: Targets,
 }
 
 fn prepare(data: &TrainingData, task: &Task, config: &TrainConfig) -> Result<Prepared, TrainError> {
@@ -169,45 +175,6 @@ fn prepare(data: &TrainingData, task: &Task, config: &TrainConfig) -> Result<Pre
     Ok(Prepared { train: train.select(&train_positions), validation, test, targets })
 }
 
-/// Loss and accuracy of `network` on `dataset` (evaluation mode, no augmentation).
-fn evaluate(
-    network: &Network,
-    dataset: &Dataset,
-    targets: Targets,
-    label_smoothing: f32,
-    device: &Device,
-) -> Result<(f64, f64), TrainError> {
-    let positions: Vec<usize> = (0..dataset.len()).collect();
-    let (mut loss_sum, mut correct) = (0.0, 0.0);
-    for chunk in positions.chunks(EVALUATION_BATCH) {
-        let (x, y) =
-            Batch::assemble(dataset, chunk, targets, &Augmentation::default(), 0).to_tensors(device)?;
-        let logits = network.forward(&x, ForwardMode::Eval)?;
-        let loss = crate::ops::cross_entropy(&logits, &y, label_smoothing)?;
-        #[allow(clippy::cast_precision_loss)]
-        let weight = chunk.len() as f64;
-        loss_sum += f64::from(loss.to_scalar::<f32>()?) * weight;
-        correct += correct_count(&logits, &y)?;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let len = dataset.len().max(1) as f64;
-    Ok((loss_sum / len, correct / len))
-}
-
-/// How many rows of `logits` [batch, classes] have their largest value at the target.
-fn correct_count(logits: &Tensor, targets: &Tensor) -> candle_core::Result<f64> {
-    let predicted = logits.argmax(D::Minus1)?; // [batch] u32
-    let hits = predicted.eq(targets)?.to_dtype(DType::F32)?.sum_all()?;
-    Ok(f64::from(hits.to_scalar::<f32>()?))
-}
-
-/// Every named tensor's values (weights and batch-norm statistics), detached copies.
-type Snapshot = HashMap<String, Tensor>;
-
-fn snapshot(network: &Network) -> candle_core::Result<Snapshot> {
-    Ok(network.named_tensors()?.into_iter().collect())
-}
-
 /// Trains a network for `spec` on `data` as `config` says, reporting to `sink` and obeying
 /// `control` between batches. Same data, spec, config and thread count give the same metrics.
 ///
@@ -221,159 +188,69 @@ pub fn train(
     sink: &mut dyn ProgressSink,
     control: &Control,
 ) -> Result<TrainOutcome, TrainError> {
+    train_from(data, Start::Fresh(spec), config, sink, control)
+}
+
+/// Trains from `start`: fresh weights, or a saved run continued up to `config.epochs` epochs in
+/// all (see `training::resume` for what a new total means for the schedule). A continued run
+/// with its saved config ends with bit-identical weights to a run that never stopped.
+///
+/// # Errors
+/// As [`train`], and a continued run whose total is not beyond its finished epochs or whose saved
+/// state does not fit its spec and optimizer.
+pub fn train_from(
+    data: &TrainingData,
+    start: Start<'_>,
+    config: &TrainConfig,
+    sink: &mut dyn ProgressSink,
+    control: &Control,
+) -> Result<TrainOutcome, TrainError> {
     // The whole loop runs on a thread of the compute pool (the current one, or the global
     // pool's): every kernel's parallel split then starts from a pool thread that works on its
     // share, instead of a caller that blocks and is woken again after every op.
-    rayon::scope(|_| train_on_pool(data, spec, config, sink, control))
+    rayon::scope(|_| train_on_pool(data, start, config, sink, control))
 }
 
 fn train_on_pool(
     data: &TrainingData,
-    spec: &ModelSpec,
+    start: Start<'_>,
     config: &TrainConfig,
     sink: &mut dyn ProgressSink,
     control: &Control,
 ) -> Result<TrainOutcome, TrainError> {
     config.validate()?;
+    let spec = match start {
+        Start::Fresh(spec) => spec,
+        Start::Resume(state) => &state.spec,
+    };
     spec.validate().map_err(ModelError::from)?;
-    let device = Device::Cpu;
-    #[allow(clippy::cast_possible_truncation)]
-    let smoothing = config.label_smoothing as f32;
+    if let Start::Resume(state) = start
+        && config.epochs <= state.epochs_done
+    {
+        return Err(TrainError::NothingToContinue { epochs_done: state.epochs_done, total: config.epochs });
+    }
     let prepared = prepare(data, &spec.task, config)?;
-    let network = Network::new(spec, &device, derive_seed(config.seed, SeedStream::Initialisation, 0, 0))?;
-    let mut optimizer = Optimizer::new(config.optimizer, config.weight_decay, network.trainable_vars())?;
-    let mut schedule = LrSchedule::new(config);
-    let mut stopping = EarlyStopping::new(config.early_stopping_patience);
-    let mut last_good = snapshot(&network)?;
-    let mut best: Option<Snapshot> = None;
-    let mut history = Vec::with_capacity(config.epochs);
-    let mut clock = Stopwatch::new();
-    let train_len = prepared.train.len();
-    let batches_per_epoch = train_len.div_ceil(config.batch_size);
+    let mut run = EpochLoop::new(start, config, &prepared, Device::Cpu)?;
     sink.started(&TrainingStarted {
         total_epochs: config.epochs,
-        batches_per_epoch,
-        train_examples: train_len,
+        batches_per_epoch: prepared.train.len().div_ceil(config.batch_size),
+        train_examples: prepared.train.len(),
         validation_examples: prepared.validation.as_ref().map_or(0, Dataset::len),
         test_examples: prepared.test.as_ref().map_or(0, Dataset::len),
     });
-
-    let stop_reason = 'epochs: {
-        for epoch in 0..config.epochs {
-            let epoch_started = clock.secs();
-            let order =
-                shuffled_positions(train_len, derive_seed(config.seed, SeedStream::Shuffle, epoch, 0));
-            let (mut loss_sum, mut correct, mut seen) = (0.0, 0.0, 0_usize);
-            let mut learning_rate = schedule.learning_rate(epoch);
-            for (batch, chunk) in order.chunks(config.batch_size).enumerate() {
-                clock.exclude(control.wait_while_paused());
-                if control.is_cancelled() {
-                    break 'epochs StopReason::Cancelled;
-                }
-                if let Some(new_rate) = control.take_learning_rate() {
-                    schedule.override_learning_rate(epoch, new_rate);
-                }
-                learning_rate = schedule.learning_rate(epoch);
-                let augmentation_seed = derive_seed(config.seed, SeedStream::Augmentation, epoch, batch);
-                let (x, y) = Batch::assemble(
-                    &prepared.train,
-                    chunk,
-                    prepared.targets,
-                    &config.augmentation,
-                    augmentation_seed,
-                )
-                .to_tensors(&device)?;
-                let step_seed = derive_seed(config.seed, SeedStream::Dropout, epoch, batch);
-                let logits = network.forward(&x, ForwardMode::Train { step_seed })?; // [batch, classes]
-                let loss = crate::ops::cross_entropy(&logits, &y, smoothing)?;
-                let loss_value = f64::from(loss.to_scalar::<f32>()?);
-                if !(loss_value.is_finite() && loss_value <= DIVERGED_LOSS) {
-                    network.load_named(&last_good)?;
-                    break 'epochs StopReason::Diverged { epoch: epoch + 1, batch: batch + 1 };
-                }
-                optimizer.step(&loss.backward()?, learning_rate)?;
-                let batch_correct = correct_count(&logits, &y)?;
-                #[allow(clippy::cast_precision_loss)]
-                let batch_len = chunk.len() as f64;
-                loss_sum += loss_value * batch_len;
-                correct += batch_correct;
-                seen += chunk.len();
-                sink.batch_finished(&BatchMetrics {
-                    epoch: epoch + 1,
-                    batch: batch + 1,
-                    batches_per_epoch,
-                    loss: loss_value,
-                    accuracy: batch_correct / batch_len,
-                    learning_rate,
-                    images_per_sec: rate(seen, clock.secs() - epoch_started),
-                });
-            }
-            let train_secs = clock.secs() - epoch_started;
-            let validation = match &prepared.validation {
-                Some(validation) => {
-                    Some(evaluate(&network, validation, prepared.targets, smoothing, &device)?)
-                }
-                None => None,
-            };
-            #[allow(clippy::cast_precision_loss)]
-            let seen_f = seen.max(1) as f64;
-            let metrics = EpochMetrics {
-                epoch: epoch + 1,
-                train_loss: loss_sum / seen_f,
-                train_accuracy: correct / seen_f,
-                validation_loss: validation.map(|(loss, _)| loss),
-                validation_accuracy: validation.map(|(_, accuracy)| accuracy),
-                learning_rate,
-                elapsed_secs: clock.secs(),
-                images_per_sec: rate(seen, train_secs),
-            };
-            history.push(metrics);
-            sink.epoch_finished(&metrics);
-            if let Some((validation_loss, _)) = validation {
-                schedule.observe_validation_loss(validation_loss);
-                match stopping.observe(epoch, validation_loss) {
-                    Verdict::Improved => best = Some(snapshot(&network)?),
-                    Verdict::Continue => {}
-                    Verdict::Stop => {
-                        let best_epoch = stopping.best_epoch().map_or(epoch, |best| best) + 1;
-                        break 'epochs StopReason::EarlyStopped { best_epoch };
-                    }
-                }
-            }
-            last_good = snapshot(&network)?;
-        }
-        StopReason::Completed
-    };
-
-    // With early stopping on, the returned network is the best epoch's, whatever ended the run
-    // (a divergence already restored the last good weights).
-    if config.early_stopping_patience.is_some()
-        && !matches!(stop_reason, StopReason::Diverged { .. })
-        && let Some(best) = &best
-    {
-        network.load_named(best)?;
-    }
+    let stop_reason = run.run(sink, control)?;
+    run.keep_final_weights(stop_reason)?;
     let test = match &prepared.test {
-        Some(test) if !test.is_empty() => {
-            Some(evaluate(&network, test, prepared.targets, smoothing, &device)?)
-        }
+        Some(test) if !test.is_empty() => Some(evaluate(&run, test, true)?),
         _ => None,
     };
-    let summary = TrainSummary {
-        stop_reason,
-        best_epoch: stopping.best_epoch().map(|epoch| epoch + 1),
-        history,
-        elapsed_secs: clock.secs(),
-        test_loss: test.map(|(loss, _)| loss),
-        test_accuracy: test.map(|(_, accuracy)| accuracy),
-    };
+    let (network, summary, resume) =
+        run.finish(stop_reason, test.as_ref().map(|(loss, accuracy, _)| (*loss, *accuracy)))?;
     sink.finished(&summary);
-    Ok(TrainOutcome { network, summary })
-}
-
-/// Images per second, 0 before any time has passed.
-fn rate(images: usize, secs: f64) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
-    let images = images as f64;
-    if secs > 0.0 { images / secs } else { 0.0 }
+    Ok(TrainOutcome {
+        network,
+        summary,
+        test_predictions: test.and_then(|(_, _, predictions)| predictions),
+        resume,
+    })
 }

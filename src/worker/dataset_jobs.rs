@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::data::{self, DataError, Dataset, DownloadProgress, IMAGE_PIXELS, LoadedData};
 
 use super::{DataRequest, LoadedDataset, SplitOverview};
+use crate::data::store::DatasetStore;
 
 /// How a download ended when it did not fail.
 pub(super) enum DownloadOutcome {
@@ -20,19 +21,27 @@ pub(super) enum DownloadOutcome {
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Loads the data set as requested and summarises both splits.
-pub(super) fn load(request: &DataRequest) -> Result<LoadedDataset, String> {
+pub(super) fn load(request: &DataRequest, store: Option<&DatasetStore>) -> Result<LoadedDataset, String> {
     let loaded: Result<LoadedData, DataError> = match request {
         DataRequest::Discover { data_dir } => data::load(data_dir.as_deref()),
         DataRequest::Folder(dir) => data::load_from(dir),
         DataRequest::Sample => data::load_sample(),
+        DataRequest::Stored(name) => {
+            let store = super::dataset_store_jobs::store(store)?;
+            return super::dataset_store_jobs::open(store, name).map(summarise);
+        }
     };
-    let data = loaded.map_err(|error| format!("{error:#}"))?;
+    loaded.map(summarise).map_err(|error| format!("{error:#}"))
+}
+
+/// A loaded data set with the overviews the Dataset tab draws.
+pub(super) fn summarise(data: LoadedData) -> LoadedDataset {
     let classes = data.classes.len();
-    Ok(LoadedDataset {
+    LoadedDataset {
         train_overview: overview(&data.train, classes),
         test_overview: overview(&data.test, classes),
         data,
-    })
+    }
 }
 
 /// Downloads the full set into the user data folder, sending throttled progress through `progress`

@@ -5,6 +5,7 @@
 //! through an injected callback, so this module never depends on egui.
 
 mod dataset_jobs;
+mod dataset_store_jobs;
 mod model_jobs;
 mod payloads;
 mod protocol;
@@ -17,15 +18,18 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
+use crate::data::store::DatasetStore;
 use crate::runs::RunStore;
 use crate::training::Control;
 
 pub use dataset_jobs::overview;
+pub use dataset_store_jobs::ImportSummary;
 pub use payloads::{
-    EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, PictureContent, PictureOutcome,
-    PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
+    ContinueRequest, EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, PictureContent,
+    PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
 };
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
+pub use run_loop::is_internal_error;
 
 /// Called by the worker after each event it sends (the GUI passes `ctx.request_repaint()`).
 /// `Sync` too, so training can report from inside a thread pool of the size the user chose.
@@ -50,8 +54,12 @@ pub enum SendError {
 /// Where the worker keeps what it stores.
 #[derive(Debug, Clone, Default)]
 pub struct WorkerOptions {
-    /// The run history's folder; `None` uses the user data folder (tests pass a temporary one).
+    /// The run history's folder (the app passes `RunStore::default_dir()`, tests a temporary
+    /// one); `None` keeps no history, so nothing is written outside what the caller names.
     pub runs_dir: Option<std::path::PathBuf>,
+    /// The imported data sets' folder (the app passes `DatasetStore::default_root()`, tests a
+    /// temporary one); `None`: nothing can be imported.
+    pub datasets_dir: Option<std::path::PathBuf>,
 }
 
 /// The UI's end of the worker: send commands, drain events, cancel the running job.
@@ -66,7 +74,7 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
-    /// Starts the `atelier-worker` thread.
+    /// Starts the `atelier-worker` thread without a run history.
     ///
     /// # Errors
     /// The operating system refused to create the thread.
@@ -79,10 +87,7 @@ impl WorkerHandle {
     /// # Errors
     /// The operating system refused to create the thread.
     pub fn spawn_with(waker: Waker, options: &WorkerOptions) -> std::io::Result<Self> {
-        let runs = match &options.runs_dir {
-            Some(dir) => Some(RunStore::at(dir)),
-            None => RunStore::open_default().ok(),
-        };
+        let runs = options.runs_dir.as_ref().map(RunStore::at);
         let (command_tx, command_rx) = crossbeam_channel::bounded(COMMAND_CAPACITY);
         let (event_tx, event_rx) = crossbeam_channel::bounded(EVENT_CAPACITY);
         let control = Arc::new(Control::new());
@@ -93,7 +98,7 @@ impl WorkerHandle {
             waker,
             Arc::clone(&control),
             Arc::clone(&cancel_download),
-            runs,
+            run_loop::Stores { runs, datasets: options.datasets_dir.as_ref().map(DatasetStore::new) },
         );
         let thread =
             std::thread::Builder::new().name("atelier-worker".to_owned()).spawn(move || worker.run())?;

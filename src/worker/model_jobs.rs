@@ -20,7 +20,8 @@ use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
-    self, BatchMetrics, Control, EpochMetrics, ProgressSink, TrainSummary, TrainingData, TrainingStarted,
+    self, BatchMetrics, Control, EpochMetrics, ProgressSink, ResumeState, Start, StopReason, TrainSummary,
+    TrainingData, TrainingStarted,
 };
 
 /// Batch events at most this often: enough for live plots, too few to slow training. Each event
@@ -73,17 +74,37 @@ impl ProgressSink for EventSink<'_> {
     }
 }
 
-/// Trains as `request` says and stores the run; the trained network is returned as the new current
-/// model together with the result for the UI.
+/// A stored run being continued: its id and the state it stopped in.
+pub(super) struct Continued {
+    pub(super) run_id: String,
+    pub(super) state: ResumeState,
+}
+
+/// Trains as `request` says (from fresh weights, or on from `continued`) and stores the run with
+/// its resume state; the trained network is returned together with the result for the UI, whose
+/// `made_current` says whether it should replace the current model.
 pub(super) fn train(
     data: &LoadedData,
     request: &TrainRequest,
+    continued: Option<&Continued>,
     runs: Option<&RunStore>,
     sink: &mut EventSink<'_>,
     control: &Control,
 ) -> Result<(CurrentModel, TrainingResult), String> {
     let training_data = TrainingData::from(data);
-    let mut run = || training::train(&training_data, &request.spec, &request.config, sink, control);
+    let start = match continued {
+        Some(continued) => {
+            if continued.state.dataset_checksum.as_deref().is_some_and(|sum| sum != data.fingerprint()) {
+                return Err(format!(
+                    "run `{}` was trained on other data than the loaded data set: load that data to continue it",
+                    continued.run_id
+                ));
+            }
+            Start::Resume(&continued.state)
+        }
+        None => Start::Fresh(&request.spec),
+    };
+    let mut run = || training::train_from(&training_data, start, &request.config, sink, control);
     let outcome = match request.threads {
         // A pool of the chosen size for this run only: the global one cannot change size once started.
         Some(threads) if threads != rayon::current_num_threads() => rayon::ThreadPoolBuilder::new()
@@ -96,12 +117,16 @@ pub(super) fn train(
     }
     .map_err(|error| format!("{error:#}"))?;
     let predictor = Predictor::with_classes(outcome.network, &data.classes);
-    let report = predictor
-        .evaluate(&data.test, &mut |_, _| {})
-        .ok()
-        .filter(|evaluation| !evaluation.predictions.is_empty())
-        .map(|evaluation| evaluation.predictions.report());
+    // The report comes from the loop's own test pass: the test split is run through once.
+    let report = match &outcome.test_predictions {
+        Some(test) if !test.targets.is_empty() => {
+            Some(predictor.test_predictions(test).map_err(|error| format!("{error:#}"))?.report())
+        }
+        _ => None,
+    };
     let summary: TrainSummary = outcome.summary;
+    let mut resume = outcome.resume;
+    resume.dataset_checksum = Some(data.fingerprint());
     let mut record = RunRecord::from_training(
         &request.name,
         request.preset,
@@ -112,11 +137,14 @@ pub(super) fn train(
     );
     let identity = data.identity();
     record.dataset = Some(identity.clone());
+    record.continued_from = continued.map(|continued| continued.run_id.clone());
     let mut metadata = ModelMetadata::new(predictor.network(), identity);
     metadata.train_config = Some(request.config.clone());
     metadata.report.clone_from(&record.report);
     let run = match runs {
-        Some(store) => store.save(record, predictor.network()).map_err(|error| format!("{error:#}")),
+        Some(store) => store
+            .save_with_resume(record, predictor.network(), Some(&resume))
+            .map_err(|error| format!("{error:#}")),
         None => Err("no user data folder to keep the run history in".to_owned()),
     };
     let origin = match &run {
@@ -132,8 +160,19 @@ pub(super) fn train(
         output_names: predictor.class_names(),
         dataset: metadata.dataset.clone(),
     };
+    let made_current = replaces_current_model(summary.stop_reason);
     let model = CurrentModel { predictor, info: info.clone(), metadata };
-    Ok((model, TrainingResult { summary, model: info, run }))
+    Ok((model, TrainingResult { summary, model: info, run, made_current }))
+}
+
+/// Only a run that ended as planned takes the place of the current model: a diverged network (or
+/// one stopped half-way) must not push out a good model the user already has.
+#[must_use]
+pub(super) fn replaces_current_model(reason: StopReason) -> bool {
+    match reason {
+        StopReason::Completed | StopReason::EarlyStopped { .. } => true,
+        StopReason::Cancelled | StopReason::Diverged { .. } => false,
+    }
 }
 
 /// Predicts the whole test split with the current model, reporting progress.

@@ -26,6 +26,18 @@ pub struct TrainRequest {
     pub threads: Option<usize>,
 }
 
+/// Which stored run to continue, and to how many epochs in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContinueRequest {
+    /// The stored run's id.
+    pub run_id: String,
+    /// The run's new total of epochs (above the epochs it has done); its schedule is planned
+    /// over this total, so the same total as before finishes the original plan exactly.
+    pub total_epochs: usize,
+    /// Threads to train with (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
 /// Where the current model came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelOrigin {
@@ -78,8 +90,12 @@ impl ModelInfo {
 pub struct TrainingResult {
     /// Stop reason, curves, timings, test accuracy.
     pub summary: TrainSummary,
-    /// The model, now the current one (after a divergence: the last good weights).
+    /// The model the run left behind (after a divergence: the last good weights).
     pub model: ModelInfo,
+    /// Whether that model became the current one: only a run that ran to its end (all epochs, or
+    /// early-stopped on its best epoch) replaces the current model; a diverged or stopped run is
+    /// kept in the history, marked, and can be opened from there.
+    pub made_current: bool,
     /// The run as stored in the history, or why it could not be stored (the model stays current,
     /// so the user can still "Save as…").
     pub run: Result<RunRecord, String>,

@@ -3,10 +3,13 @@
 
 use std::path::PathBuf;
 
+use super::dataset_store_jobs::ImportSummary;
 use super::payloads::{
-    EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing, TrainRequest,
-    TrainingResult,
+    ContinueRequest, EvaluationResult, Explanation, ModelInfo, PictureOutcome, PredictRequest, RunsListing,
+    TrainRequest, TrainingResult,
 };
+use crate::data::import::{ImportOptions, ImportProgress};
+use crate::data::store::StoredSummary;
 use crate::data::{DownloadProgress, IMAGE_PIXELS, LoadedData};
 use crate::evaluation::ClassificationReport;
 use crate::model::ModelSpec;
@@ -24,6 +27,8 @@ pub enum DataRequest {
     Folder(PathBuf),
     /// The small sample bundled with Atelier.
     Sample,
+    /// A data set the user imported, by name.
+    Stored(String),
 }
 
 /// A request to the worker (imperative).
@@ -33,6 +38,28 @@ pub enum Command {
     LoadDataset(DataRequest),
     /// Download the full data set into the user data folder, then load it.
     DownloadDataset,
+    /// List the imported data sets.
+    ListDatasets,
+    /// Import pictures (class folders, an IDX pair or a CSV file) as a new data set, then load it.
+    /// Cancel stops it and leaves nothing behind.
+    ImportDataset {
+        /// The folder or file to import.
+        source: PathBuf,
+        /// Name, preprocessing and format options.
+        options: ImportOptions,
+    },
+    /// Rename an imported data set (the list is sent again afterwards).
+    RenameDataset {
+        /// Its current name.
+        name: String,
+        /// Its new name.
+        new_name: String,
+    },
+    /// Delete an imported data set (the list is sent again afterwards).
+    DeleteDataset {
+        /// Its name.
+        name: String,
+    },
     /// Write a model spec as JSON.
     SaveSpec {
         /// The spec.
@@ -47,6 +74,8 @@ pub enum Command {
     },
     /// Train on the loaded data set; the result becomes the current model and a stored run.
     Train(Box<TrainRequest>),
+    /// Continue a stored run from its resume state; the result is a new stored run.
+    ContinueRun(ContinueRequest),
     /// Evaluate the current model on the test split.
     Evaluate,
     /// Compute an occlusion map of one 28×28 picture (784 bytes) for output `class_index`.
@@ -108,9 +137,11 @@ impl Command {
         Some(match self {
             Self::LoadDataset(_) => Job::LoadDataset,
             Self::DownloadDataset => Job::DownloadDataset,
+            Self::ListDatasets | Self::RenameDataset { .. } | Self::DeleteDataset { .. } => Job::Datasets,
+            Self::ImportDataset { .. } => Job::ImportDataset,
             Self::SaveSpec { .. } => Job::SaveSpec,
             Self::LoadSpec { .. } => Job::LoadSpec,
-            Self::Train(_) => Job::Train,
+            Self::Train(_) | Self::ContinueRun(_) => Job::Train,
             Self::Evaluate => Job::Evaluate,
             Self::Explain { .. } => Job::Explain,
             Self::Predict(_) => Job::Predict,
@@ -131,6 +162,10 @@ pub enum Job {
     LoadDataset,
     /// Downloading the data set.
     DownloadDataset,
+    /// Listing, renaming or deleting imported data sets.
+    Datasets,
+    /// Importing a data set.
+    ImportDataset,
     /// Saving a model spec.
     SaveSpec,
     /// Opening a model spec.
@@ -162,6 +197,8 @@ impl Job {
         match self {
             Self::LoadDataset => "loading the data set",
             Self::DownloadDataset => "downloading the data set",
+            Self::Datasets => "updating the data set list",
+            Self::ImportDataset => "importing a data set",
             Self::SaveSpec => "saving the model spec",
             Self::LoadSpec => "opening a model spec",
             Self::Train => "training",
@@ -206,6 +243,13 @@ pub enum Event {
     JobStarted(Job),
     /// The data set is loaded.
     DatasetLoaded(Box<LoadedDataset>),
+    /// The imported data sets, by name (after a list, import, rename or delete).
+    DatasetsListed(Vec<StoredSummary>),
+    /// An import made progress (throttled to ~10 a second).
+    ImportProgressed(ImportProgress),
+    /// An import finished: what was stored, the split note and the skipped files. The data set is
+    /// loaded next (`DatasetLoaded`).
+    DatasetImported(Box<ImportSummary>),
     /// A download made progress (throttled to ~20 a second).
     DownloadProgressed(DownloadProgress),
     /// The download finished into this folder; loading it follows.
@@ -233,7 +277,7 @@ pub enum Event {
     /// A training epoch finished, validation included.
     EpochFinished(EpochMetrics),
     /// Training ended (completed, stopped, early-stopped or diverged: see the summary's reason);
-    /// its model is now the current model.
+    /// `made_current` says whether its model replaced the current model.
     TrainingFinished(Box<TrainingResult>),
     /// Evaluation progress: `done` of `total` test images predicted.
     EvaluationProgressed {
@@ -262,6 +306,11 @@ pub enum Event {
     },
     /// A model became the current model (opened from a file or a run, or the bundled one).
     ModelLoaded(Box<ModelInfo>),
+    /// The current model's run was deleted: there is no current model any more.
+    ModelCleared {
+        /// The name the model had.
+        name: String,
+    },
     /// The run history as now on disk.
     RunsListed(RunsListing),
     /// The user cancelled the running job; nothing half-written was kept.

@@ -9,13 +9,26 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::dataset_jobs::{self, DownloadOutcome};
+use super::dataset_store_jobs::{self, ImportOutcome};
 use super::model_jobs::{self, CurrentModel, EventSink};
-use super::payloads::{RunsListing, TrainRequest};
+use super::payloads::{ContinueRequest, RunsListing, TrainRequest};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
 use crate::data::LoadedData;
+use crate::data::store::DatasetStore;
 use crate::runs::RunStore;
 use crate::training::Control;
+use crate::training::TrainConfig;
+
+/// How the message of a job that panicked begins (see [`is_internal_error`]).
+const INTERNAL_ERROR: &str = "internal error";
+
+/// Whether a `Failed` event's message reports a bug (a job that panicked and was abandoned)
+/// rather than bad input or a missing file.
+#[must_use]
+pub fn is_internal_error(error: &str) -> bool {
+    error.starts_with(INTERNAL_ERROR)
+}
 
 /// State owned by the worker thread: the channels, the loaded data and the current model.
 pub(super) struct Worker {
@@ -30,6 +43,16 @@ pub(super) struct Worker {
     model: Option<CurrentModel>,
     /// The run history (`None` when the platform has no user data folder).
     runs: Option<RunStore>,
+    /// The imported data sets (`None`: none can be imported or opened).
+    datasets: Option<DatasetStore>,
+}
+
+/// The folders the worker keeps things in; each `None` keeps nothing there.
+pub(super) struct Stores {
+    /// The run history.
+    pub(super) runs: Option<RunStore>,
+    /// The imported data sets.
+    pub(super) datasets: Option<DatasetStore>,
 }
 
 impl Worker {
@@ -39,9 +62,10 @@ impl Worker {
         waker: Waker,
         control: Arc<Control>,
         cancel_download: Arc<AtomicBool>,
-        runs: Option<RunStore>,
+        stores: Stores,
     ) -> Self {
-        Self { commands, events, waker, control, cancel_download, data: None, model: None, runs }
+        let Stores { runs, datasets } = stores;
+        Self { commands, events, waker, control, cancel_download, data: None, model: None, runs, datasets }
     }
 
     /// Runs until `Shutdown` or until the UI drops its end of either channel.
@@ -59,7 +83,7 @@ impl Worker {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown cause".to_owned());
                 let error =
-                    format!("internal error ({reason}); the job was abandoned, Atelier keeps running");
+                    format!("{INTERNAL_ERROR} ({reason}); the job was abandoned, Atelier keeps running");
                 self.emit(Event::Failed { job, error })
             });
             if !keep_going {
@@ -73,10 +97,27 @@ impl Worker {
         match command {
             Command::LoadDataset(request) => {
                 self.start(Job::LoadDataset);
-                let result = dataset_jobs::load(&request);
+                let result = dataset_jobs::load(&request, self.datasets.as_ref());
                 self.take_data(result)
             }
             Command::DownloadDataset => self.download(),
+            Command::ListDatasets => {
+                self.start(Job::Datasets);
+                self.send_datasets(Ok(()))
+            }
+            Command::ImportDataset { source, options } => self.import(&source, &options),
+            Command::RenameDataset { name, new_name } => {
+                self.start(Job::Datasets);
+                let renamed = dataset_store_jobs::store(self.datasets.as_ref())
+                    .and_then(|store| store.rename(&name, &new_name).map_err(|error| format!("{error:#}")));
+                self.send_datasets(renamed.map(|_| ()))
+            }
+            Command::DeleteDataset { name } => {
+                self.start(Job::Datasets);
+                let deleted = dataset_store_jobs::store(self.datasets.as_ref())
+                    .and_then(|store| store.delete(&name).map_err(|error| format!("{error:#}")));
+                self.send_datasets(deleted)
+            }
             Command::SaveSpec { spec, path } => {
                 self.start(Job::SaveSpec);
                 self.finish(Job::SaveSpec, spec_files::save(&spec, &path).map(|()| Event::SpecSaved { path }))
@@ -88,7 +129,8 @@ impl Worker {
                     spec_files::load(&path).map(|spec| Event::SpecLoaded { path, spec }),
                 )
             }
-            Command::Train(request) => self.train(&request),
+            Command::Train(request) => self.train(&request, None),
+            Command::ContinueRun(request) => self.continue_run(&request),
             Command::Evaluate => self.evaluate(),
             Command::Explain { image, class_index } => {
                 self.start(Job::Explain);
@@ -137,6 +179,9 @@ impl Worker {
             Command::DeleteRun { id } => {
                 let deleted =
                     self.run_store().and_then(|store| store.delete(&id).map_err(|e| format!("{e:#}")));
+                if deleted.is_ok() && !self.forget_deleted_model(&id) {
+                    return false;
+                }
                 self.after_runs_change(deleted)
             }
             Command::Crash => panic!("deliberate crash requested by a test"),
@@ -155,6 +200,41 @@ impl Worker {
         }
     }
 
+    /// After a change to the stored data sets (or a plain list): the failure, if any, then the list.
+    fn send_datasets(&mut self, change: Result<(), String>) -> bool {
+        if let Err(error) = change
+            && !self.emit(Event::Failed { job: Job::Datasets, error })
+        {
+            return false;
+        }
+        match dataset_store_jobs::store(self.datasets.as_ref()).and_then(dataset_store_jobs::list) {
+            Ok(list) => self.emit(Event::DatasetsListed(list)),
+            Err(error) => self.emit(Event::Failed { job: Job::Datasets, error }),
+        }
+    }
+
+    /// Imports a data set with progress; on success it is listed and loaded.
+    fn import(&mut self, source: &std::path::Path, options: &crate::data::import::ImportOptions) -> bool {
+        self.start(Job::ImportDataset);
+        let store = match dataset_store_jobs::store(self.datasets.as_ref()) {
+            Ok(store) => store.clone(),
+            Err(error) => return self.emit(Event::Failed { job: Job::ImportDataset, error }),
+        };
+        let cancel = Arc::clone(&self.cancel_download);
+        let outcome = dataset_store_jobs::import_source(&store, source, options, &cancel, &mut |step| {
+            self.emit(Event::ImportProgressed(step.clone()));
+        });
+        match outcome {
+            Ok(ImportOutcome::Imported(summary, data)) => {
+                self.emit(Event::DatasetImported(summary))
+                    && self.send_datasets(Ok(()))
+                    && self.take_data(Ok(dataset_jobs::summarise(*data)))
+            }
+            Ok(ImportOutcome::Cancelled) => self.emit(Event::Cancelled(Job::ImportDataset)),
+            Err(error) => self.emit(Event::Failed { job: Job::ImportDataset, error }),
+        }
+    }
+
     fn take_model(&mut self, result: Result<CurrentModel, String>) -> bool {
         match result {
             Ok(model) => {
@@ -166,6 +246,20 @@ impl Worker {
         }
     }
 
+    /// A deleted run's model is no longer the current one: its file is gone, so evaluating,
+    /// saving or reopening it at the next start would be about something that no longer exists.
+    fn forget_deleted_model(&mut self, id: &str) -> bool {
+        let is_current = self
+            .model
+            .as_ref()
+            .is_some_and(|model| model.info.origin == super::ModelOrigin::Run { id: id.to_owned() });
+        if !is_current {
+            return true;
+        }
+        let name = self.model.take().map(|model| model.info.name).unwrap_or_default();
+        self.emit(Event::ModelCleared { name })
+    }
+
     fn current_model(&self) -> Result<&CurrentModel, String> {
         self.model.as_ref().ok_or_else(|| "there is no model yet: train one, or open a model file".to_owned())
     }
@@ -174,7 +268,31 @@ impl Worker {
         self.runs.as_ref().ok_or_else(|| "there is no user data folder to keep the run history in".to_owned())
     }
 
-    fn train(&mut self, request: &TrainRequest) -> bool {
+    /// Loads the stored run's resume state and trains on from it under the run's name.
+    fn continue_run(&mut self, request: &ContinueRequest) -> bool {
+        let loaded = self.run_store().and_then(|store| {
+            let record = store.get(&request.run_id).map_err(|error| format!("{error:#}"))?;
+            let state = store.load_resume(&request.run_id).map_err(|error| format!("{error:#}"))?;
+            Ok((record, state))
+        });
+        let (record, state) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                self.start(Job::Train);
+                return self.emit(Event::Failed { job: Job::Train, error });
+            }
+        };
+        let train = TrainRequest {
+            name: record.name,
+            preset: record.preset,
+            spec: state.spec.clone(),
+            config: TrainConfig { epochs: request.total_epochs, ..state.config.clone() },
+            threads: request.threads,
+        };
+        self.train(&train, Some(&model_jobs::Continued { run_id: request.run_id.clone(), state }))
+    }
+
+    fn train(&mut self, request: &TrainRequest, continued: Option<&model_jobs::Continued>) -> bool {
         self.start(Job::Train);
         let Some(data) = self.data.clone() else {
             return self
@@ -204,10 +322,13 @@ impl Worker {
         let mut epoch = |metrics: &crate::training::EpochMetrics| send(Event::EpochFinished(*metrics));
         let mut sink =
             EventSink { started: &mut started, batch: &mut batch, epoch: &mut epoch, last_batch_event: None };
-        let result = model_jobs::train(&data, request, self.runs.as_ref(), &mut sink, &self.control);
+        let result =
+            model_jobs::train(&data, request, continued, self.runs.as_ref(), &mut sink, &self.control);
         match result {
             Ok((model, training)) => {
-                self.model = Some(model);
+                if training.made_current {
+                    self.model = Some(model);
+                }
                 self.emit(Event::TrainingFinished(Box::new(training)))
             }
             Err(error) => self.emit(Event::Failed { job: Job::Train, error }),
@@ -263,7 +384,8 @@ impl Worker {
         match outcome {
             Ok(DownloadOutcome::Finished(folder)) => {
                 let request = super::DataRequest::Folder(folder.clone());
-                self.emit(Event::DownloadFinished { folder }) && self.take_data(dataset_jobs::load(&request))
+                self.emit(Event::DownloadFinished { folder })
+                    && self.take_data(dataset_jobs::load(&request, self.datasets.as_ref()))
             }
             Ok(DownloadOutcome::Cancelled) => self.emit(Event::Cancelled(Job::DownloadDataset)),
             Err(error) => self.emit(Event::Failed { job: Job::DownloadDataset, error }),

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
-
 use crate::data::{ClassNames, Dataset, IMAGE_SIDE, Split};
 use crate::files::thousands;
 use crate::model::default_binary_task;
@@ -16,6 +14,7 @@ use super::super::settings::DataChoice;
 use super::super::state::DataState;
 use super::super::widgets::class_chart::class_chart_ui;
 use super::super::widgets::pixels::{TextureCache, TextureKey, image_ui, large_image_ui};
+use super::dataset_library::{self, LibraryState};
 use super::predict::from_dataset::{self, DatasetSample};
 
 /// Samples per class row in the ten-class grid.
@@ -40,6 +39,8 @@ pub struct Zoomed {
     pub split: Split,
     /// Its position in the split.
     pub position: usize,
+    /// The grid it was opened from (all classes or the binary pair).
+    pub classes: ClassView,
 }
 
 /// View state of the Dataset tab (runtime only).
@@ -53,6 +54,8 @@ pub struct DatasetView {
     pub zoomed: Option<Zoomed>,
     /// Textures of the images on screen.
     pub textures: TextureCache,
+    /// The data set list and the import window.
+    pub library: LibraryState,
 }
 
 impl DatasetView {
@@ -65,6 +68,7 @@ impl DatasetView {
 
 /// Draws the tab.
 pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    dataset_library::import_window(ui.ctx(), cx);
     let data = match &cx.state.data {
         DataState::Loading { .. } => {
             ui.vertical_centered(|ui| {
@@ -90,6 +94,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         first_run::show_ui(ui, cx, PanelMode::SampleLoaded, None, Some(&looked));
         ui.add_space(8.0);
     }
+    dataset_library::picker_ui(ui, cx, &data.data);
     controls_ui(ui, cx, &data);
     ui.separator();
     let split = cx.settings.dataset_split;
@@ -109,13 +114,14 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
         ClassView::Binary => binary_ui(ui, view, split, dataset, overview, classes),
     });
-    if let Some(sample) = zoom_window(ui.ctx(), view, &data) {
+    if let Some(sample) = zoom_window(ui.ctx(), view, &data, split) {
         from_dataset::send_to_predict(cx, sample);
     }
 }
 
 fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, data: &LoadedDataset) {
-    ui.horizontal(|ui| {
+    // Wrapped: in a narrow window the hint goes to a second line instead of off the edge.
+    ui.horizontal_wrapped(|ui| {
         ui.label("Split:");
         for (split, count) in [(Split::Train, data.data.train.len()), (Split::Test, data.data.test.len())] {
             let text =
@@ -147,7 +153,7 @@ fn page(overview: &SplitOverview, class: usize, count: usize, seed: u64) -> Vec<
     if seed == 0 {
         return positions[..count].iter().map(|&p| p as usize).collect();
     }
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(31).wrapping_add(class as u64));
+    let mut rng = crate::data::seeded_rng(seed.wrapping_mul(31).wrapping_add(class as u64));
     rand::seq::index::sample(&mut rng, positions.len(), count).iter().map(|i| positions[i] as usize).collect()
 }
 
@@ -168,7 +174,7 @@ fn sample_ui(
         "{name} · #{position} (click to enlarge, drag onto the Predict tab to predict)"
     ));
     if response.clicked() {
-        view.zoomed = Some(Zoomed { split, position });
+        view.zoomed = Some(Zoomed { split, position, classes: view.classes });
     }
     from_dataset::drag_source(&response, || DatasetSample {
         split,
@@ -208,7 +214,10 @@ fn summary_ui(
     classes: &ClassNames,
 ) {
     ui.strong("Images per class");
-    ui.set_max_width(520.0);
+    // What is left of the window beside the image grid (at 1024×700 less than 520), so the chart
+    // shrinks instead of running off the right edge.
+    let room = (ui.clip_rect().right() - ui.min_rect().left() - 12.0).clamp(280.0, 520.0);
+    ui.set_max_width(room);
     // A bar per class; tall enough that 26 names stay readable.
     let chart_height = (classes.len() as f32 * 22.0).clamp(160.0, 640.0);
     class_chart_ui(ui, "class_balance", &overview.class_counts, classes, chart_height);
@@ -306,8 +315,18 @@ fn binary_ui(
 }
 
 /// The large view of one image; returns the image when its "Predict this image" button was clicked.
-fn zoom_window(ctx: &egui::Context, view: &mut DatasetView, data: &LoadedDataset) -> Option<DatasetSample> {
+fn zoom_window(
+    ctx: &egui::Context,
+    view: &mut DatasetView,
+    data: &LoadedDataset,
+    split: Split,
+) -> Option<DatasetSample> {
     let zoomed = view.zoomed?;
+    // The large view belongs to the grid it was opened from: another split or task closes it.
+    if zoomed.split != split || zoomed.classes != view.classes {
+        view.zoomed = None;
+        return None;
+    }
     let dataset = match zoomed.split {
         Split::Train => &data.data.train,
         Split::Test => &data.data.test,

@@ -1,6 +1,7 @@
 //! The five pages of the window, as an enum, and the one place that routes a page to its file.
 
 pub mod dataset;
+pub mod dataset_library;
 pub mod evaluate;
 pub mod model;
 pub mod predict;

@@ -5,11 +5,15 @@ use std::path::PathBuf;
 
 use crate::files::thousands;
 use crate::model::{Preset, presets};
+use egui::{Key, KeyboardShortcut, Modifiers};
+
 use crate::worker::Command;
 
 use super::super::app::Ctx;
+use super::super::edit_history::EditHistory;
 use super::super::file_dialogs::{self, DialogKind, DialogPoll};
 use super::super::model_draft::{LayerEdit, ModelDraft};
+use super::super::state::NoticeKind;
 use super::super::widgets::layer_table::{NEW_LAYERS, layer_table_ui};
 use super::super::widgets::task_picker::task_picker_ui;
 
@@ -23,6 +27,8 @@ pub struct ModelView {
     pub path_text: String,
     /// A chooser running in the background, and what it is for.
     pub dialog: Option<(DialogKind, file_dialogs::PendingDialog)>,
+    /// Undo and redo of the draft's edits.
+    pub history: EditHistory<ModelDraft>,
 }
 
 /// Draws the tab.
@@ -36,7 +42,43 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             "Training in progress: the model is locked until the run ends (Stop it in the Train tab).",
         );
     }
-    ui.add_enabled_ui(!training, |ui| model_ui(ui, cx));
+    ui.add_enabled_ui(!training, |ui| {
+        undo_shortcuts(ui.ctx(), cx);
+        model_ui(ui, cx);
+    });
+    cx.state.model.history.observe(&cx.settings.model);
+}
+
+/// Ctrl+Z undoes an edit of the model, Ctrl+Shift+Z or Ctrl+Y redoes it; a focused text field
+/// keeps the keys for its own text.
+fn undo_shortcuts(ctx: &egui::Context, cx: &mut Ctx<'_>) {
+    if ctx.memory(|memory| memory.focused().is_some()) {
+        return;
+    }
+    let (undo, redo) = ctx.input_mut(|input| {
+        let redo = input
+            .consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z))
+            || input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Y));
+        (input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::Z)), redo)
+    });
+    if undo {
+        undo_edit(cx);
+    }
+    if redo {
+        redo_edit(cx);
+    }
+}
+
+fn undo_edit(cx: &mut Ctx<'_>) {
+    if !cx.state.model.history.undo(&mut cx.settings.model) {
+        cx.state.inform(NoticeKind::Info, "Nothing to undo in the model");
+    }
+}
+
+fn redo_edit(cx: &mut Ctx<'_>) {
+    if !cx.state.model.history.redo(&mut cx.settings.model) {
+        cx.state.inform(NoticeKind::Info, "Nothing to redo in the model");
+    }
 }
 
 fn model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
@@ -88,7 +130,7 @@ fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
 
 fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let check = cx.settings.model.check();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading("Your model");
         let label = ui.label("Name:");
         ui.add(egui::TextEdit::singleline(&mut cx.settings.model.spec.name).desired_width(160.0))
@@ -99,16 +141,19 @@ fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         cx.settings.model.set_task(task);
     }
     ui.add_space(4.0);
-    egui::ScrollArea::vertical()
-        .id_salt("layer_table_scroll")
-        .max_height(ui.available_height() - 130.0)
-        .show(ui, |ui| {
+    // Both ways: in a narrow window the settings column scrolls sideways; the row buttons come
+    // first, so they stay in view. Solid bars, so a bar never lies over the last row's buttons.
+    let max_height = ui.available_height() - 130.0;
+    ui.scope(|ui| {
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+        egui::ScrollArea::both().id_salt("layer_table_scroll").max_height(max_height).show(ui, |ui| {
             if let Some(edit) = layer_table_ui(ui, &cx.settings.model.spec.layers, &check) {
                 cx.settings.model.apply(edit);
             }
         });
+    });
     ui.add_space(6.0);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.menu_button("Add layer", |ui| {
             for layer in NEW_LAYERS {
                 if ui.button(layer.to_string()).clicked() {
@@ -140,7 +185,24 @@ fn editor_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
 }
 
 fn actions_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
+        let history = &cx.state.model.history;
+        let (can_undo, can_redo) = (history.can_undo(), history.can_redo());
+        if ui
+            .add_enabled(can_undo, egui::Button::new("Undo"))
+            .on_hover_text("Undo the last edit (Ctrl+Z)")
+            .clicked()
+        {
+            undo_edit(cx);
+        }
+        if ui
+            .add_enabled(can_redo, egui::Button::new("Redo"))
+            .on_hover_text("Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)")
+            .clicked()
+        {
+            redo_edit(cx);
+        }
+        ui.separator();
         if let Some(preset) = cx.settings.model.preset {
             let modified = cx.settings.model.is_modified();
             if ui

@@ -10,7 +10,7 @@ mod runs;
 use std::time::{Duration, Instant};
 
 use crate::training::{BatchMetrics, Control, EpochMetrics, TrainingStarted};
-use crate::worker::{RunsListing, TrainingResult};
+use crate::worker::TrainingResult;
 
 use super::super::app::Ctx;
 use super::super::file_dialogs::PendingDialog;
@@ -109,8 +109,6 @@ pub struct TrainView {
     pub last_result: Option<Box<TrainingResult>>,
     /// The last training failure, shown in the tab.
     pub error: Option<String>,
-    /// The run history as last listed.
-    pub runs: RunsListing,
     /// Live view or run history.
     pub page: TrainPage,
     /// The current run's clock.
@@ -238,7 +236,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         });
         ui.separator();
         ui.vertical(|ui| {
-            let count = cx.state.train.runs.runs.len();
+            let count = cx.state.runs.runs.len();
             ui.horizontal(|ui| {
                 let page = &mut cx.state.train.page;
                 ui.selectable_value(page, TrainPage::Live, egui::RichText::new("Live").size(15.0))

@@ -3,8 +3,6 @@
 //! `u8` work on a handful of 28×28 images, cheap enough for the UI thread (no tensors).
 
 use egui::{ColorImage, TextureHandle, TextureOptions};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use crate::data::{Augmentation, ClassNames, Dataset, IMAGE_PIXELS, IMAGE_SIDE, SeedStream, derive_seed};
 
@@ -55,7 +53,7 @@ pub fn augment_images(
     seed: u64,
     draw: usize,
 ) -> Vec<Vec<u8>> {
-    let mut rng = StdRng::seed_from_u64(derive_seed(seed, SeedStream::Augmentation, 0, draw));
+    let mut rng = crate::data::seeded_rng(derive_seed(seed, SeedStream::Augmentation, 0, draw));
     positions
         .iter()
         .map(|&position| {

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::files::thousands;
 use crate::runs::RunRecord;
+use crate::training::StopReason;
 
 /// What the user asked for in the runs list this frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub enum RunAction {
     CancelRename,
     /// Ask to delete this run (a confirmation follows).
     AskDelete(String),
+    /// Train this run on from where it stopped (a new run in the history).
+    Continue(String),
 }
 
 /// The rename in progress: which run and the text typed so far.
@@ -67,6 +70,33 @@ pub fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_owned(), |value| format!("{:.2}%", value * 100.0))
 }
 
+/// How a run ended, in a word or two for a table cell; the full sentence goes in its tooltip.
+#[must_use]
+pub fn status_text(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::Completed => "completed",
+        StopReason::EarlyStopped { .. } => "stopped early (best epoch kept)",
+        StopReason::Cancelled => "stopped by you",
+        StopReason::Diverged { .. } => "diverged",
+    }
+}
+
+/// The run's status cell: a diverged run in the error colour, a stopped one in the warning colour,
+/// the full reason on hover.
+fn status_ui(ui: &mut egui::Ui, reason: StopReason) {
+    let text = status_text(reason);
+    let color = match reason {
+        StopReason::Diverged { .. } => Some(ui.visuals().error_fg_color),
+        StopReason::Cancelled => Some(ui.visuals().warn_fg_color),
+        StopReason::Completed | StopReason::EarlyStopped { .. } => None,
+    };
+    let response = match color {
+        Some(color) => ui.colored_label(color, text),
+        None => ui.label(text),
+    };
+    response.on_hover_text(reason.message());
+}
+
 /// The preset's name, or "custom".
 #[must_use]
 pub fn preset_text(run: &RunRecord) -> &'static str {
@@ -84,8 +114,9 @@ pub fn mean_images_per_sec(run: &RunRecord) -> Option<f64> {
     Some(run.curves.iter().map(|epoch| epoch.images_per_sec).sum::<f64>() / count)
 }
 
-/// The list of runs: a checkbox (named after the run) to select it for comparison, its facts, and
-/// Open / Rename / Delete. `current` is the id of the current model's run.
+/// The list of runs: a checkbox (named after the run) to select it for comparison, Open / Rename /
+/// Delete right beside it (so a narrow window never hides them), then its facts. `current` is the
+/// id of the current model's run.
 pub fn runs_list_ui(
     ui: &mut egui::Ui,
     runs: &[RunRecord],
@@ -94,32 +125,33 @@ pub fn runs_list_ui(
     current: Option<&str>,
 ) -> Option<RunAction> {
     let mut action = None;
-    let mut rename = rename;
-    egui::Grid::new("runs_list").num_columns(8).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
-        for header in ["Run", "Preset", "Parameters", "Test accuracy", "Time", "Date", "", ""] {
+    // Above the list, not in its first column: a wider column would push every row's buttons.
+    if let Some(draft) = rename {
+        let old_name = runs.iter().find(|run| run.id == draft.id).map_or("", |run| run.name.as_str());
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(format!("New name for “{old_name}”:"));
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut draft.text).desired_width(160.0))
+                .labelled_by(label.id);
+            let enter = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+            let name = draft.text.trim().to_owned();
+            if (ui.add_enabled(!name.is_empty(), egui::Button::new("Save name")).clicked() || enter)
+                && !name.is_empty()
+            {
+                action = Some(RunAction::Rename { id: draft.id.clone(), name });
+            }
+            if ui.button("Cancel").clicked() {
+                action = Some(RunAction::CancelRename);
+            }
+        });
+    }
+    egui::Grid::new("runs_list").num_columns(9).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
+        for header in ["Run", "", "Test accuracy", "Status", "Parameters", "Preset", "Time", "Date", ""] {
             ui.strong(header);
         }
         ui.end_row();
         for run in runs {
-            let renaming = rename.as_deref_mut().filter(|draft| draft.id == run.id);
-            if let Some(draft) = renaming {
-                ui.horizontal(|ui| {
-                    let label = ui.label("New name:");
-                    let field = ui
-                        .add(egui::TextEdit::singleline(&mut draft.text).desired_width(150.0))
-                        .labelled_by(label.id);
-                    let enter = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
-                    let name = draft.text.trim().to_owned();
-                    if (ui.add_enabled(!name.is_empty(), egui::Button::new("Save name")).clicked() || enter)
-                        && !name.is_empty()
-                    {
-                        action = Some(RunAction::Rename { id: run.id.clone(), name });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        action = Some(RunAction::CancelRename);
-                    }
-                });
-            } else {
+            {
                 let mut checked = selected.contains(&run.id);
                 let mut text = egui::RichText::new(&run.name);
                 if current == Some(run.id.as_str()) {
@@ -139,11 +171,6 @@ pub fn runs_list_ui(
                     }
                 }
             }
-            ui.label(preset_text(run));
-            ui.label(thousands(run.params));
-            ui.label(percent(run.test_accuracy));
-            ui.label(duration_text(run.elapsed_secs));
-            ui.label(short_date(&run.created));
             ui.horizontal(|ui| {
                 if ui.button("Open").on_hover_text("Make this run's model the current model").clicked() {
                     action = Some(RunAction::Open(run.id.clone()));
@@ -151,10 +178,26 @@ pub fn runs_list_ui(
                 if ui.button("Rename").on_hover_text("Give this run another name").clicked() {
                     action = Some(RunAction::StartRename(run.id.clone()));
                 }
+                if ui
+                    .button("Continue training")
+                    .on_hover_text(
+                        "Train on from where this run stopped, with its settings: to its planned epochs if it \
+                         was stopped early, else as many epochs again (the result is a new run)",
+                    )
+                    .clicked()
+                {
+                    action = Some(RunAction::Continue(run.id.clone()));
+                }
                 if ui.button("Delete").on_hover_text("Delete this run and its model (asks first)").clicked() {
                     action = Some(RunAction::AskDelete(run.id.clone()));
                 }
             });
+            ui.label(percent(run.test_accuracy));
+            status_ui(ui, run.stop_reason);
+            ui.label(thousands(run.params));
+            ui.label(preset_text(run));
+            ui.label(duration_text(run.elapsed_secs));
+            ui.label(short_date(&run.created));
             if current == Some(run.id.as_str()) {
                 ui.weak("current model");
             } else {
@@ -180,7 +223,7 @@ pub fn comparison_table_ui(ui: &mut egui::Ui, runs: &[&RunRecord]) {
             "Images/s",
             "Epochs",
             "Train − val accuracy",
-            "Stopped",
+            "Status",
         ] {
             ui.strong(header);
         }
@@ -209,7 +252,7 @@ pub fn comparison_table_ui(ui: &mut egui::Ui, runs: &[&RunRecord]) {
                 "Training accuracy minus validation accuracy at the last epoch: the larger, the more the \
                  model learned its training images by heart",
             );
-            ui.label(run.stop_reason.message());
+            status_ui(ui, run.stop_reason);
             ui.end_row();
         }
     });

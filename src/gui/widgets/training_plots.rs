@@ -98,7 +98,8 @@ pub fn curves_plot_ui(ui: &mut egui::Ui, plot: CurvesPlot<'_>) {
     let mut plot = Plot::new(id)
         .height(height)
         // Loss falls and accuracy rises: the legend sits in the corner the curves leave free.
-        .legend(Legend::default().background_alpha(0.6).position(match kind {
+        // Insertion order, so the loss and accuracy legends of the same runs read alike.
+        .legend(Legend::default().follow_insertion_order(true).background_alpha(0.6).position(match kind {
             PlotKind::Loss => Corner::RightTop,
             PlotKind::Accuracy => Corner::RightBottom,
         }))
@@ -200,18 +201,42 @@ pub fn thin_out(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
     kept
 }
 
-/// A colour for the `index`th run of an overlay, distinct in light and dark themes.
+/// Colours for overlaid runs, distinct in light and dark themes.
+const PALETTE: [Color32; 10] = [
+    Color32::from_rgb(66, 133, 244),
+    Color32::from_rgb(234, 67, 53),
+    Color32::from_rgb(52, 168, 83),
+    Color32::from_rgb(171, 71, 188),
+    Color32::from_rgb(255, 152, 0),
+    Color32::from_rgb(0, 172, 193),
+    Color32::from_rgb(233, 30, 99),
+    Color32::from_rgb(124, 179, 66),
+    Color32::from_rgb(121, 85, 72),
+    Color32::from_rgb(92, 107, 192),
+];
+
+/// One colour per run id, the same whichever other runs are shown with it: the id picks its
+/// colour (a fixed hash, not the position in the selection); only when two shown runs pick the same
+/// one does the second (in the order given) take the next free colour.
 #[must_use]
-pub fn run_color(index: usize) -> Color32 {
-    const PALETTE: [Color32; 6] = [
-        Color32::from_rgb(66, 133, 244),
-        Color32::from_rgb(234, 67, 53),
-        Color32::from_rgb(52, 168, 83),
-        Color32::from_rgb(171, 71, 188),
-        Color32::from_rgb(255, 152, 0),
-        Color32::from_rgb(0, 172, 193),
-    ];
-    PALETTE[index % PALETTE.len()]
+pub fn colors_for_runs(ids: &[&str]) -> Vec<Color32> {
+    let mut taken = [false; PALETTE.len()];
+    ids.iter()
+        .map(|id| {
+            // FNV-1a: fixed across Rust versions, unlike `DefaultHasher`.
+            let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
+            #[allow(clippy::cast_possible_truncation)]
+            let wanted = (hash % PALETTE.len() as u64) as usize;
+            let free = (0..PALETTE.len())
+                .map(|step| (wanted + step) % PALETTE.len())
+                .find(|&slot| !taken[slot])
+                .unwrap_or(wanted);
+            taken[free] = true;
+            PALETTE[free]
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -227,5 +252,20 @@ mod tests {
         assert!(thinned.len() <= MAX_DRAWN_POINTS + 1, "{}", thinned.len());
         assert_eq!(thinned.first(), long.first());
         assert_eq!(thinned.last(), long.last());
+    }
+
+    #[test]
+    fn a_run_keeps_its_colour_whatever_else_is_compared_and_shown_runs_differ() {
+        let ids = ["20261204-101500-dense", "20261204-103000-cnn", "20261204-110000-cnn-bn"];
+        let two = colors_for_runs(&ids[..2]);
+        let three = colors_for_runs(&ids);
+        assert_eq!(two[..], three[..2], "ticking a third run changes no colour");
+        assert_eq!(colors_for_runs(&ids[1..2])[0], three[1], "alone or with others, the same colour");
+        // Twelve runs on ten colours: the first ten all differ.
+        let many: Vec<String> = (0..12).map(|i| format!("run-{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let colors = colors_for_runs(&many);
+        let distinct: std::collections::HashSet<_> = colors[..10].iter().collect();
+        assert_eq!(distinct.len(), 10);
     }
 }

@@ -16,20 +16,23 @@ const FILES: &str = "report.csv, report.json, confusion.csv and confusion.png";
 /// The export row: folder field, chooser, Export, and what the last export wrote.
 pub(super) fn export_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label("Report folder:");
-            ui.add(
-                egui::TextEdit::singleline(&mut cx.state.evaluate.report_folder)
-                    .hint_text("/path/to/folder (created if missing)")
-                    .desired_width(380.0),
-            )
-            .labelled_by(label.id);
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut cx.state.evaluate.report_folder)
+                        .hint_text("/path/to/folder (created if missing)")
+                        .desired_width(380.0),
+                )
+                .labelled_by(label.id);
+            // Enter in the field exports, as the Predict tab's Path field adds on Enter.
+            let entered = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
             let folder = cx.state.evaluate.report_folder.trim().to_owned();
             let idle = cx.state.busy.is_none();
             let export = ui
                 .add_enabled(idle && !folder.is_empty(), egui::Button::new("Export"))
                 .on_hover_text(format!("Write {FILES} into this folder"));
-            if export.clicked() {
+            if (export.clicked() || entered) && idle && !folder.is_empty() {
                 export_to(cx, PathBuf::from(folder));
             }
             let choosing = cx.state.evaluate.dialog.is_some();

@@ -58,7 +58,7 @@ pub(super) fn open_model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     });
     ui.add_space(10.0);
     ui.strong("Or open a saved run");
-    let runs = &cx.state.train.runs.runs;
+    let runs = &cx.state.runs.runs;
     if runs.is_empty() {
         ui.weak("No saved runs yet: every training run is kept here.");
         return;

@@ -30,6 +30,14 @@ pub fn take_dropped(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     if dropped.is_empty() && pasted.is_empty() {
         return;
     }
+    // On the Dataset tab a dropped folder (or IDX/CSV file) is a data set to import: the import
+    // window opens with it filled in, and says what it is once the worker has looked.
+    if cx.settings.tab == super::super::Tab::Dataset
+        && let Some(first) = dropped.iter().map(|file| file.path().to_path_buf()).find(|path| path.has_root())
+    {
+        cx.state.dataset.library.import.offer(&first);
+        return;
+    }
     let mut new = Vec::new();
     let mut unreadable = Vec::new();
     for (number, file) in dropped.iter().enumerate() {

@@ -240,7 +240,9 @@ fn export_row_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         let field = egui::TextEdit::singleline(&mut cx.state.predict.csv_text)
             .hint_text("predictions.csv")
             .desired_width(180.0);
-        ui.add(field).labelled_by(label.id);
+        let field = ui.add(field).labelled_by(label.id);
+        // Enter in the field exports, as the Path field's Enter adds.
+        let entered = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         let choosing = cx.state.predict.choosing_csv.is_some();
         if ui.add_enabled(!choosing, egui::Button::new("Save as…")).clicked() {
             let ctx = ui.ctx().clone();
@@ -252,7 +254,7 @@ fn export_row_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         let export = ui
             .add_enabled(!writing && !text.is_empty(), egui::Button::new("Export CSV"))
             .on_hover_text("Write the table, in its current order, to the file in the CSV field");
-        if export.clicked() {
+        if (export.clicked() || entered) && !writing && !text.is_empty() {
             start_export(ui.ctx(), cx, PathBuf::from(text));
         }
         if writing {

@@ -34,7 +34,7 @@ fn start_blocker(cx: &Ctx<'_>) -> Option<String> {
 
 fn start(cx: &mut Ctx<'_>) {
     let draft = &cx.settings.model;
-    let name = format!("{} #{}", draft.spec.name, cx.state.train.runs.runs.len() + 1);
+    let name = format!("{} #{}", draft.spec.name, cx.state.runs.runs.len() + 1);
     let request = TrainRequest {
         name: name.clone(),
         // An edited preset is no longer that preset.

@@ -219,8 +219,34 @@ fn learning_rate_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 ui.colored_label(ui.visuals().error_fg_color, "not a positive number");
             }
         });
+        if !form.learning_rate_invalid
+            && let Some(warning) = learning_rate_warning(config.learning_rate, config.optimizer)
+        {
+            ui.add(egui::Label::new(egui::RichText::new(warning).color(ui.visuals().warn_fg_color)).wrap());
+        }
     });
     ui.end_row();
+}
+
+/// A warning beside the field when the rate is outside what the optimizer usually works with, so a
+/// typo (10 instead of 0.001) is caught before Start rather than by a diverged run.
+#[must_use]
+pub fn learning_rate_warning(rate: f64, optimizer: OptimizerKind) -> Option<String> {
+    let (name, usual_low, usual_high) = match optimizer {
+        OptimizerKind::Adam | OptimizerKind::AdamW => ("Adam", 1e-5, 0.01),
+        OptimizerKind::Sgd { .. } => ("SGD", 1e-4, 0.5),
+    };
+    if rate > usual_high {
+        Some(format!(
+            "Unusually large for {name} (usual: {usual_low:e} to {usual_high}): the loss may diverge"
+        ))
+    } else if rate < usual_low {
+        Some(format!(
+            "Unusually small for {name} (usual: {usual_low:e} to {usual_high}): it will learn very slowly"
+        ))
+    } else {
+        None
+    }
 }
 
 /// `value` rounded to `digits` significant digits.
