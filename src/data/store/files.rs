@@ -14,6 +14,9 @@ use crate::data::{Dataset, IMAGE_PIXELS};
 pub const MANIFEST_FILE: &str = "dataset.json";
 /// Staging folders start with this (hidden, and never listed as data sets).
 pub const STAGING_PREFIX: &str = ".staging-";
+/// A staging folder untouched this long was left by an import that was killed (a crash, a power
+/// cut): the next import removes it. No live import stays silent for a day.
+pub const STALE_STAGING: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
 /// The stored splits, in manifest order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,7 @@ impl Staging {
     pub fn new(root: &Path) -> Result<Self, StoreError> {
         let io_error = |source| StoreError::Io { path: root.to_path_buf(), source };
         std::fs::create_dir_all(root).map_err(io_error)?;
+        remove_stale_staging(root, STALE_STAGING);
         let dir = tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(root).map_err(io_error)?.keep();
         Ok(Self { dir, published: false })
     }
@@ -129,6 +133,20 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.published {
             let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Removes staging folders in `root` not modified for `age` (best effort: the store works without).
+pub fn remove_stale_staging(root: &Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let stale = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .is_ok_and(|modified| modified.elapsed().is_ok_and(|elapsed| elapsed >= age));
+        if stale && entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 pub use error::StoreError;
 pub use files::{
-    MANIFEST_FILE, STAGING_PREFIX, Staging, StoredSplit, fingerprint, read_split, write_manifest,
+    MANIFEST_FILE, STAGING_PREFIX, STALE_STAGING, Staging, StoredSplit, fingerprint, read_split,
+    remove_stale_staging, write_manifest,
 };
 pub use manifest::{
     DatasetManifest, MANIFEST_VERSION, Preprocessing, SkippedFile, SourceInfo, SourceKind, SplitCounts,

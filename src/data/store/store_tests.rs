@@ -80,6 +80,14 @@ fn a_staging_folder_dropped_unpublished_leaves_nothing() {
     staging.write_split(StoredSplit::Train, &split(&[0, 1])).unwrap();
     drop(staging);
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+
+    // One left by a killed import goes once it is old; a fresh one (an import running now) stays.
+    let left = root.path().join(format!("{STAGING_PREFIX}killed"));
+    std::fs::create_dir(&left).unwrap();
+    remove_stale_staging(root.path(), STALE_STAGING);
+    assert!(left.exists());
+    remove_stale_staging(root.path(), std::time::Duration::ZERO);
+    assert!(!left.exists());
 }
 
 #[test]
