@@ -24,6 +24,13 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 pub(super) fn load(request: &DataRequest, store: Option<&DatasetStore>) -> Result<LoadedDataset, String> {
     let loaded: Result<LoadedData, DataError> = match request {
         DataRequest::Discover { data_dir } => data::load(data_dir.as_deref()),
+        // A stored data set's own folder (`atelier --data-dir ~/.local/share/atelier/datasets/shoes`)
+        // opens as that data set.
+        DataRequest::Folder(dir) if dir.join(crate::data::store::MANIFEST_FILE).is_file() => {
+            let store = DatasetStore::new(dir.parent().unwrap_or(dir));
+            let stored = store.open_dir(dir).map_err(|error| format!("{error:#}"))?;
+            return Ok(summarise(LoadedData::from(stored)));
+        }
         DataRequest::Folder(dir) => data::load_from(dir),
         DataRequest::Sample => data::load_sample(),
         DataRequest::Stored(name) => {

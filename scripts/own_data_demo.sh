@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Your own pictures, as a user sees them: 26 letter classes (examples/make_letters.rs) imported with
+# the CLI, opened in the window, trained there (cnn, sized to 26 classes), evaluated and used to
+# predict a picture; saves own-data-{dataset,model,train,evaluate,predict}.png in target/screenshots.
+#   scripts/own_data_demo.sh            (PROFILE=release for the release build; SIZE=1024x700 works)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet --example make_letters
+letters_bin=$PWD/target/debug/examples/make_letters
+
+. scripts/lib/xvfb_session.sh
+out=target/screenshots
+mkdir -p "$out"
+log=$out/own-data-demo.log
+: >"$log"
+
+"$letters_bin" "$home/letters" 40 26 >>"$log"
+"$binary" data import "$home/letters" --name letters --resize-only >>"$log" 2>&1
+store=$XDG_DATA_HOME/atelier/datasets/letters
+[ -f "$store/dataset.json" ] || { echo "the import failed:"; cat "$log"; exit 1; }
+
+"$binary" --data-dir "$store" >>"$log" 2>&1 &
+app_pid=$!
+window=
+for _ in $(seq 1 60); do
+  window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
+  [ -n "$window" ] && break
+  sleep 0.5
+done
+[ -n "$window" ] || { echo "the window did not appear; log:"; cat "$log"; exit 1; }
+sleep "${SETTLE_SECS:-6}"
+
+key() { xdotool windowfocus --sync "$window" 2>/dev/null || true; xdotool key "$@"; }
+click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep "${3:-0.6}"; }
+shoot() {
+  xdotool mousemove 1270 740 2>/dev/null || true
+  sleep 0.3
+  /usr/bin/import -window root "$out/$1.png"
+  echo "saved $out/$1.png"
+}
+
+shoot own-data-dataset
+key ctrl+2 && sleep 1
+shoot own-data-model
+key ctrl+3 && sleep 1.5
+click 120 95 0.4   # the Epochs field
+key ctrl+a; xdotool type 6; key Return; sleep 0.5
+click 416 77 0.2   # Start
+runs=$XDG_DATA_HOME/atelier/runs
+for _ in $(seq 1 240); do
+  [ -n "$(find "$runs" -name run.json 2>/dev/null | head -1)" ] && break
+  sleep 1
+done
+sleep 2
+shoot own-data-train
+key ctrl+4 && sleep 1.5
+# The Evaluate button, then a moment for the 26×26 matrix.
+xdotool key --window "$window" Tab >/dev/null 2>&1 || true
+click "${EVALUATE_X:-520}" "${EVALUATE_Y:-77}" 4
+shoot own-data-evaluate
+key ctrl+5 && sleep 1
+letter=$(ls "$home/letters/letter B" | head -1)
+"$binary" "$home/letters/letter B/$letter" >>"$log" 2>&1 || true   # "Open with": handed to the window
+sleep 4
+shoot own-data-predict
