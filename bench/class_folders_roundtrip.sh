@@ -6,9 +6,11 @@
 #   bench/class_folders_roundtrip.sh [EPOCHS] [SEED]      (needs `atelier train --data NAME`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/results.sh
+record_results class_folders_roundtrip "$@"
 epochs=${1:-10}; seed=${2:-1}
 data=/usr/share/datasets/fashion-mnist
-cargo build --release --bin atelier >&2
+cargo build --release --quiet --bin atelier >&2
 bin=target/release/atelier
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export XDG_DATA_HOME="$work/share"

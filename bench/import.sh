@@ -7,10 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-10000}; classes=${2:-5}
-# The import needs no window: the CLI-only build is the same code and builds much faster. The
+# The same release binary as the other bench scripts (one release build serves them all). The
 # picture generator is an example, which links the dev-dependencies (kittest, eframe): its debug
 # build (dependencies optimised) is fast enough and already there after `cargo test`.
-cargo build --release --no-default-features --bin atelier >&2
+cargo build --release --quiet --bin atelier >&2
 cargo build --example make_pictures >&2
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 target/debug/examples/make_pictures "$work/pictures" "$count" "$classes" >&2

@@ -13,10 +13,10 @@ shift
 set_dir=${SET:-target/photo-set}
 profile=${PROFILE:-release}
 if [ "$profile" = release ]; then
-  cargo build --release --no-default-features --bin photo_set >&2
+  cargo build --release --bin photo_set >&2
   bin=target/release/photo_set
 else
-  cargo build --no-default-features --bin photo_set >&2
+  cargo build --bin photo_set >&2
   bin=target/debug/photo_set
 fi
 if [ ! -d "$set_dir/tilted-shadow" ]; then

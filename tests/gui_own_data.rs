@@ -75,7 +75,7 @@ fn open_tab(harness: &mut App, tab: Tab) {
 #[test]
 fn twenty_six_letters_dropped_imported_trained_evaluated_and_predicted() {
     let home = tempfile::tempdir().unwrap();
-    let folder = synthetic::letter_folders(&home.path().join("letters"), &synthetic::alphabet(), 30, 3);
+    let folder = synthetic::letter_folders(&home.path().join("letters"), &synthetic::alphabet(), 40, 3);
     let mut harness = app(home.path());
     assert_eq!(harness.state().settings().tab, Tab::Dataset);
 
@@ -91,7 +91,7 @@ fn twenty_six_letters_dropped_imported_trained_evaluated_and_predicted() {
     wait_until(&mut harness, 120, |app| class_count(app) == 26);
     assert_eq!(harness.state().settings().data, DataChoice::Stored("letters".to_owned()));
     harness.get_by_label_contains("Imported \"letters\": 26 classes");
-    harness.get_by_label_contains("stratified");
+    harness.get_by_label_contains("20% of each class");
     // Every class has its row in the grid, by its own name.
     for (name, _) in synthetic::alphabet() {
         assert!(harness.query_all_by_label(&name).next().is_some(), "{name} row");
@@ -105,7 +105,9 @@ fn twenty_six_letters_dropped_imported_trained_evaluated_and_predicted() {
     harness.get_by_label("All 26 classes");
 
     open_tab(&mut harness, Tab::Train);
-    harness.get_by_label("Epochs").set_value_accesskit(4.0);
+    // A small set: small batches and some epochs, so the network gets enough steps.
+    harness.get_by_label("Epochs").set_value_accesskit(15.0);
+    harness.get_by_label("Batch size").set_value_accesskit(16.0);
     harness.run_steps(2);
     harness.get_by_label("Start").click();
     harness.run_steps(2);
@@ -130,7 +132,9 @@ fn twenty_six_letters_dropped_imported_trained_evaluated_and_predicted() {
     open_tab(&mut harness, Tab::Predict);
     harness.input_mut().dropped_files.push(Arc::new(FolderDrop(picture)));
     harness.run_steps(2);
-    wait_until(&mut harness, 60, |app| app.state().busy.is_none() && app.state().predict.list.pictures.iter().all(|p| p.result().is_some()));
+    wait_until(&mut harness, 60, |app| {
+        app.state().busy.is_none() && app.state().predict.list.pictures.iter().all(|p| p.result().is_some())
+    });
     let top = harness.state().state().predict.list.pictures[0].top_two();
     assert!(top[0].0.starts_with("letter "), "{top:?}");
 }
@@ -141,7 +145,8 @@ fn three_shapes_import_from_the_fields_and_the_list_renames_and_deletes() {
     let folder = synthetic::letter_folders(&home.path().join("shapes"), &synthetic::shapes(), 15, 4);
     let mut harness = app(home.path());
     harness.get_by_label("Import pictures…").click();
-    harness.run_steps(2);
+    // The click opens the window the frame after; its first frame is an invisible sizing pass.
+    harness.run_steps(4);
     harness.get_by_label("Pictures:").click();
     harness.get_by_label("Pictures:").type_text(&folder.display().to_string());
     harness.get_by_label("Name:").click();
@@ -154,9 +159,15 @@ fn three_shapes_import_from_the_fields_and_the_list_renames_and_deletes() {
         assert!(harness.query_all_by_label(name).next().is_some(), "{name} row");
     }
     harness.get_by_label("All 3 classes");
+    harness.get_by_label("Close").click();
+    harness.run_steps(2);
 
     harness.get_by_label("Rename…").click();
     harness.run_steps(2);
+    // The field holds the old name: go to its end, then type.
+    harness.get_by_label("New name:").focus();
+    harness.run_steps(1);
+    harness.key_press(egui::Key::End);
     harness.get_by_label("New name:").type_text(" 2");
     harness.run_steps(1);
     harness.get_by_label("Rename").click();
@@ -168,7 +179,9 @@ fn three_shapes_import_from_the_fields_and_the_list_renames_and_deletes() {
     harness.get_by_label("Delete…").click();
     harness.run_steps(2);
     harness.get_by_label("Delete").click();
-    wait_until(&mut harness, 60, |app| app.state().dataset.library.stored.is_empty() && class_count(app) == 10);
+    wait_until(&mut harness, 60, |app| {
+        app.state().dataset.library.stored.is_empty() && class_count(app) == 10
+    });
     assert!(!home.path().join("datasets/my_shapes_2").exists());
 }
 

@@ -256,6 +256,22 @@ fn switching_a_step_off_predicts_again_with_the_new_preparation() {
     let before = pictures(harness.state())[0].result().unwrap().prepared.input.clone();
     harness.get_by_label("30×50 object");
 
+    // The steps sit below the answer: the detail panel scrolls down to them, as a user would.
+    for _ in 0..10 {
+        if harness.get_by_label("crop").rect().bottom() < 780.0 {
+            break;
+        }
+        let over_panel = egui::pos2(harness.get_by_label("crop").rect().center().x, 500.0);
+        harness.input_mut().events.push(egui::Event::PointerMoved(over_panel));
+        harness.input_mut().events.push(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -120.0),
+            phase: egui::TouchPhase::Move,
+            modifiers: egui::Modifiers::NONE,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        harness.run_steps(2);
+    }
     harness.get_by_label("crop").click();
     harness.step();
     assert_eq!(pictures(harness.state())[0].options.crop, Switch::Off);

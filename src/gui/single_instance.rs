@@ -236,6 +236,11 @@ mod tests {
         let paths = vec![PathBuf::from("/tmp/a b.png"), PathBuf::from("/tmp/ü.jpg")];
         assert!(matches!(claim(folder.path(), &paths).unwrap(), Instance::HandedOver));
         assert_eq!(handovers.try_recv(), Some(paths));
+        // The listener sends the paths, then wakes the window: the wake may come a moment later.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while woken.load(std::sync::atomic::Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         assert_eq!(woken.load(std::sync::atomic::Ordering::SeqCst), 1);
         drop(handovers);
     }

@@ -8,6 +8,7 @@ mod dataset_jobs;
 mod dataset_store_jobs;
 mod model_jobs;
 mod payloads;
+mod picture_jobs;
 mod protocol;
 mod run_loop;
 mod spec_files;
@@ -26,8 +27,7 @@ pub use dataset_jobs::overview;
 pub use dataset_store_jobs::ImportSummary;
 pub use payloads::{
     ContinueRequest, EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, OnnxExported,
-    PictureContent,
-    PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
+    PictureContent, PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
 };
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
 pub use run_loop::is_internal_error;

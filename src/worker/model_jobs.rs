@@ -1,23 +1,17 @@
 //! Model jobs on the worker: training (progress turned into throttled events), evaluation, the
-//! occlusion map, predicting pictures, and saving, exporting (ONNX) or opening the current model.
+//! occlusion map, and saving, exporting (ONNX) or opening the current model.
 
-use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use candle_core::Device;
-use image::ExtendedColorType;
-use image::ImageEncoder as _;
-use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 
 use super::payloads::{
-    EvaluationResult, Explanation, ModelInfo, ModelOrigin, OnnxExported, PictureContent, PictureOutcome,
-    PictureResult, PredictRequest, TrainRequest, TrainingResult,
+    EvaluationResult, Explanation, ModelInfo, ModelOrigin, OnnxExported, TrainRequest, TrainingResult,
 };
 use crate::data::{DataSource, LoadedData};
 use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata, onnx};
-use crate::picture::{self, PICTURE_EXTENSIONS, PrepOptions};
 use crate::runs::{RunRecord, RunStore};
 use crate::training::{
     self, BatchMetrics, Control, EpochMetrics, ProgressSink, ResumeState, Start, StopReason, TrainSummary,
@@ -35,8 +29,6 @@ pub(super) const TRAINING_WAKE_INTERVAL: Duration = Duration::from_millis(500);
 /// Side of the occlusion patch, in pixels, and its step.
 const OCCLUSION_PATCH: usize = 6;
 const OCCLUSION_STRIDE: usize = 2;
-/// A dropped folder contributes at most this many pictures.
-const MAX_PICTURES_PER_FOLDER: usize = 2000;
 
 /// The model the worker answers with; the UI only ever sees its [`ModelInfo`].
 pub(super) struct CurrentModel {
@@ -200,99 +192,6 @@ pub(super) fn explain(
         .occlusion_map(&image, class_index, OCCLUSION_PATCH, OCCLUSION_STRIDE)
         .map_err(|error| format!("{error:#}"))?;
     Ok(Explanation { image, map })
-}
-
-/// Prepares every picture named in `request` (folders expanded), then the in-memory ones, and
-/// predicts each when there is a model. One failed picture never stops the others.
-pub(super) fn predict(model: Option<&CurrentModel>, request: &PredictRequest) -> Vec<PictureOutcome> {
-    let files = expand_folders(&request.paths).into_iter().map(|path| {
-        let result = std::fs::read(&path)
-            .map_err(|error| format!("cannot read the file: {error}"))
-            .and_then(|bytes| predict_bytes(model, &bytes, &request.options));
-        PictureOutcome { path, result }
-    });
-    let in_memory = request.in_memory.iter().map(|picture| {
-        let result =
-            encoded(&picture.content).and_then(|bytes| predict_bytes(model, &bytes, &request.options));
-        PictureOutcome { path: picture.name.clone(), result }
-    });
-    files.chain(in_memory).collect()
-}
-
-/// The picture as file bytes: raw pixels are wrapped in a PNG so they go through the very same
-/// decoding (limits included) as a file.
-fn encoded(content: &PictureContent) -> Result<Cow<'_, [u8]>, String> {
-    let (width, height, pixels, color) = match content {
-        PictureContent::Encoded(bytes) => return Ok(Cow::Borrowed(bytes)),
-        PictureContent::Rgba { width, height, pixels } => (*width, *height, pixels, ExtendedColorType::Rgba8),
-        PictureContent::Gray { width, height, pixels } => (*width, *height, pixels, ExtendedColorType::L8),
-    };
-    let mut png = Vec::new();
-    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::NoFilter)
-        .write_image(pixels, width, height, color)
-        .map_err(|error| format!("the pixels do not form a {width}×{height} picture: {error}"))?;
-    Ok(Cow::Owned(png))
-}
-
-/// File bytes to a prepared input and, with a model, its prediction and first-layer maps.
-fn predict_bytes(
-    model: Option<&CurrentModel>,
-    bytes: &[u8],
-    options: &PrepOptions,
-) -> Result<PictureResult, String> {
-    let decoded = picture::decode(bytes).map_err(|error| format!("{error:#}"))?;
-    let prepared = picture::prepare_decoded(&decoded, options);
-    let (prediction, first_conv) = match model {
-        Some(model) => {
-            let input = &prepared.input.pixels;
-            let prediction = model
-                .predictor
-                .predict_pixels(&[input])
-                .map_err(|error| format!("{error:#}"))?
-                .into_iter()
-                .next();
-            let first_conv = model.predictor.first_conv(input).map_err(|error| format!("{error:#}"))?;
-            (prediction, first_conv)
-        }
-        None => (None, None),
-    };
-    Ok(PictureResult {
-        original_size: (decoded.original_width, decoded.original_height),
-        preview: decoded.preview,
-        prepared,
-        prediction,
-        first_conv,
-    })
-}
-
-/// Files stay; a folder becomes its pictures (by extension, sorted, not recursive, capped).
-fn expand_folders(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for path in paths {
-        if !path.is_dir() {
-            files.push(path.clone());
-            continue;
-        }
-        let Ok(entries) = std::fs::read_dir(path) else {
-            // Unreadable folders fail as a file would, with the reason in their row.
-            files.push(path.clone());
-            continue;
-        };
-        let mut pictures: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|file| {
-                file.is_file()
-                    && file.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| {
-                        PICTURE_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known))
-                    })
-            })
-            .collect();
-        pictures.sort();
-        pictures.truncate(MAX_PICTURES_PER_FOLDER);
-        files.extend(pictures);
-    }
-    files
 }
 
 /// Writes the current model to `path` (atomically; a failure leaves any previous file intact).

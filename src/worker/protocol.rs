@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use super::dataset_store_jobs::ImportSummary;
 use super::payloads::{
     ContinueRequest, EvaluationResult, Explanation, ModelInfo, OnnxExported, PictureOutcome, PredictRequest,
-    RunsListing,
-    TrainRequest, TrainingResult,
+    RunsListing, TrainRequest, TrainingResult,
 };
 use crate::data::import::{ImportOptions, ImportProgress};
 use crate::data::store::StoredSummary;
@@ -301,7 +300,18 @@ pub enum Event {
     EvaluationFinished(Box<EvaluationResult>),
     /// An occlusion map is ready.
     Explained(Box<Explanation>),
-    /// Pictures were prepared and predicted, one outcome per file (failures included).
+    /// Some pictures of a prediction job are done (a big folder reports as it goes); the job's
+    /// last outcomes come with [`Event::PicturesPredicted`], or it ends with `Cancelled`.
+    PicturesProgressed {
+        /// The outcomes finished since the last report.
+        outcomes: Vec<PictureOutcome>,
+        /// Pictures done so far.
+        done: usize,
+        /// Pictures in the job, folders expanded.
+        total: usize,
+    },
+    /// Pictures were prepared and predicted, one outcome per file (failures included), but for
+    /// those already handed out by [`Event::PicturesProgressed`].
     PicturesPredicted(Vec<PictureOutcome>),
     /// An evaluation's report files were written.
     ReportExported {

@@ -12,6 +12,7 @@ use super::dataset_jobs::{self, DownloadOutcome};
 use super::dataset_store_jobs::{self, ImportOutcome};
 use super::model_jobs::{self, CurrentModel, EventSink};
 use super::payloads::{ContinueRequest, RunsListing, TrainRequest};
+use super::picture_jobs::{self, PicturesDone, PredictEnd};
 use super::spec_files;
 use super::{Command, Event, Job, Waker};
 use crate::data::LoadedData;
@@ -140,11 +141,7 @@ impl Worker {
                     .map(|explanation| Event::Explained(Box::new(explanation)));
                 self.finish(Job::Explain, result)
             }
-            Command::Predict(request) => {
-                self.start(Job::Predict);
-                let outcomes = model_jobs::predict(self.model.as_ref(), &request);
-                self.emit(Event::PicturesPredicted(outcomes))
-            }
+            Command::Predict(request) => self.predict(&request),
             Command::ExportReport { report, folder } => {
                 self.start(Job::ExportReport);
                 let result = crate::evaluation::write_report_files(&report, &folder)
@@ -215,7 +212,9 @@ impl Worker {
         {
             return false;
         }
-        match dataset_store_jobs::store(self.datasets.as_ref()).and_then(dataset_store_jobs::list) {
+        // Without a store (tests, or no user data folder) there is nothing stored: an empty list.
+        let listed = self.datasets.as_ref().map_or_else(|| Ok(Vec::new()), dataset_store_jobs::list);
+        match listed {
             Ok(list) => self.emit(Event::DatasetsListed(list)),
             Err(error) => self.emit(Event::Failed { job: Job::Datasets, error }),
         }
@@ -341,6 +340,21 @@ impl Worker {
             }
             Err(error) => self.emit(Event::Failed { job: Job::Train, error }),
         }
+    }
+
+    /// Predicts pictures, handing out outcomes as they are done; Cancel stops between two.
+    fn predict(&self, request: &super::PredictRequest) -> bool {
+        self.start(Job::Predict);
+        let mut connected = true;
+        let end = picture_jobs::predict(self.model.as_ref(), request, &self.cancel_download, &mut |done| {
+            let PicturesDone { outcomes, done, total } = done;
+            connected &= self.emit(Event::PicturesProgressed { outcomes, done, total });
+        });
+        connected
+            && match end {
+                PredictEnd::Finished(outcomes) => self.emit(Event::PicturesPredicted(outcomes)),
+                PredictEnd::Cancelled => self.emit(Event::Cancelled(Job::Predict)),
+            }
     }
 
     fn evaluate(&mut self) -> bool {

@@ -132,8 +132,9 @@ impl Resolved {
 }
 
 /// `--data DIR|NAME`: an existing file or folder is imported, unless the store already holds an
-/// import of the same path with the same listing and preprocessing (then that one is opened);
-/// anything else is the name of a stored data set.
+/// import of the same path with the same listing (then that one is opened: the one with the same
+/// preprocessing if there is one, else the user's earlier choice); anything else is the name of a
+/// stored data set.
 ///
 /// # Errors
 /// As [`import`], or [`crate::data::store::StoreError::NotFound`] for an unknown name.
@@ -151,15 +152,22 @@ pub fn open_or_import(
     let source =
         path.canonicalize().map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
     let listing = listing_fingerprint(&source)?;
+    // An earlier import of the same, unchanged source: the one with these options, or else the
+    // one the user made with options of their own (`data import --resize-only` before).
+    let mut earlier = None;
     for summary in store.list()? {
         if summary.source.path == source && summary.source.listing_fingerprint == listing {
             let dataset = store.open_dir(&summary.dir)?;
             if dataset.manifest.preprocessing == options.preprocessing {
                 return Ok(Resolved::Cached(dataset));
             }
+            earlier.get_or_insert(dataset);
         }
     }
-    Ok(Resolved::Imported(import(&source, options, store, progress, cancel)?))
+    match earlier {
+        Some(dataset) => Ok(Resolved::Cached(dataset)),
+        None => Ok(Resolved::Imported(import(&source, options, store, progress, cancel)?)),
+    }
 }
 
 /// Imports `source` (a folder, a CSV file or an IDX images file) into `store`.

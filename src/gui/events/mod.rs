@@ -44,7 +44,11 @@ pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
             job_done(cx);
             cx.state.evaluate.on_explained(explanation);
         }
+        Event::PicturesProgressed { outcomes, done, total } => {
+            cx.state.predict.on_progress(outcomes, done, total);
+        }
         Event::PicturesPredicted(outcomes) => models::predicted(cx, outcomes),
+        Event::Cancelled(Job::Predict) => models::prediction_cancelled(cx),
         Event::ReportExported { folder, files } => models::report_exported(cx, folder, files),
         Event::ModelSaved { path } => {
             job_done(cx);

@@ -11,6 +11,7 @@ use super::super::app::Ctx;
 use super::super::model_draft::ModelDraft;
 use super::super::settings::ModelRef;
 use super::super::state::NoticeKind;
+use super::super::tabs::predict::pictures::Tally;
 
 /// The Model tab's spec was written.
 pub(super) fn spec_saved(cx: &mut Ctx<'_>, path: &Path) {
@@ -80,25 +81,30 @@ pub(super) fn report_exported(cx: &mut Ctx<'_>, folder: PathBuf, files: Vec<Path
     cx.state.evaluate.on_exported(folder, files);
 }
 
-/// Pictures came back: the message counts what was predicted, and what could not be read.
+/// Pictures came back: the message counts what was predicted, and what could not be read, over
+/// the whole request (a big folder's earlier outcomes came with progress events).
 pub(super) fn predicted(cx: &mut Ctx<'_>, outcomes: Vec<PictureOutcome>) {
     super::job_done(cx);
-    cx.state.inform_about(Job::Predict, prediction_kind(&outcomes), prediction_text(&outcomes));
+    let tally = cx.state.predict.list.tally().plus(&outcomes);
+    let kind = if tally.failed == 0 { NoticeKind::Info } else { NoticeKind::Error };
+    cx.state.inform_about(Job::Predict, kind, prediction_text(tally));
     cx.state.predict.on_predicted(outcomes);
 }
 
-fn prediction_kind(outcomes: &[PictureOutcome]) -> NoticeKind {
-    if outcomes.iter().all(|outcome| outcome.result.is_ok()) { NoticeKind::Info } else { NoticeKind::Error }
+/// Cancel stopped a prediction: the status says how far it got.
+pub(super) fn prediction_cancelled(cx: &mut Ctx<'_>) {
+    super::job_done(cx);
+    let tally = cx.state.predict.list.tally();
+    let total = cx.state.predict.list.progress().map_or(0, |(_, total)| total);
+    let done = tally.predicted + tally.prepared_only + tally.failed;
+    let text = format!("Cancelled after {done} of {}: {}", pictures(total), prediction_text(tally));
+    cx.state.inform_about(Job::Predict, NoticeKind::Info, text);
+    cx.state.predict.on_cancelled();
 }
 
 /// "Predicted 3 pictures", "Prepared 2 pictures (no model yet)", "1 picture could not be read".
-pub(super) fn prediction_text(outcomes: &[PictureOutcome]) -> String {
-    let failed = outcomes.iter().filter(|outcome| outcome.result.is_err()).count();
-    let predicted = outcomes
-        .iter()
-        .filter(|outcome| outcome.result.as_ref().is_ok_and(|result| result.prediction.is_some()))
-        .count();
-    let prepared_only = outcomes.len() - failed - predicted;
+pub(super) fn prediction_text(tally: Tally) -> String {
+    let Tally { predicted, prepared_only, failed } = tally;
     let mut parts = Vec::new();
     if predicted > 0 {
         parts.push(format!("Predicted {}", pictures(predicted)));

@@ -199,6 +199,9 @@ pub fn import_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     let mut start = false;
     let mut cancel = false;
     let mut browse = false;
+    // Escape closes the window, but not while an import runs (Cancel stops that).
+    let mut close = !cx.state.dataset.library.import.is_running()
+        && ctx.input(|input| input.key_pressed(egui::Key::Escape));
     egui::Window::new("Import pictures").open(&mut open).resizable(true).default_width(520.0).show(
         ctx,
         |ui| {
@@ -222,8 +225,11 @@ pub fn import_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
                 }
                 cancel = ui.button("Cancel").on_hover_text("Stop; nothing is kept").clicked();
             } else {
-                let ready = !panel.source_text.trim().is_empty();
-                start = ui.add_enabled(ready, egui::Button::new("Import")).clicked();
+                ui.horizontal(|ui| {
+                    let ready = !panel.source_text.trim().is_empty();
+                    start = ui.add_enabled(ready, egui::Button::new("Import")).clicked();
+                    close = ui.button("Close").on_hover_text("Close this window (Escape)").clicked();
+                });
             }
             if let Some(error) = &panel.error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
@@ -244,7 +250,7 @@ pub fn import_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     if start {
         start_import(cx);
     }
-    cx.state.dataset.library.import.open = open;
+    cx.state.dataset.library.import.open = open && !close;
 }
 
 fn start_import(cx: &mut Ctx<'_>) {

@@ -7,12 +7,11 @@ use crate::model::{Task, default_binary_task};
 pub fn task_picker_ui(ui: &mut egui::Ui, task: Task, classes: &ClassNames) -> Option<Task> {
     let mut chosen = task;
     ui.horizontal(|ui| {
-        let label = ui.label("Task:");
+        ui.label("Task:");
         let all = Task::all(classes.len());
         let is_binary = matches!(task, Task::Binary { .. });
         if ui
             .selectable_label(!is_binary, format!("All {} classes", classes.len()))
-            .labelled_by(label.id)
             .on_hover_text("One output per class of the data set")
             .clicked()
         {

@@ -1,7 +1,7 @@
 //! The Train tab's loss and accuracy plots (egui_plot): curves over epochs, the best epoch marked,
 //! and reference accuracies the user can switch on. Used for the live run and for overlaid runs.
 
-use egui::Color32;
+use egui::{Color32, RichText};
 use egui_plot::{
     Corner, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine,
 };
@@ -178,9 +178,13 @@ pub fn curves_plot_ui(ui: &mut egui::Ui, plot: CurvesPlot<'_>) {
                             .style(LineStyle::dotted_loose()),
                     );
                     plot_ui.text(
-                        Text::new("", PlotPoint::new(left, *accuracy), format!("{name} {accuracy}%"))
-                            .color(Color32::from_gray(150))
-                            .anchor(anchor),
+                        Text::new(
+                            "",
+                            PlotPoint::new(left, *accuracy),
+                            RichText::new(format!("{name} {accuracy}%")).size(13.0),
+                        )
+                        .color(Color32::from_gray(150))
+                        .anchor(anchor),
                     );
                 }
             }

@@ -162,7 +162,6 @@ pub fn encode(network: &Network, metadata: &ModelMetadata) -> Result<Vec<u8>, On
     Ok(model.encode())
 }
 
-
 /// The `metadata_props` entries: what a program using the file needs to know.
 fn metadata_props(spec: &ModelSpec, metadata: &ModelMetadata) -> Vec<(String, String)> {
     let mut props = vec![

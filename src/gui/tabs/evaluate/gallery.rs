@@ -35,18 +35,24 @@ impl Pictures<'_> {
     }
 }
 
-/// Draws `examples` with `caption` under each; returns the one clicked this frame.
+/// The lines under a tile.
+pub(super) type Caption<'a> = dyn Fn(&Example) -> Vec<String> + 'a;
+
+/// Draws `examples` with the `caption_lines` lines of `caption` under each (each line cut to the
+/// tile's width, the whole caption on hover); returns the one clicked this frame.
 pub(super) fn gallery_ui(
     ui: &mut egui::Ui,
     id_salt: &str,
     textures: &mut TextureCache,
     pictures: &Pictures<'_>,
     examples: &[Example],
-    caption: &dyn Fn(&Example) -> String,
+    (caption, caption_lines): (&Caption<'_>, usize),
 ) -> Option<Example> {
     let columns = ((ui.available_width() + SPACING) / (THUMBNAIL + SPACING)).floor().max(1.0) as usize;
     let rows = examples.len().div_ceil(columns);
-    let row_height = THUMBNAIL + ui.text_style_height(&egui::TextStyle::Small) + 2.0 * SPACING;
+    #[allow(clippy::cast_precision_loss)]
+    let caption_height = ui.text_style_height(&egui::TextStyle::Small) * caption_lines as f32;
+    let row_height = THUMBNAIL + caption_height + 2.0 * SPACING;
     let mut clicked = None;
     egui::ScrollArea::vertical().id_salt(id_salt).auto_shrink([false, false]).show_rows(
         ui,
@@ -63,9 +69,10 @@ pub(super) fn gallery_ui(
                             if thumbnail_ui(ui, textures, pictures, example).clicked() {
                                 clicked = Some(*example);
                             }
-                            ui.add(
-                                egui::Label::new(egui::RichText::new(caption(example)).small()).truncate(),
-                            );
+                            ui.spacing_mut().item_spacing.y = 0.0;
+                            for line in caption(example).into_iter().take(caption_lines) {
+                                ui.add(egui::Label::new(egui::RichText::new(line).small()).truncate());
+                            }
                         });
                     }
                 });

@@ -47,9 +47,10 @@ pub(super) fn show_ui(ui: &mut egui::Ui, view: &mut EvaluateView) {
                     }
                     ui.weak("Most confident first; the number is the model's confidence. Click an image to see it large.");
                     ui.add_space(4.0);
-                    let caption = |example: &crate::evaluation::Example| format!("{:.0}%", example.confidence * 100.0);
+                    let caption =
+                        |example: &crate::evaluation::Example| vec![format!("{:.0}%", example.confidence * 100.0)];
                     let examples = &gallery.examples;
-                    inspect = gallery_ui(ui, "cell_gallery", &mut view.textures, &pictures, examples, &caption);
+                    inspect = gallery_ui(ui, "cell_gallery", &mut view.textures, &pictures, examples, (&caption, 1));
                 }
                 None => clicked = clicked.or(top_confusions_ui(ui, &confusion, &names)),
             }

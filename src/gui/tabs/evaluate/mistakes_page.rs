@@ -27,7 +27,7 @@ pub(super) fn show_ui(ui: &mut egui::Ui, view: &mut EvaluateView) {
     let shown: Vec<Example> =
         summary.mistakes.iter().filter(|example| filter.keeps(example)).copied().collect();
     ui.weak(format!(
-        "{} of {} mistakes, the most confident first: under each image, what the model said and how sure it was.",
+        "{} of {} mistakes, the most confident first: under each image, what it is, what the model said and how sure it was.",
         thousands(shown.len()),
         thousands(summary.mistakes.len())
     ));
@@ -37,12 +37,15 @@ pub(super) fn show_ui(ui: &mut egui::Ui, view: &mut EvaluateView) {
         return;
     }
     let pictures = Pictures { dataset: &dataset, names: &names };
+    let name = |class: usize| names.get(class).map_or("?", String::as_str).to_owned();
     let caption = |example: &Example| {
-        let said = names.get(example.predicted_class).map_or("?", String::as_str);
-        format!("{said} {:.0}%", example.confidence * 100.0)
+        vec![
+            format!("is {}", name(example.true_class)),
+            format!("said {} {:.0}%", name(example.predicted_class), example.confidence * 100.0),
+        ]
     };
-    if let Some(example) = gallery_ui(ui, "mistakes_gallery", &mut view.textures, &pictures, &shown, &caption)
-    {
+    let gallery = gallery_ui(ui, "mistakes_gallery", &mut view.textures, &pictures, &shown, (&caption, 2));
+    if let Some(example) = gallery {
         view.inspected = Some(Inspected { example, map_class: example.true_class });
     }
 }

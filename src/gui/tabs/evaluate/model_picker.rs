@@ -75,7 +75,7 @@ pub(super) fn open_model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                         .map_or_else(|| "–".to_owned(), |accuracy| format!("{:.1}% test", accuracy * 100.0)),
                 );
                 ui.weak(format!("{} parameters", thousands(run.params)));
-                ui.weak(&run.created);
+                ui.weak(crate::gui::widgets::runs_table::short_date(&run.created));
                 let is_current = current.as_ref() == Some(&ModelOrigin::Run { id: run.id.clone() });
                 let text = if is_current { "Current model" } else { "Evaluate this run" };
                 let button = egui::Button::new(text);

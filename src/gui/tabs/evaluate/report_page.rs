@@ -4,7 +4,7 @@
 use crate::evaluation::ClassificationReport;
 
 use super::super::super::widgets::confusion_matrix::plural;
-use super::super::super::widgets::per_class_bars::per_class_bars_ui;
+use super::super::super::widgets::per_class_bars::{WEAK_CLASS_MARGIN, per_class_bars_ui};
 use super::super::super::widgets::report_table::report_table_ui;
 use super::EvaluateView;
 
@@ -28,7 +28,11 @@ pub(super) fn show_ui(ui: &mut egui::Ui, view: &mut EvaluateView) {
             ui.vertical(|ui| {
                 ui.set_max_width(520.0);
                 ui.strong("Accuracy per class");
-                ui.weak("The share of each class's test images classified correctly (its recall); the line is the overall accuracy.");
+                ui.weak(format!(
+                    "The share of each class's test images classified correctly (its recall); the line is the \
+                     overall accuracy, and classes more than {:.0} points below it are in orange.",
+                    WEAK_CLASS_MARGIN * 100.0
+                ));
                 let names = report.class_names();
                 let values: Vec<f64> = report.classes.iter().map(|metrics| metrics.accuracy).collect();
                 let height = (names.len() as f32 * 30.0).clamp(120.0, 340.0);

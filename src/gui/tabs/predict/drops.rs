@@ -31,9 +31,13 @@ pub fn take_dropped(ctx: &egui::Context, cx: &mut Ctx<'_>) {
         return;
     }
     // On the Dataset tab a dropped folder (or IDX/CSV file) is a data set to import: the import
-    // window opens with it filled in, and says what it is once the worker has looked.
+    // window opens with it filled in, and says what it is once the worker has looked. Pictures
+    // and model files dropped there still go to Predict.
     if cx.settings.tab == super::super::Tab::Dataset
-        && let Some(first) = dropped.iter().map(|file| file.path().to_path_buf()).find(|path| path.has_root())
+        && let Some(first) = dropped
+            .iter()
+            .map(|file| file.path().to_path_buf())
+            .find(|path| path.has_root() && looks_like_data_set(path))
     {
         cx.state.dataset.library.import.offer(&first);
         return;
@@ -70,6 +74,15 @@ pub fn take_dropped(ctx: &egui::Context, cx: &mut Ctx<'_>) {
         cx.state.inform(NoticeKind::Error, format!("Could not read a dropped file: {first}"));
     }
     super::add_pictures(cx, new);
+}
+
+/// Whether a dropped path names a data set to import rather than a picture or a model, judged by
+/// its name alone (the UI thread does not touch the disk): a folder (no extension), a CSV file or
+/// an IDX file (`train-images-idx3-ubyte`, gzipped or not).
+fn looks_like_data_set(path: &std::path::Path) -> bool {
+    let extension = path.extension().and_then(|ext| ext.to_str()).map(str::to_ascii_lowercase);
+    super::pictures::looks_like_folder(path)
+        || matches!(extension.as_deref(), Some("csv" | "gz" | "idx" | "ubyte"))
 }
 
 /// The clipboard's pixels (premultiplied in egui) as plain RGBA for the worker.

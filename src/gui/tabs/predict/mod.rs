@@ -64,6 +64,23 @@ impl PredictView {
     /// picture is selected when nothing is.
     pub fn on_predicted(&mut self, outcomes: Vec<PictureOutcome>) {
         let first = self.list.on_predicted(outcomes);
+        self.select_if_none(first);
+    }
+
+    /// Some pictures of a big request are done: their rows appear now.
+    pub fn on_progress(&mut self, outcomes: Vec<PictureOutcome>, done: usize, total: usize) {
+        let first = self.list.on_progress(outcomes, done, total);
+        self.select_if_none(first);
+    }
+
+    /// The prediction was cancelled: the rows done stay, those never reached go.
+    pub fn on_cancelled(&mut self) {
+        self.list.on_cancelled();
+        self.select_if_none(None);
+    }
+
+    /// Selects `first` (or the first row) when the selected picture is gone or none is.
+    fn select_if_none(&mut self, first: Option<usize>) {
         let selected_exists = self.selected.as_deref().is_some_and(|name| self.list.position(name).is_some());
         if !selected_exists {
             self.selected = first

@@ -154,6 +154,36 @@ struct InFlight {
     folders: Vec<PathBuf>,
     /// The list was cleared after sending: drop the answer.
     discard: bool,
+    /// Pictures done and in all, once the worker has reported on a big request.
+    progress: Option<(usize, usize)>,
+    /// What the outcomes reported so far came to.
+    tally: Tally,
+}
+
+/// What a request's outcomes came to, for the status line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Pictures predicted by a model.
+    pub predicted: usize,
+    /// Pictures prepared with no model to predict them.
+    pub prepared_only: usize,
+    /// Pictures that could not be read.
+    pub failed: usize,
+}
+
+impl Tally {
+    /// `self` plus what `outcomes` came to.
+    #[must_use]
+    pub fn plus(mut self, outcomes: &[PictureOutcome]) -> Self {
+        for outcome in outcomes {
+            match &outcome.result {
+                Ok(result) if result.prediction.is_some() => self.predicted += 1,
+                Ok(_) => self.prepared_only += 1,
+                Err(_) => self.failed += 1,
+            }
+        }
+        self
+    }
 }
 
 /// The pictures and the requests in flight.
@@ -281,7 +311,54 @@ impl PictureList {
             .cloned()
             .chain(request.in_memory.iter().map(|picture| picture.name.clone()))
             .collect();
-        self.in_flight.push_back(InFlight { options: request.options, names, folders, discard: false });
+        self.in_flight.push_back(InFlight {
+            options: request.options,
+            names,
+            folders,
+            discard: false,
+            progress: None,
+            tally: Tally::default(),
+        });
+    }
+
+    /// Pictures done and in all of the request being answered, once the worker has said.
+    #[must_use]
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        self.in_flight.front().filter(|request| !request.discard).and_then(|request| request.progress)
+    }
+
+    /// What the outcomes reported so far for the request being answered came to.
+    #[must_use]
+    pub fn tally(&self) -> Tally {
+        self.in_flight.front().map(|request| request.tally).unwrap_or_default()
+    }
+
+    /// Some of the oldest request's pictures are done: their rows fill (a folder's join the list)
+    /// while the rest are still on their way. Returns the position of the first picture answered.
+    pub fn on_progress(&mut self, outcomes: Vec<PictureOutcome>, done: usize, total: usize) -> Option<usize> {
+        let request = self.in_flight.front_mut()?;
+        if request.discard {
+            return None;
+        }
+        request.progress = Some((done, total));
+        request.tally = request.tally.plus(&outcomes);
+        let options = request.options;
+        self.fill(outcomes, options)
+    }
+
+    /// The oldest request was cancelled: what was done stays, the rows of files never reached go.
+    pub fn on_cancelled(&mut self) {
+        let Some(request) = self.in_flight.pop_front() else { return };
+        if request.discard {
+            return;
+        }
+        for name in &request.names {
+            if let Some(index) = self.position(name)
+                && matches!(self.pictures[index].status, PictureStatus::Waiting)
+            {
+                self.pictures.remove(index);
+            }
+        }
     }
 
     /// The answer to the oldest request: results replace the pictures of the same name; the
@@ -301,6 +378,11 @@ impl PictureList {
                 self.pictures.remove(index);
             }
         }
+        self.fill(outcomes, options)
+    }
+
+    /// Outcomes replace the pictures of the same name, or join the list; the first one's position.
+    fn fill(&mut self, outcomes: Vec<PictureOutcome>, options: PrepOptions) -> Option<usize> {
         let mut first = None;
         for outcome in outcomes {
             let status = match outcome.result {

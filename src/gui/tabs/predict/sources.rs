@@ -70,13 +70,21 @@ pub fn sources_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
         if cx.state.predict.list.is_waiting() {
             ui.spinner();
-            let waiting = match cx.state.busy {
-                Some(job) if job != crate::worker::Job::Predict => {
-                    format!("waiting for the worker ({})", job.describe())
-                }
+            let predicting = cx.state.busy == Some(crate::worker::Job::Predict);
+            let waiting = match (cx.state.busy, cx.state.predict.list.progress()) {
+                (Some(job), _) if !predicting => format!("waiting for the worker ({})", job.describe()),
+                (_, Some((done, total))) => format!("predicting {done} of {total}…"),
                 _ => "predicting…".to_owned(),
             };
             ui.label(waiting);
+            if predicting
+                && ui
+                    .button("Cancel")
+                    .on_hover_text("Stop predicting; the pictures done so far stay in the table")
+                    .clicked()
+            {
+                cx.worker.cancel();
+            }
         }
     });
     ui.add_space(4.0);

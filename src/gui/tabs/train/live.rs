@@ -120,7 +120,7 @@ pub fn live_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     });
     if ten_class {
         reference_toggles_ui(ui, &mut cx.settings.train.references);
-    } else {
+    } else if on_fashion_mnist {
         ui.weak("Reference accuracies are for the ten-class task; this model tells two classes apart.");
     }
     if let Some(epoch) = best_epoch {
