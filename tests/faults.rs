@@ -221,7 +221,10 @@ fn a_run_history_that_cannot_be_written_keeps_the_trained_model_current_and_save
         panic!("expected the training result")
     };
     let error = result.run.as_ref().unwrap_err();
-    assert!(error.contains(&not_a_folder.display().to_string()), "the error names the folder: {error}");
+    assert!(
+        error.to_string().contains(&not_a_folder.display().to_string()),
+        "the error names the folder: {error}"
+    );
     assert_eq!(result.model.origin, ModelOrigin::Unsaved);
     let saved = dir.path().join("kept.safetensors");
     worker.send(Command::SaveModel { path: saved.clone() }).unwrap();
@@ -250,8 +253,11 @@ fn full_data_the_data_folder_vanishing_while_it_loads_is_an_error_naming_it_and_
             Event::DatasetLoaded(_) => outcomes.0 += 1,
             Event::Failed { job: Job::LoadDataset, error } => {
                 outcomes.1 += 1;
-                assert!(error.contains(&folder.display().to_string()), "names the folder: {error}");
-                assert_eq!(error.lines().count(), 1, "{error}");
+                assert!(
+                    error.to_string().contains(&folder.display().to_string()),
+                    "names the folder: {error}"
+                );
+                assert_eq!(error.to_string().lines().count(), 1, "{error}");
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -346,7 +352,10 @@ fn after_a_panic_in_a_job_the_worker_trains_again() {
     let Event::Failed { job: Job::SelfTest, error } = next_result(&worker) else {
         panic!("expected a failure")
     };
-    assert!(error.contains("internal error") && error.contains("Atelier keeps running"), "{error}");
+    assert!(
+        error.to_string().contains("internal error") && error.to_string().contains("Atelier keeps running"),
+        "{error}"
+    );
     // The data loaded before the panic is still there, and a new training runs to the end.
     worker.send(Command::Train(Box::new(tiny_request(1)))).unwrap();
     let Event::TrainingFinished(result) = next_result(&worker) else {
@@ -417,7 +426,10 @@ fn a_run_whose_files_are_damaged_is_skipped_or_refused_and_the_others_stay() {
     let Event::Failed { job: Job::LoadModel, error } = next_result(&worker) else {
         panic!("expected a failure")
     };
-    assert!(error.contains(&model.display().to_string()) && error.contains("truncated"), "{error}");
+    assert!(
+        error.to_string().contains(&model.display().to_string()) && error.to_string().contains("truncated"),
+        "{error}"
+    );
     worker.send(Command::OpenRun { id: good.id.clone() }).unwrap();
     assert!(matches!(next_result(&worker), Event::ModelLoaded(_)), "the good run still opens");
 }

@@ -40,7 +40,7 @@ fn a_folder_without_data_fails_with_a_message_naming_it_and_the_worker_stays_usa
     match next_event(&worker) {
         Event::Failed { job: Job::LoadDataset, error } => {
             assert!(
-                error.contains(&empty.path().display().to_string()),
+                error.to_string().contains(&empty.path().display().to_string()),
                 "message should name the folder: {error}"
             );
         }

@@ -70,7 +70,11 @@ pub fn write_report_files(
             .map_err(|source| EvaluationError::Write { path: path.clone(), source })?;
         Ok::<_, EvaluationError>(path)
     };
-    let json = serde_json::to_string_pretty(report).unwrap_or_default();
+    // A report that cannot be encoded is an error, not an empty report.json.
+    let json = serde_json::to_string_pretty(report).map_err(|error| EvaluationError::Write {
+        path: folder.join("report.json"),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, error),
+    })?;
     let mut paths = vec![
         write("report.csv", report_csv(report).as_bytes())?,
         write("report.json", json.as_bytes())?,

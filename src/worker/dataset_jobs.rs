@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::data::{self, DataError, Dataset, DownloadProgress, IMAGE_PIXELS, LoadedData};
 
-use super::{DataRequest, LoadedDataset, SplitOverview};
+use super::{DataRequest, JobError, LoadedDataset, SplitOverview};
 use crate::data::store::DatasetStore;
 
 /// How a download ended when it did not fail.
@@ -21,14 +21,14 @@ pub(super) enum DownloadOutcome {
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// Loads the data set as requested and summarises both splits.
-pub(super) fn load(request: &DataRequest, store: Option<&DatasetStore>) -> Result<LoadedDataset, String> {
+pub(super) fn load(request: &DataRequest, store: Option<&DatasetStore>) -> Result<LoadedDataset, JobError> {
     let loaded: Result<LoadedData, DataError> = match request {
         DataRequest::Discover { data_dir } => data::load(data_dir.as_deref()),
         // A stored data set's own folder (`atelier --data-dir ~/.local/share/atelier/datasets/shoes`)
         // opens as that data set.
         DataRequest::Folder(dir) if dir.join(crate::data::store::MANIFEST_FILE).is_file() => {
             let store = DatasetStore::new(dir.parent().unwrap_or(dir));
-            let stored = store.open_dir(dir).map_err(|error| format!("{error:#}"))?;
+            let stored = store.open_dir(dir).map_err(JobError::from)?;
             return Ok(summarise(LoadedData::from(stored)));
         }
         DataRequest::Folder(dir) => data::load_from(dir),
@@ -38,7 +38,7 @@ pub(super) fn load(request: &DataRequest, store: Option<&DatasetStore>) -> Resul
             return super::dataset_store_jobs::open(store, name).map(summarise);
         }
     };
-    loaded.map(summarise).map_err(|error| format!("{error:#}"))
+    loaded.map(summarise).map_err(JobError::from)
 }
 
 /// A loaded data set with the overviews the Dataset tab draws.
@@ -56,8 +56,8 @@ pub(super) fn summarise(data: LoadedData) -> LoadedDataset {
 pub(super) fn download(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&DownloadProgress) -> bool,
-) -> Result<DownloadOutcome, String> {
-    let to = data::user_data_dir().ok_or_else(|| format!("{:#}", DataError::NoUserDataDir))?;
+) -> Result<DownloadOutcome, JobError> {
+    let to = data::user_data_dir().ok_or(DataError::NoUserDataDir)?;
     let mut last_sent: Option<Instant> = None;
     let mut on_progress = |step: &DownloadProgress| {
         let finished_file = step.total_bytes == Some(step.received_bytes);
@@ -69,7 +69,7 @@ pub(super) fn download(
     match data::download(&to, data::OFFICIAL_MIRROR, &mut on_progress, cancel) {
         Ok(report) => Ok(DownloadOutcome::Finished(report.dir)),
         Err(DataError::Cancelled) => Ok(DownloadOutcome::Cancelled),
-        Err(error) => Err(format!("{error:#}")),
+        Err(error) => Err(error.into()),
     }
 }
 

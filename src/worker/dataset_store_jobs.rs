@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use super::JobError;
 use crate::data::LoadedData;
 use crate::data::import::{self, ImportError, ImportOptions, ImportProgress};
 use crate::data::store::{DatasetStore, SkippedFile, SplitCounts, StoredSummary};
@@ -37,19 +38,19 @@ pub(super) enum ImportOutcome {
 }
 
 /// The store, or the reason there is none.
-pub(super) fn store(store: Option<&DatasetStore>) -> Result<&DatasetStore, String> {
-    store.ok_or_else(|| "no user data folder to keep imported data sets in".to_owned())
+pub(super) fn store(store: Option<&DatasetStore>) -> Result<&DatasetStore, JobError> {
+    store.ok_or(JobError::NoStore("imported data sets"))
 }
 
 /// Every stored data set.
-pub(super) fn list(store: &DatasetStore) -> Result<Vec<StoredSummary>, String> {
-    store.list().map_err(|error| format!("{error:#}"))
+pub(super) fn list(store: &DatasetStore) -> Result<Vec<StoredSummary>, JobError> {
+    store.list().map_err(JobError::from)
 }
 
 /// Opens a stored data set by name.
-pub(super) fn open(store: &DatasetStore, name: &str) -> Result<LoadedData, String> {
+pub(super) fn open(store: &DatasetStore, name: &str) -> Result<LoadedData, JobError> {
     let started = Instant::now();
-    let mut data = LoadedData::from(store.open(name).map_err(|error| format!("{error:#}"))?);
+    let mut data = LoadedData::from(store.open(name).map_err(JobError::from)?);
     data.load_secs = started.elapsed().as_secs_f64();
     Ok(data)
 }
@@ -62,7 +63,7 @@ pub(super) fn import_source(
     options: &ImportOptions,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(&ImportProgress),
-) -> Result<ImportOutcome, String> {
+) -> Result<ImportOutcome, JobError> {
     let mut last_sent: Option<Instant> = None;
     let mut on_progress = |step: ImportProgress| {
         let finished = step.total > 0 && step.done == step.total;
@@ -84,6 +85,6 @@ pub(super) fn import_source(
             Ok(ImportOutcome::Imported(Box::new(summary), Box::new(LoadedData::from(report.dataset))))
         }
         Err(ImportError::Cancelled) => Ok(ImportOutcome::Cancelled),
-        Err(error) => Err(format!("{error:#}")),
+        Err(error) => Err(error.into()),
     }
 }

@@ -6,6 +6,7 @@
 
 mod dataset_jobs;
 mod dataset_store_jobs;
+mod job_error;
 mod model_jobs;
 mod payloads;
 mod picture_jobs;
@@ -25,12 +26,12 @@ use crate::training::Control;
 
 pub use dataset_jobs::overview;
 pub use dataset_store_jobs::ImportSummary;
+pub use job_error::JobError;
 pub use payloads::{
     ContinueRequest, EvaluationResult, Explanation, InMemoryPicture, ModelInfo, ModelOrigin, OnnxExported,
     PictureContent, PictureOutcome, PictureResult, PredictRequest, RunsListing, TrainRequest, TrainingResult,
 };
 pub use protocol::{Command, DataRequest, Event, Job, LoadedDataset, SplitOverview};
-pub use run_loop::is_internal_error;
 
 /// Called by the worker after each event it sends (the GUI passes `ctx.request_repaint()`).
 /// `Sync` too, so training can report from inside a thread pool of the size the user chose.

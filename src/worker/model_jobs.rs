@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use candle_core::Device;
 
+use super::JobError;
 use super::payloads::{
     EvaluationResult, Explanation, ModelInfo, ModelOrigin, OnnxExported, TrainRequest, TrainingResult,
 };
@@ -80,15 +81,12 @@ pub(super) fn train(
     runs: Option<&RunStore>,
     sink: &mut EventSink<'_>,
     control: &Control,
-) -> Result<(CurrentModel, TrainingResult), String> {
+) -> Result<(CurrentModel, TrainingResult), JobError> {
     let training_data = TrainingData::from(data);
     let start = match continued {
         Some(continued) => {
             if continued.state.dataset_checksum.as_deref().is_some_and(|sum| sum != data.fingerprint()) {
-                return Err(format!(
-                    "run `{}` was trained on other data than the loaded data set: load that data to continue it",
-                    continued.run_id
-                ));
+                return Err(JobError::OtherData { run_id: continued.run_id.clone() });
             }
             Start::Resume(&continued.state)
         }
@@ -101,16 +99,16 @@ pub(super) fn train(
             .num_threads(threads.max(1))
             .thread_name(|i| format!("atelier-train-{i}"))
             .build()
-            .map_err(|error| format!("could not start {threads} training threads: {error}"))?
+            .map_err(|error| JobError::Threads { threads, reason: error.to_string() })?
             .install(run),
         _ => run(),
     }
-    .map_err(|error| format!("{error:#}"))?;
+    .map_err(JobError::from)?;
     let predictor = Predictor::with_classes(outcome.network, &data.classes);
     // The report comes from the loop's own test pass: the test split is run through once.
     let report = match &outcome.test_predictions {
         Some(test) if !test.targets.is_empty() => {
-            Some(predictor.test_predictions(test).map_err(|error| format!("{error:#}"))?.report())
+            Some(predictor.test_predictions(test).map_err(JobError::from)?.report())
         }
         _ => None,
     };
@@ -134,8 +132,8 @@ pub(super) fn train(
     let run = match runs {
         Some(store) => store
             .save_with_resume(record, predictor.network(), Some(&resume))
-            .map_err(|error| format!("{error:#}")),
-        None => Err("no user data folder to keep the run history in".to_owned()),
+            .map_err(|error| error.to_string()),
+        None => Err(JobError::NoStore("the run history").to_string()),
     };
     let origin = match &run {
         Ok(stored) => ModelOrigin::Run { id: stored.id.clone() },
@@ -170,14 +168,13 @@ pub(super) fn evaluate(
     model: &CurrentModel,
     data: &LoadedData,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<EvaluationResult, String> {
+) -> Result<EvaluationResult, JobError> {
     // A model evaluated on other classes would print confident nonsense: refuse, naming both.
     let mut data_identity = model.info.dataset.clone();
     data_identity.name.clone_from(&data.name);
     data_identity.classes = data.classes.clone();
-    model.info.dataset.check_compatible(&data_identity).map_err(|error| format!("{error:#}"))?;
-    let evaluation: Evaluation =
-        model.predictor.evaluate(&data.test, progress).map_err(|error| format!("{error:#}"))?;
+    model.info.dataset.check_compatible(&data_identity).map_err(JobError::from)?;
+    let evaluation: Evaluation = model.predictor.evaluate(&data.test, progress).map_err(JobError::from)?;
     Ok(EvaluationResult { model: model.info.clone(), evaluation })
 }
 
@@ -186,18 +183,17 @@ pub(super) fn explain(
     model: &CurrentModel,
     image: Vec<u8>,
     class_index: usize,
-) -> Result<Explanation, String> {
+) -> Result<Explanation, JobError> {
     let map = model
         .predictor
         .occlusion_map(&image, class_index, OCCLUSION_PATCH, OCCLUSION_STRIDE)
-        .map_err(|error| format!("{error:#}"))?;
+        .map_err(JobError::from)?;
     Ok(Explanation { image, map })
 }
 
 /// Writes the current model to `path` (atomically; a failure leaves any previous file intact).
-pub(super) fn save(model: &CurrentModel, path: &Path) -> Result<(), String> {
-    model_file::save_model(path, model.predictor.network(), &model.metadata)
-        .map_err(|error| format!("{error:#}"))
+pub(super) fn save(model: &CurrentModel, path: &Path) -> Result<(), JobError> {
+    model_file::save_model(path, model.predictor.network(), &model.metadata).map_err(JobError::from)
 }
 
 /// Exports the current model as ONNX, checked on the first test pictures of the loaded data set
@@ -206,12 +202,12 @@ pub(super) fn export_onnx(
     model: &CurrentModel,
     data: Option<&LoadedData>,
     path: &Path,
-) -> Result<OnnxExported, String> {
+) -> Result<OnnxExported, JobError> {
     let sample;
     let data = match data {
         Some(data) => data,
         None => {
-            sample = crate::data::load_sample().map_err(|error| format!("{error:#}"))?;
+            sample = crate::data::load_sample().map_err(JobError::from)?;
             &sample
         }
     };
@@ -224,13 +220,13 @@ pub(super) fn export_onnx(
     let test = &data.test;
     let images: Vec<&[u8]> = (0..test.len().min(onnx::CHECK_IMAGES)).map(|i| test.image(i)).collect();
     let export = onnx::export_onnx(path, model.predictor.network(), &model.metadata, &images)
-        .map_err(|error| format!("{error:#}"))?;
+        .map_err(JobError::from)?;
     Ok(OnnxExported { model_name: model.info.name.clone(), export, checked_on })
 }
 
 /// Opens a model file as the current model.
-pub(super) fn load_file(path: &Path) -> Result<CurrentModel, String> {
-    let loaded = model_file::load_model(path, &Device::Cpu).map_err(|error| format!("{error:#}"))?;
+pub(super) fn load_file(path: &Path) -> Result<CurrentModel, JobError> {
+    let loaded = model_file::load_model(path, &Device::Cpu).map_err(JobError::from)?;
     let name = path
         .file_stem()
         .map_or_else(|| path.display().to_string(), |stem| stem.to_string_lossy().into_owned());
@@ -238,9 +234,9 @@ pub(super) fn load_file(path: &Path) -> Result<CurrentModel, String> {
 }
 
 /// Opens stored run `id`'s model as the current model.
-pub(super) fn load_run(store: &RunStore, id: &str) -> Result<CurrentModel, String> {
-    let record = store.get(id).map_err(|error| format!("{error:#}"))?;
-    let loaded = store.load_model(id, &Device::Cpu).map_err(|error| format!("{error:#}"))?;
+pub(super) fn load_run(store: &RunStore, id: &str) -> Result<CurrentModel, JobError> {
+    let record = store.get(id).map_err(JobError::from)?;
+    let loaded = store.load_model(id, &Device::Cpu).map_err(JobError::from)?;
     Ok(current(loaded, record.name, ModelOrigin::Run { id: id.to_owned() }))
 }
 

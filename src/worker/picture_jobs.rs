@@ -99,7 +99,7 @@ fn predict_bytes(
     bytes: &[u8],
     options: &PrepOptions,
 ) -> Result<PictureResult, String> {
-    let decoded = picture::decode(bytes).map_err(|error| format!("{error:#}"))?;
+    let decoded = picture::decode(bytes).map_err(|error| error.to_string())?;
     let prepared = picture::prepare_decoded(&decoded, options);
     let (prediction, first_conv) = match model {
         Some(model) => {
@@ -107,10 +107,10 @@ fn predict_bytes(
             let prediction = model
                 .predictor
                 .predict_pixels(&[input])
-                .map_err(|error| format!("{error:#}"))?
+                .map_err(|error| error.to_string())?
                 .into_iter()
                 .next();
-            let first_conv = model.predictor.first_conv(input).map_err(|error| format!("{error:#}"))?;
+            let first_conv = model.predictor.first_conv(input).map_err(|error| error.to_string())?;
             (prediction, first_conv)
         }
         None => (None, None),

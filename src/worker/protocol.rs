@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::JobError;
 use super::dataset_store_jobs::ImportSummary;
 use super::payloads::{
     ContinueRequest, EvaluationResult, Explanation, ModelInfo, OnnxExported, PictureOutcome, PredictRequest,
@@ -246,8 +247,8 @@ pub struct LoadedDataset {
     pub test_overview: SplitOverview,
 }
 
-/// What the worker did (past tense).
-#[derive(Debug, Clone)]
+/// What the worker did (past tense). Not `Clone`: a failure carries its error, causes and all.
+#[derive(Debug)]
 pub enum Event {
     /// A job started; the status bar shows it until it finishes or fails.
     JobStarted(Job),
@@ -338,11 +339,11 @@ pub enum Event {
     RunsListed(RunsListing),
     /// The user cancelled the running job; nothing half-written was kept.
     Cancelled(Job),
-    /// A job failed; `error` is the full message chain, ready to show.
+    /// A job failed; `error` keeps its type and causes, and reads as a sentence for the user.
     Failed {
         /// The job that failed.
         job: Job,
-        /// What went wrong, for the user.
-        error: String,
+        /// What went wrong.
+        error: JobError,
     },
 }

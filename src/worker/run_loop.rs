@@ -14,22 +14,12 @@ use super::model_jobs::{self, CurrentModel, EventSink};
 use super::payloads::{ContinueRequest, RunsListing, TrainRequest};
 use super::picture_jobs::{self, PicturesDone, PredictEnd};
 use super::spec_files;
-use super::{Command, Event, Job, Waker};
+use super::{Command, Event, Job, JobError, Waker};
 use crate::data::LoadedData;
 use crate::data::store::DatasetStore;
 use crate::runs::RunStore;
 use crate::training::Control;
 use crate::training::TrainConfig;
-
-/// How the message of a job that panicked begins (see [`is_internal_error`]).
-const INTERNAL_ERROR: &str = "internal error";
-
-/// Whether a `Failed` event's message reports a bug (a job that panicked and was abandoned)
-/// rather than bad input or a missing file.
-#[must_use]
-pub fn is_internal_error(error: &str) -> bool {
-    error.starts_with(INTERNAL_ERROR)
-}
 
 /// State owned by the worker thread: the channels, the loaded data and the current model.
 pub(super) struct Worker {
@@ -83,8 +73,7 @@ impl Worker {
                     .map(|text| (*text).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown cause".to_owned());
-                let error =
-                    format!("{INTERNAL_ERROR} ({reason}); the job was abandoned, Atelier keeps running");
+                let error = JobError::Internal(reason);
                 self.emit(Event::Failed { job, error })
             });
             if !keep_going {
@@ -110,13 +99,13 @@ impl Worker {
             Command::RenameDataset { name, new_name } => {
                 self.start(Job::Datasets);
                 let renamed = dataset_store_jobs::store(self.datasets.as_ref())
-                    .and_then(|store| store.rename(&name, &new_name).map_err(|error| format!("{error:#}")));
+                    .and_then(|store| store.rename(&name, &new_name).map_err(JobError::from));
                 self.send_datasets(renamed.map(|_| ()))
             }
             Command::DeleteDataset { name } => {
                 self.start(Job::Datasets);
                 let deleted = dataset_store_jobs::store(self.datasets.as_ref())
-                    .and_then(|store| store.delete(&name).map_err(|error| format!("{error:#}")));
+                    .and_then(|store| store.delete(&name).map_err(JobError::from));
                 self.send_datasets(deleted)
             }
             Command::SaveSpec { spec, path } => {
@@ -145,7 +134,7 @@ impl Worker {
             Command::ExportReport { report, folder } => {
                 self.start(Job::ExportReport);
                 let result = crate::evaluation::write_report_files(&report, &folder)
-                    .map_err(|error| format!("{error:#}"))
+                    .map_err(JobError::from)
                     .map(|files| Event::ReportExported { folder, files });
                 self.finish(Job::ExportReport, result)
             }
@@ -178,12 +167,11 @@ impl Worker {
             Command::ListRuns => self.list_runs(),
             Command::RenameRun { id, name } => {
                 let renamed =
-                    self.run_store().and_then(|store| store.rename(&id, &name).map_err(|e| format!("{e:#}")));
+                    self.run_store().and_then(|store| store.rename(&id, &name).map_err(JobError::from));
                 self.after_runs_change(renamed.map(drop))
             }
             Command::DeleteRun { id } => {
-                let deleted =
-                    self.run_store().and_then(|store| store.delete(&id).map_err(|e| format!("{e:#}")));
+                let deleted = self.run_store().and_then(|store| store.delete(&id).map_err(JobError::from));
                 if deleted.is_ok() && !self.forget_deleted_model(&id) {
                     return false;
                 }
@@ -195,7 +183,7 @@ impl Worker {
         }
     }
 
-    fn take_data(&mut self, result: Result<crate::worker::LoadedDataset, String>) -> bool {
+    fn take_data(&mut self, result: Result<crate::worker::LoadedDataset, JobError>) -> bool {
         match result {
             Ok(loaded) => {
                 self.data = Some(loaded.data.clone());
@@ -206,7 +194,7 @@ impl Worker {
     }
 
     /// After a change to the stored data sets (or a plain list): the failure, if any, then the list.
-    fn send_datasets(&mut self, change: Result<(), String>) -> bool {
+    fn send_datasets(&mut self, change: Result<(), JobError>) -> bool {
         if let Err(error) = change
             && !self.emit(Event::Failed { job: Job::Datasets, error })
         {
@@ -242,7 +230,7 @@ impl Worker {
         }
     }
 
-    fn take_model(&mut self, result: Result<CurrentModel, String>) -> bool {
+    fn take_model(&mut self, result: Result<CurrentModel, JobError>) -> bool {
         match result {
             Ok(model) => {
                 let info = model.info.clone();
@@ -267,19 +255,19 @@ impl Worker {
         self.emit(Event::ModelCleared { name })
     }
 
-    fn current_model(&self) -> Result<&CurrentModel, String> {
-        self.model.as_ref().ok_or_else(|| "there is no model yet: train one, or open a model file".to_owned())
+    fn current_model(&self) -> Result<&CurrentModel, JobError> {
+        self.model.as_ref().ok_or(JobError::NoModel)
     }
 
-    fn run_store(&self) -> Result<&RunStore, String> {
-        self.runs.as_ref().ok_or_else(|| "there is no user data folder to keep the run history in".to_owned())
+    fn run_store(&self) -> Result<&RunStore, JobError> {
+        self.runs.as_ref().ok_or(JobError::NoStore("the run history"))
     }
 
     /// Loads the stored run's resume state and trains on from it under the run's name.
     fn continue_run(&mut self, request: &ContinueRequest) -> bool {
         let loaded = self.run_store().and_then(|store| {
-            let record = store.get(&request.run_id).map_err(|error| format!("{error:#}"))?;
-            let state = store.load_resume(&request.run_id).map_err(|error| format!("{error:#}"))?;
+            let record = store.get(&request.run_id).map_err(JobError::from)?;
+            let state = store.load_resume(&request.run_id).map_err(JobError::from)?;
             Ok((record, state))
         });
         let (record, state) = match loaded {
@@ -302,8 +290,7 @@ impl Worker {
     fn train(&mut self, request: &TrainRequest, continued: Option<&model_jobs::Continued>) -> bool {
         self.start(Job::Train);
         let Some(data) = self.data.clone() else {
-            return self
-                .emit(Event::Failed { job: Job::Train, error: "the data set is not loaded yet".to_owned() });
+            return self.emit(Event::Failed { job: Job::Train, error: JobError::NoData });
         };
         let events = &self.events;
         let waker = &self.waker;
@@ -360,8 +347,8 @@ impl Worker {
     fn evaluate(&mut self) -> bool {
         self.start(Job::Evaluate);
         let result = match (&self.model, &self.data) {
-            (None, _) => Err("there is no model yet: train one, or open a model file".to_owned()),
-            (_, None) => Err("the data set is not loaded yet".to_owned()),
+            (None, _) => Err(JobError::NoModel),
+            (_, None) => Err(JobError::NoData),
             (Some(model), Some(data)) => {
                 let events = &self.events;
                 let waker = &self.waker;
@@ -376,7 +363,7 @@ impl Worker {
 
     fn list_runs(&self) -> bool {
         self.start(Job::Runs);
-        let listing = self.run_store().and_then(|store| store.list().map_err(|error| format!("{error:#}")));
+        let listing = self.run_store().and_then(|store| store.list().map_err(JobError::from));
         self.finish(
             Job::Runs,
             listing.map(|list| {
@@ -389,7 +376,7 @@ impl Worker {
     }
 
     /// Reports a failed change, then lists the history as it now is either way.
-    fn after_runs_change(&self, change: Result<(), String>) -> bool {
+    fn after_runs_change(&self, change: Result<(), JobError>) -> bool {
         if let Err(error) = change
             && !self.emit(Event::Failed { job: Job::Runs, error })
         {
@@ -419,7 +406,7 @@ impl Worker {
     }
 
     /// Sends the job's result, or its failure; `false` when the UI has gone.
-    fn finish(&self, job: Job, result: Result<Event, String>) -> bool {
+    fn finish(&self, job: Job, result: Result<Event, JobError>) -> bool {
         match result {
             Ok(event) => self.emit(event),
             Err(error) => self.emit(Event::Failed { job, error }),

@@ -6,7 +6,7 @@ mod data;
 mod models;
 mod training;
 
-use crate::worker::{Event, Job};
+use crate::worker::{Event, Job, JobError};
 
 use super::app::Ctx;
 use super::state::NoticeKind;
@@ -97,10 +97,13 @@ fn job_done(cx: &mut Ctx<'_>) {
     cx.state.busy = None;
 }
 
-/// A job failed: its tab shows the error where it happened, the status bar says it once.
-fn failed(cx: &mut Ctx<'_>, job: Job, error: &str) {
+/// A job failed: its tab shows the error where it happened, the status bar says it once. This is
+/// where the error becomes text.
+fn failed(cx: &mut Ctx<'_>, job: Job, error: &JobError) {
     cx.state.busy = None;
-    if crate::worker::is_internal_error(error) && cx.state.internal_errors.len() < MAX_INTERNAL_ERRORS {
+    let internal = error.is_internal();
+    let error = &error.to_string();
+    if internal && cx.state.internal_errors.len() < MAX_INTERNAL_ERRORS {
         cx.state.internal_errors.push((job, error.to_owned()));
     }
     cx.state.download = None;
