@@ -214,7 +214,7 @@ pub fn help_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
             ui.end_row();
             ui.monospace("Escape");
             ui.strong("Close");
-            ui.label("Close a large view, a menu or a question.");
+            ui.label("Close a large view, the import window, a menu or a question.");
             ui.end_row();
             ui.monospace("F1");
             ui.strong("Help");

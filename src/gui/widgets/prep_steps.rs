@@ -13,8 +13,10 @@ const STEP_BOX: f32 = 112.0;
 
 /// Textures of one picture's steps: the colour original, then one per [`PrepStep`].
 pub struct StepTextures {
-    /// The original, in colour.
+    /// The original, as given.
     pub original: TextureHandle,
+    /// Whether the original has colour (some pixel whose red, green and blue differ).
+    pub original_in_colour: bool,
     /// One per step, in order.
     pub steps: Vec<TextureHandle>,
 }
@@ -23,6 +25,8 @@ impl StepTextures {
     /// Uploads the images (`name` keeps texture names apart in egui's debug views). Small
     /// images are magnified with crisp pixels, large ones smoothed.
     pub fn new(ctx: &egui::Context, name: &str, original: &RgbaPixels, steps: &[PrepStep]) -> Self {
+        let original_in_colour =
+            original.pixels.chunks_exact(4).any(|rgba| rgba[0] != rgba[1] || rgba[1] != rgba[2]);
         let original_image =
             ColorImage::from_rgba_unmultiplied([original.width, original.height], &original.pixels);
         let original =
@@ -37,7 +41,7 @@ impl StepTextures {
                 )
             })
             .collect();
-        Self { original, steps }
+        Self { original, original_in_colour, steps }
     }
 }
 
@@ -87,7 +91,7 @@ pub fn prep_steps_ui(
                 step_card_ui(ui, title, texture, note, |ui| match kind {
                     Some(kind) => switch_ui(ui, *kind, options),
                     None => {
-                        ui.weak("colour");
+                        ui.weak(if textures.original_in_colour { "in colour" } else { "grayscale" });
                     }
                 });
             }
