@@ -96,7 +96,11 @@ pub fn status_bar_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 DataState::Ready(data) => {
                     let data = &data.data;
                     // "Fashion-MNIST sample", "Fashion-MNIST", or an imported set's own name.
-                    let kind = if data.source.is_sample() { format!("{} sample", data.name) } else { data.name.clone() };
+                    let kind = if data.source.is_sample() {
+                        format!("{} sample", data.name)
+                    } else {
+                        data.name.clone()
+                    };
                     ui.label(format!(
                         "Data: {kind}, {} train / {} test",
                         thousands(data.train.len()),
