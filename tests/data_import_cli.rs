@@ -122,3 +122,68 @@ fn bad_sources_fail_in_one_line_naming_the_file_with_exit_code_2_and_store_nothi
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("no data set called \"nothing\""));
 }
+
+/// Issue 16, point 6, in the command line: the bad inputs the library tests refuse one by one
+/// (`tests/data_import_bad.rs`) each end `data import` with exit code 2 and one line naming the
+/// file or folder at fault, and leave the store empty; a bad picture among good ones is skipped.
+#[cfg(unix)]
+#[test]
+fn each_kind_of_bad_source_is_one_line_naming_it_with_exit_code_2() {
+    use std::os::unix::ffi::OsStrExt;
+    let home = tempfile::tempdir().unwrap();
+    let classes = |dir: &Path, names: &[&str]| {
+        for name in names {
+            std::fs::create_dir_all(dir.join(name)).unwrap();
+            std::fs::write(dir.join(name).join("a.png"), png(20, 20)).unwrap();
+        }
+    };
+    let refused = |source: &Path, named: &Path, words: &str| {
+        let output = atelier(home.path(), &["data", "import", source.to_str().unwrap()]);
+        assert_one_line_failure(&output, named);
+        assert!(text(&output.stderr).contains(words), "{words}: {}", text(&output.stderr));
+    };
+
+    // A class folder without a readable picture.
+    let unreadable = home.path().join("unreadable");
+    classes(&unreadable, &["a", "b"]);
+    std::fs::create_dir(unreadable.join("c")).unwrap();
+    std::fs::write(unreadable.join("c/broken.jpg"), b"\xff\xd8\xff\xe0 broken").unwrap();
+    refused(&unreadable, &unreadable.join("c"), "cannot be decoded");
+
+    // More than 100 classes.
+    let many = home.path().join("many");
+    for class in 0..101 {
+        std::fs::create_dir_all(many.join(format!("c{class}"))).unwrap();
+    }
+    refused(&many, &many, "at most 100");
+
+    // A symbolic link loop.
+    let looped = home.path().join("looped");
+    classes(&looped, &["a", "b"]);
+    std::os::unix::fs::symlink(looped.join("a"), looped.join("a/inner")).unwrap();
+    refused(&looped, &looped.join("a/inner"), "symbolic link loop");
+
+    // A class folder whose name is not UTF-8.
+    let odd = home.path().join("odd");
+    classes(&odd, &["a", "b"]);
+    std::fs::create_dir(odd.join(std::ffi::OsStr::from_bytes(b"\xff\xfe"))).unwrap();
+    refused(&odd, &odd, "not valid UTF-8");
+
+    // An IDX pair whose counts differ (the labels file is named; so is the images file).
+    let idx = home.path().join("idx");
+    std::fs::create_dir(&idx).unwrap();
+    let header = |magic: u32, dims: &[u32]| -> Vec<u8> {
+        let mut bytes = magic.to_be_bytes().to_vec();
+        dims.iter().for_each(|dim| bytes.extend(dim.to_be_bytes()));
+        bytes
+    };
+    let mut images = header(0x0803, &[3, 28, 28]);
+    images.extend(vec![0_u8; 3 * 784]);
+    let mut labels = header(0x0801, &[2]);
+    labels.extend([0_u8, 1]);
+    std::fs::write(idx.join("train-images-idx3-ubyte"), images).unwrap();
+    std::fs::write(idx.join("train-labels-idx1-ubyte"), labels).unwrap();
+    refused(&idx, &idx.join("train-labels-idx1-ubyte"), "has 2 labels but");
+
+    assert_eq!(store_entries(home.path()), 0, "nothing was stored");
+}
