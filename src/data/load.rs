@@ -247,7 +247,8 @@ pub fn pair(images: &IdxContent, labels: &IdxContent, labels_path: &Path) -> Res
     pair_with_classes(images, labels, labels_path, FASHION_MNIST_NAMES.len())
 }
 
-/// Pairs an images file with its labels file, as `pair` does for Fashion-MNIST, for a data set with `class_count` classes.
+/// Pairs an images file with its labels file, as `pair` does for Fashion-MNIST, for a data set with
+/// `class_count` classes.
 ///
 /// # Errors
 /// Count mismatch or a label outside `0..class_count`, naming the labels file.
