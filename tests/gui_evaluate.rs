@@ -221,6 +221,10 @@ fn the_report_sorts_mistakes_filter_and_the_files_export() {
     assert!(confidences.windows(2).all(|w| w[0] >= w[1]), "most confident first");
     let first = mistakes[0];
     let class_name = report_name(&harness, first.true_class);
+    // Each tile says what the picture is as well as what the model said (issue 20, point 10).
+    let said = report_name(&harness, first.predicted_class);
+    assert!(harness.query_all_by_label(&format!("is {class_name}")).next().is_some(), "the true class");
+    assert!(harness.query_all_by_label_contains(&format!("said {said} ")).next().is_some(), "the answer");
     harness.get_by_label("True class:").click();
     harness.run_steps(2);
     harness.get_by_label(&class_name).click();

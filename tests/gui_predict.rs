@@ -230,6 +230,9 @@ fn pictures_wait_for_a_model_and_are_predicted_once_one_is_current() {
     harness.get_by_label("No model yet: pictures are prepared, but not predicted.");
     assert_eq!(harness.query_all_by_label("no model yet").count(), 2, "each row says it waits for a model");
     harness.get_by_label("Go to Train (Ctrl+3)");
+    // The exported test pictures are gray: the original's card says so, not "colour" (issue 20.10).
+    harness.get_by_label("gray already");
+    assert!(harness.query_by_label("in colour").is_none());
 
     let model = tiny_cnn(folder.path());
     drop_files(&mut harness, vec![native(&model)]);

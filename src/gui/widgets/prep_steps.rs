@@ -91,7 +91,7 @@ pub fn prep_steps_ui(
                 step_card_ui(ui, title, texture, note, |ui| match kind {
                     Some(kind) => switch_ui(ui, *kind, options),
                     None => {
-                        ui.weak(if textures.original_in_colour { "in colour" } else { "grayscale" });
+                        ui.weak(if textures.original_in_colour { "in colour" } else { "gray already" });
                     }
                 });
             }
