@@ -51,7 +51,9 @@ pub enum TrainPage {
     Runs,
 }
 
-/// Wall-clock time of the current run as the UI sees it, pauses left out.
+/// Wall-clock time of the current run as the UI sees it, pauses left out. Every method takes the
+/// moment it is about (`Instant::now()` at the call site), so tests give it any times they like
+/// instead of sleeping.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunClock {
     started: Option<Instant>,
@@ -61,33 +63,63 @@ pub struct RunClock {
 }
 
 impl RunClock {
-    fn start(&mut self) {
-        *self = Self { started: Some(Instant::now()), ..Self::default() };
+    /// A run started at `now`: everything before is forgotten.
+    pub fn start(&mut self, now: Instant) {
+        *self = Self { started: Some(now), ..Self::default() };
     }
 
-    fn pause(&mut self) {
+    /// Paused at `now` (a second pause changes nothing).
+    pub fn pause(&mut self, now: Instant) {
         if self.paused_since.is_none() {
-            self.paused_since = Some(Instant::now());
+            self.paused_since = Some(now);
         }
     }
 
-    fn resume(&mut self) {
+    /// Resumed at `now`: the pause is left out of the time.
+    pub fn resume(&mut self, now: Instant) {
         if let Some(since) = self.paused_since.take() {
-            self.paused_total += since.elapsed();
+            self.paused_total += now.saturating_duration_since(since);
         }
     }
 
-    fn stop(&mut self) {
-        self.resume();
-        self.stopped_at = Some(Instant::now());
+    /// The run ended at `now`: the time stands still from then.
+    pub fn stop(&mut self, now: Instant) {
+        self.resume(now);
+        self.stopped_at = Some(now);
     }
 
-    /// Seconds trained so far (pauses left out), 0 before the start.
+    /// Seconds trained up to `now` (pauses left out), 0 before the start.
     #[must_use]
-    pub fn elapsed_secs(&self) -> f64 {
+    pub fn elapsed_secs(&self, now: Instant) -> f64 {
         let Some(started) = self.started else { return 0.0 };
-        let now = self.paused_since.or(self.stopped_at).unwrap_or_else(Instant::now);
+        let now = self.paused_since.or(self.stopped_at).unwrap_or(now);
         now.saturating_duration_since(started).saturating_sub(self.paused_total).as_secs_f64()
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use std::time::{Duration, Instant};
+
+    use super::RunClock;
+
+    #[test]
+    fn pauses_are_left_out_and_a_stopped_clock_stands_still() {
+        let t0 = Instant::now();
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        let mut clock = RunClock::default();
+        assert_eq!(clock.elapsed_secs(at(5)), 0.0, "not started");
+        clock.start(t0);
+        assert_eq!(clock.elapsed_secs(at(3)), 3.0);
+        clock.pause(at(3));
+        clock.pause(at(4));
+        assert_eq!(clock.elapsed_secs(at(9)), 3.0, "paused: the time stands");
+        clock.resume(at(10));
+        assert_eq!(clock.elapsed_secs(at(12)), 5.0, "the 7 s pause is left out");
+        clock.stop(at(20));
+        assert_eq!(clock.elapsed_secs(at(100)), 13.0, "stopped at 20 s, minus the pause");
+        clock.start(at(100));
+        assert_eq!(clock.elapsed_secs(at(101)), 1.0, "a new run starts from zero");
     }
 }
 
@@ -165,9 +197,9 @@ impl TrainView {
         self.smoothed_accuracy.clear();
         self.epochs.clear();
         self.error = None;
-        self.clock.start();
+        self.clock.start(Instant::now());
         if self.phase == TrainPhase::Paused {
-            self.clock.pause();
+            self.clock.pause(Instant::now());
         }
     }
 
@@ -199,14 +231,14 @@ impl TrainView {
     /// The run ended (any reason).
     pub fn on_finished(&mut self, result: Box<TrainingResult>) {
         self.phase = TrainPhase::Idle;
-        self.clock.stop();
+        self.clock.stop(Instant::now());
         self.last_result = Some(result);
     }
 
     /// The run could not start or failed.
     pub fn on_failed(&mut self, error: String) {
         self.phase = TrainPhase::Idle;
-        self.clock.stop();
+        self.clock.stop(Instant::now());
         self.error = Some(error);
     }
 

@@ -53,7 +53,7 @@ fn pause(cx: &mut Ctx<'_>) {
     cx.worker.control().pause();
     let view = &mut cx.state.train;
     view.phase = TrainPhase::Paused;
-    view.clock.pause();
+    view.clock.pause(std::time::Instant::now());
     let rate =
         view.batches.last().map_or(cx.settings.train.config.learning_rate, |batch| batch.learning_rate);
     view.paused_learning_rate = format!("{rate:.3e}");
@@ -74,14 +74,14 @@ fn resume(cx: &mut Ctx<'_>) {
     cx.worker.control().resume();
     let view = &mut cx.state.train;
     view.phase = TrainPhase::Running;
-    view.clock.resume();
+    view.clock.resume(std::time::Instant::now());
 }
 
 fn stop(cx: &mut Ctx<'_>) {
     cx.worker.control().cancel();
     let view = &mut cx.state.train;
     view.phase = TrainPhase::Stopping;
-    view.clock.resume();
+    view.clock.resume(std::time::Instant::now());
 }
 
 /// The buttons, the progress line, and the finished run's summary or the failure.
@@ -214,7 +214,7 @@ fn progress_ui(ui: &mut egui::Ui, view: &TrainView) {
         None => format!("Epoch 1/{} · starting", started.total_epochs),
     };
     ui.add(egui::ProgressBar::new(fraction).text(text));
-    let elapsed = view.clock.elapsed_secs();
+    let elapsed = view.clock.elapsed_secs(std::time::Instant::now());
     let speed = last.map_or_else(
         || "– images/s".to_owned(),
         |batch| {
