@@ -8,6 +8,7 @@ mod detail;
 pub mod drops;
 mod export;
 pub mod from_dataset;
+mod picture_row;
 pub mod pictures;
 mod sources;
 mod table;

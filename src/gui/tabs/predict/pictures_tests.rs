@@ -3,6 +3,7 @@ use std::sync::Arc;
 use super::*;
 use crate::inference::Prediction;
 use crate::picture::{self, GrayPixels, RgbaPixels, Switch};
+use crate::worker::{PictureContent, PictureResult};
 
 fn result(probabilities: [f32; 2]) -> PictureResult {
     let gray = GrayPixels::new(28, 28, vec![0; 784]).unwrap();
