@@ -152,6 +152,11 @@ fn three_shapes_import_from_the_fields_and_the_list_renames_and_deletes() {
     harness.get_by_label("Name:").click();
     harness.get_by_label("Name:").type_text("my shapes");
     harness.run_steps(1);
+    // Before the import: the first picture of each class, as it is and as the network will see it.
+    wait_until(&mut harness, 30, |app| app.state().dataset.library.import.preview.pictures().len() == 3);
+    for name in ["bar", "circle", "cross"] {
+        harness.get_by_label(&format!("{name} as the network will see it"));
+    }
     harness.get_by_label("Import").click();
     harness.run_steps(1);
     wait_until(&mut harness, 120, |app| class_count(app) == 3);

@@ -9,8 +9,8 @@ use super::payloads::{
     ContinueRequest, EvaluationResult, Explanation, ModelInfo, OnnxExported, PictureOutcome, PredictRequest,
     RunsListing, TrainRequest, TrainingResult,
 };
-use crate::data::import::{ImportOptions, ImportProgress};
-use crate::data::store::StoredSummary;
+use crate::data::import::{ImportOptions, ImportProgress, PreviewPicture};
+use crate::data::store::{Preprocessing, StoredSummary};
 use crate::data::{DownloadProgress, IMAGE_PIXELS, LoadedData};
 use crate::evaluation::ClassificationReport;
 use crate::model::ModelSpec;
@@ -48,6 +48,14 @@ pub enum Command {
         source: PathBuf,
         /// Name, preprocessing and format options.
         options: ImportOptions,
+    },
+    /// Show what the network will see of a source before it is imported: a few of its pictures,
+    /// prepared as `preprocessing` says.
+    PreviewImport {
+        /// The folder or file to import.
+        source: PathBuf,
+        /// The preparation chosen.
+        preprocessing: Preprocessing,
     },
     /// Rename an imported data set (the list is sent again afterwards).
     RenameDataset {
@@ -146,6 +154,7 @@ impl Command {
             Self::DownloadDataset => Job::DownloadDataset,
             Self::ListDatasets | Self::RenameDataset { .. } | Self::DeleteDataset { .. } => Job::Datasets,
             Self::ImportDataset { .. } => Job::ImportDataset,
+            Self::PreviewImport { .. } => Job::PreviewImport,
             Self::SaveSpec { .. } => Job::SaveSpec,
             Self::LoadSpec { .. } => Job::LoadSpec,
             Self::Train(_) | Self::ContinueRun(_) => Job::Train,
@@ -174,6 +183,8 @@ pub enum Job {
     Datasets,
     /// Importing a data set.
     ImportDataset,
+    /// Preparing a few pictures of a source to show before its import.
+    PreviewImport,
     /// Saving a model spec.
     SaveSpec,
     /// Opening a model spec.
@@ -209,6 +220,7 @@ impl Job {
             Self::DownloadDataset => "downloading the data set",
             Self::Datasets => "updating the data set list",
             Self::ImportDataset => "importing a data set",
+            Self::PreviewImport => "looking at the pictures to import",
             Self::SaveSpec => "saving the model spec",
             Self::LoadSpec => "opening a model spec",
             Self::Train => "training",
@@ -256,6 +268,15 @@ pub enum Event {
     DatasetLoaded(Box<LoadedDataset>),
     /// The imported data sets, by name (after a list, import, rename or delete).
     DatasetsListed(Vec<StoredSummary>),
+    /// A few pictures of a source, as they are and as the network will see them.
+    ImportPreviewed {
+        /// The source they come from.
+        source: PathBuf,
+        /// The preparation they went through.
+        preprocessing: Preprocessing,
+        /// One per class folder shown (none for IDX and CSV sources).
+        pictures: Vec<PreviewPicture>,
+    },
     /// An import made progress (throttled to ~10 a second).
     ImportProgressed(ImportProgress),
     /// An import finished: what was stored, the split note and the skipped files. The data set is

@@ -98,6 +98,7 @@ impl Worker {
                 self.send_datasets(Ok(()))
             }
             Command::ImportDataset { source, options } => self.import(&source, &options),
+            Command::PreviewImport { source, preprocessing } => self.preview_import(source, preprocessing),
             Command::RenameDataset { name, new_name } => {
                 self.start(Job::Datasets);
                 let renamed = dataset_store_jobs::store(self.datasets.as_ref())

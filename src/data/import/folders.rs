@@ -241,7 +241,7 @@ fn label_of(names: &[String], folder: &str) -> u8 {
     u8::try_from(position).unwrap_or(u8::MAX)
 }
 
-fn is_picture(path: &Path) -> bool {
+pub(super) fn is_picture(path: &Path) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())
         .is_some_and(|ext| PICTURE_EXTENSIONS.iter().any(|known| ext.eq_ignore_ascii_case(known)))

@@ -9,6 +9,7 @@ mod error;
 mod folders;
 mod idx_pair;
 mod picture;
+mod preview;
 mod split;
 mod walk;
 
@@ -18,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub use decode::MAX_PICTURE_FILE_BYTES;
 pub use error::ImportError;
 pub use folders::PICTURE_EXTENSIONS;
+pub use preview::{PREVIEW_CLASSES, PreviewPicture, preview};
 pub use split::TEST_FRACTION;
 pub use walk::listing_fingerprint;
 

@@ -23,7 +23,7 @@ pub(super) fn gray_to_network_input(gray: &GrayPixels, preprocessing: Preprocess
     picture::prepare_gray(gray, &options(preprocessing)).pixels()
 }
 
-fn options(preprocessing: Preprocessing) -> PrepOptions {
+pub(super) fn options(preprocessing: Preprocessing) -> PrepOptions {
     match preprocessing {
         Preprocessing::Full => PrepOptions::default(),
         // Already centred data (digits, an exported data set): no inversion, no crop; padded to a

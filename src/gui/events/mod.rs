@@ -10,7 +10,7 @@ use crate::worker::{Event, Job, JobError};
 
 use super::app::Ctx;
 use super::state::NoticeKind;
-use super::tabs::dataset_library;
+use super::tabs::{dataset_library, import_preview};
 
 /// Internal errors remembered at most (a loop of them must not grow without end).
 const MAX_INTERNAL_ERRORS: usize = 100;
@@ -25,6 +25,10 @@ pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
             dataset_library::on_listed(cx, stored);
         }
         Event::ImportProgressed(progress) => dataset_library::on_progress(cx, progress),
+        Event::ImportPreviewed { source, preprocessing, pictures } => {
+            job_done(cx);
+            import_preview::on_previewed(cx, source, preprocessing, pictures);
+        }
         Event::DatasetImported(summary) => {
             let text = format!("Imported \"{}\"", summary.name);
             cx.state.inform_about(Job::ImportDataset, NoticeKind::Info, text);
@@ -116,6 +120,7 @@ fn failed(cx: &mut Ctx<'_>, job: Job, error: &JobError) {
         Job::Predict => cx.state.predict.on_failed(error),
         Job::ExportOnnx => cx.state.onnx_export.on_failed(error.to_owned()),
         Job::ImportDataset => dataset_library::on_import_ended(cx, job, Some(error)),
+        Job::PreviewImport => cx.state.dataset.library.import.error = Some(error.to_owned()),
         Job::DownloadDataset
         | Job::Datasets
         | Job::SaveSpec

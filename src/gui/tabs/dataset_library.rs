@@ -13,6 +13,7 @@ use crate::worker::{Command, DataRequest, ImportSummary, Job};
 use super::super::app::Ctx;
 use super::super::file_dialogs::{self, DialogKind, DialogPoll, PendingDialog};
 use super::super::settings::DataChoice;
+use super::import_preview::{self, PreviewState};
 
 /// Skipped files listed in the import window (all are in the data set's `dataset.json`).
 const SKIPPED_SHOWN: usize = 50;
@@ -55,6 +56,8 @@ pub struct ImportPanel {
     pub report: Option<ImportSummary>,
     /// The last import's error.
     pub error: Option<String>,
+    /// What the network will see of the source, before the import.
+    pub preview: PreviewState,
 }
 
 impl ImportPanel {
@@ -199,6 +202,7 @@ pub fn import_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     let mut start = false;
     let mut cancel = false;
     let mut browse = false;
+    let mut typing = false;
     // Escape closes the window, but not while an import runs (Cancel stops that).
     let mut close = !cx.state.dataset.library.import.is_running()
         && ctx.input(|input| input.key_pressed(egui::Key::Escape));
@@ -210,7 +214,7 @@ pub fn import_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
                 "A folder with one folder of pictures per class (optionally inside train/, test/ and val/), \
              an IDX pair like MNIST, or a CSV file like Kaggle's (label,pixel1,…).",
             );
-            browse = form_ui(ui, panel);
+            (browse, typing) = form_ui(ui, panel);
             ui.add_space(6.0);
             if let Some(progress) = &panel.progress {
                 let fraction =
@@ -234,6 +238,11 @@ pub fn import_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
             if let Some(error) = &panel.error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
+            // Below the buttons, so they stay where they are when the preview arrives.
+            if panel.report.is_none() {
+                let preprocessing = panel.options().preprocessing;
+                import_preview::preview_ui(ui, &mut panel.preview, &panel.source_text, preprocessing);
+            }
             if let Some(report) = &panel.report {
                 report_ui(ui, report);
             }
@@ -251,6 +260,11 @@ pub fn import_window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
         start_import(cx);
     }
     cx.state.dataset.library.import.open = open && !close;
+    let panel = &cx.state.dataset.library.import;
+    if panel.open && !panel.is_running() {
+        let (source, preprocessing) = (panel.source_text.clone(), panel.options().preprocessing);
+        import_preview::request_if_changed(cx, &source, preprocessing, typing);
+    }
 }
 
 fn start_import(cx: &mut Ctx<'_>) {
@@ -265,19 +279,23 @@ fn start_import(cx: &mut Ctx<'_>) {
     }
 }
 
-/// The source, name and options; returns whether "Choose folder…" was clicked.
-fn form_ui(ui: &mut egui::Ui, panel: &mut ImportPanel) -> bool {
+/// The source, name and options; returns whether "Choose folder…" was clicked and whether the
+/// source field has the keyboard (the preview waits until the typing stops).
+fn form_ui(ui: &mut egui::Ui, panel: &mut ImportPanel) -> (bool, bool) {
     let mut browse = false;
+    let mut typing = false;
     ui.add_enabled_ui(!panel.is_running(), |ui| {
         egui::Grid::new("import_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
             let label = ui.label("Pictures:");
             ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut panel.source_text)
-                        .hint_text("/path/to/my-pictures")
-                        .desired_width(300.0),
-                )
-                .labelled_by(label.id);
+                typing = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut panel.source_text)
+                            .hint_text("/path/to/my-pictures")
+                            .desired_width(300.0),
+                    )
+                    .labelled_by(label.id)
+                    .has_focus();
                 browse = ui.button("Choose folder…").clicked();
             });
             ui.end_row();
@@ -311,7 +329,7 @@ fn form_ui(ui: &mut egui::Ui, panel: &mut ImportPanel) -> bool {
             ui.end_row();
         });
     });
-    browse
+    (browse, typing)
 }
 
 fn report_ui(ui: &mut egui::Ui, report: &ImportSummary) {

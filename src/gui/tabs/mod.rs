@@ -3,6 +3,7 @@
 pub mod dataset;
 pub mod dataset_library;
 pub mod evaluate;
+pub mod import_preview;
 pub mod model;
 pub mod predict;
 pub mod train;

@@ -6,6 +6,7 @@ use super::super::dataset_jobs::{self, DownloadOutcome};
 use super::super::dataset_store_jobs::{self, ImportOutcome};
 use super::super::{Event, Job, JobError};
 use super::Worker;
+use crate::data::store::Preprocessing;
 
 impl Worker {
     pub(super) fn take_data(&mut self, result: Result<crate::worker::LoadedDataset, JobError>) -> bool {
@@ -73,5 +74,14 @@ impl Worker {
             Ok(DownloadOutcome::Cancelled) => self.emit(Event::Cancelled(Job::DownloadDataset)),
             Err(error) => self.emit(Event::Failed { job: Job::DownloadDataset, error }),
         }
+    }
+
+    /// A few pictures of `source` as the network will see them, before it is imported.
+    pub(super) fn preview_import(&self, source: std::path::PathBuf, preprocessing: Preprocessing) -> bool {
+        self.start(Job::PreviewImport);
+        let result = crate::data::import::preview(&source, preprocessing)
+            .map(|pictures| Event::ImportPreviewed { source, preprocessing, pictures })
+            .map_err(JobError::from);
+        self.finish(Job::PreviewImport, result)
     }
 }
