@@ -89,10 +89,13 @@ pub fn preview_ui(ui: &mut egui::Ui, state: &mut PreviewState, source: &str, pre
     let ctx = ui.ctx().clone();
     let textures = shown.textures.get_or_insert_with(|| textures(&ctx, &shown.pictures));
     ui.horizontal_wrapped(|ui| {
+        // Pairs apart, the two pictures of a pair together.
+        ui.spacing_mut().item_spacing.x = 16.0;
         for (picture, (original, input)) in shown.pictures.iter().zip(textures.iter()) {
             ui.vertical(|ui| {
-                ui.set_width(THUMBNAIL * 2.0 + 4.0);
+                ui.set_width(THUMBNAIL * 2.0 + 2.0);
                 ui.horizontal(|ui| {
+                    ui.spacing_mut().item_spacing.x = 2.0;
                     let size = original.size_vec2();
                     let scale = THUMBNAIL / size.x.max(size.y);
                     ui.add(egui::Image::new((original.id(), size * scale)).alt_text(&picture.class_name));
