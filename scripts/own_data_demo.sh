@@ -19,25 +19,7 @@ log=$out/own-data-demo.log
 store=$XDG_DATA_HOME/atelier/datasets/letters
 [ -f "$store/dataset.json" ] || { echo "the import failed:"; cat "$log"; exit 1; }
 
-"$binary" --data-dir "$store" >>"$log" 2>&1 &
-app_pid=$!
-window=
-for _ in $(seq 1 60); do
-  window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
-  [ -n "$window" ] && break
-  sleep 0.5
-done
-[ -n "$window" ] || { echo "the window did not appear; log:"; cat "$log"; exit 1; }
-sleep "${SETTLE_SECS:-6}"
-
-key() { xdotool windowfocus --sync "$window" 2>/dev/null || true; xdotool key "$@"; }
-click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep "${3:-0.6}"; }
-shoot() {
-  xdotool mousemove 1270 740 2>/dev/null || true
-  sleep 0.3
-  /usr/bin/import -window root "$out/$1.png"
-  echo "saved $out/$1.png"
-}
+launch_app "$log" --data-dir "$store"
 
 shoot own-data-dataset
 key ctrl+2 && sleep 1

@@ -34,3 +34,30 @@ session_cleanup() {
   rm -rf "$home"
 }
 trap session_cleanup EXIT
+
+# Shared helpers for the demo scripts (a script may define its own versions after sourcing this).
+# launch_app LOG ARGS…: starts "$binary" ARGS… (output appended to LOG), waits for its window and
+# for it to settle (SETTLE_SECS, default 6); sets $app_pid and $window, or exits naming the log.
+launch_app() {
+  local log=$1; shift
+  "$binary" "$@" >>"$log" 2>&1 &
+  app_pid=$!
+  window=
+  for _ in $(seq 1 60); do
+    window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
+    [ -n "$window" ] && break
+    sleep 0.5
+  done
+  [ -n "$window" ] || { echo "the window did not appear; log:"; cat "$log"; exit 1; }
+  sleep "${SETTLE_SECS:-6}"
+}
+# key KEYS…: keys to the app's window. click X Y [PAUSE]: a click at window coordinates.
+key() { xdotool windowfocus --sync "$window" 2>/dev/null || true; xdotool key "$@"; }
+click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep "${3:-0.6}"; }
+# shoot NAME: the screen (pointer moved out of the way) as $out/NAME.png.
+shoot() {
+  xdotool mousemove "$((screen_width - 10))" "$((screen_height - 60))" 2>/dev/null || true
+  sleep 0.3
+  /usr/bin/import -window root "$out/$1.png"
+  echo "saved $out/$1.png"
+}

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::data::ClassNames;
 use crate::files::thousands;
-use crate::model::{Preset, presets};
+use crate::model::{Preset, PresetId, Task, default_binary_task, presets};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::worker::Command;
@@ -100,6 +101,39 @@ fn model_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     });
 }
 
+/// A preset card's words for the data set in use: the presets describe Fashion-MNIST, so on
+/// another data set the binary card names that set's two default classes, the class count is the
+/// set's own, and the expected accuracy is said to be Fashion-MNIST's.
+struct CardTexts {
+    title: String,
+    description: String,
+    accuracy: String,
+}
+
+impl CardTexts {
+    fn new(preset: &Preset, classes: &ClassNames) -> Self {
+        if *classes == ClassNames::fashion_mnist() {
+            return Self {
+                title: preset.title.to_owned(),
+                description: preset.description.to_owned(),
+                accuracy: format!("Expected test accuracy: {}", preset.expected_accuracy),
+            };
+        }
+        let (title, description) = match (preset.id, default_binary_task(classes)) {
+            (PresetId::BinaryDense, Task::Binary { positive, negative }) => (
+                format!("{} vs {}", classes.name(negative.into()), classes.name(positive.into())),
+                "A small dense network that tells two classes apart (pick them in the editor).".to_owned(),
+            ),
+            _ => (
+                preset.title.to_owned(),
+                preset.description.replace("ten classes", &format!("{} classes", classes.len())),
+            ),
+        };
+        let accuracy = format!("On Fashion-MNIST: {}", preset.expected_accuracy);
+        Self { title, description, accuracy }
+    }
+}
+
 fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
     let selected = cx.settings.model.preset == Some(preset.id);
     let classes = cx.state.data.class_names();
@@ -108,14 +142,15 @@ fn preset_card_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, preset: &Preset) {
         if selected { ui.visuals().selection.stroke } else { ui.visuals().widgets.noninteractive.bg_stroke };
     let card = egui::Frame::group(ui.style()).stroke(stroke).inner_margin(10.0).show(ui, |ui| {
         ui.set_width(CARD_WIDTH - 24.0);
-        let title = ui.selectable_label(selected, egui::RichText::new(preset.title).strong().size(15.0));
+        let texts = CardTexts::new(preset, &classes);
+        let title = ui.selectable_label(selected, egui::RichText::new(texts.title).strong().size(15.0));
         ui.horizontal(|ui| {
             ui.monospace(preset.name);
             ui.weak("·");
             ui.label(format!("{params} parameters"));
         });
-        ui.label(preset.description);
-        ui.label(format!("Expected test accuracy: {}", preset.expected_accuracy));
+        ui.label(texts.description);
+        ui.label(texts.accuracy);
         title
     });
     let whole = ui.interact(
