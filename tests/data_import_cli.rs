@@ -87,8 +87,7 @@ fn a_folder_with_a_bad_picture_imports_and_lists_it_with_a_split_note() {
     assert!(stdout.contains("imported \"shoes\""), "{stdout}");
     assert!(stdout.contains("test split:    the source has no test split: 2 of 10 pictures"), "{stdout}");
     assert!(
-        stdout.contains("skipped 1 files:")
-            && stdout.contains("sandal/broken.jpg: the picture cannot be decoded")
+        stdout.contains("skipped 1 file:") && stdout.contains("sandal/broken.jpg: the picture is cut off")
     );
 }
 
@@ -148,7 +147,7 @@ fn each_kind_of_bad_source_is_one_line_naming_it_with_exit_code_2() {
     classes(&unreadable, &["a", "b"]);
     std::fs::create_dir(unreadable.join("c")).unwrap();
     std::fs::write(unreadable.join("c/broken.jpg"), b"\xff\xd8\xff\xe0 broken").unwrap();
-    refused(&unreadable, &unreadable.join("c"), "cannot be decoded");
+    refused(&unreadable, &unreadable.join("c"), "cut off");
 
     // More than 100 classes.
     let many = home.path().join("many");

@@ -126,7 +126,8 @@ fn print_report(report: &ImportReport, elapsed_secs: f64) {
         println!("  test split:    {note}");
     }
     if !report.skipped.is_empty() {
-        println!("skipped {} files:", thousands(report.skipped.len()));
+        let count = report.skipped.len();
+        println!("skipped {} {}:", thousands(count), if count == 1 { "file" } else { "files" });
         for file in report.skipped.iter().take(SKIPPED_SHOWN) {
             println!("  {}: {}", file.path.display(), file.reason);
         }

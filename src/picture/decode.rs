@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, metadata::Orientation};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, metadata::Orientation};
 
 use super::error::PictureError;
 use super::pixels::{RgbPixels, RgbaPixels};
@@ -73,8 +73,12 @@ fn decode_as_stored(bytes: &[u8]) -> Result<(DynamicImage, Orientation), Picture
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| PictureError::Decode(error.to_string()))?;
-    if reader.format().is_none() {
-        return Err(PictureError::NotAnImage);
+    match reader.format() {
+        None => return Err(PictureError::NotAnImage),
+        // The JPEG decoder fills a cut-off file with gray instead of failing: a half-copied photo
+        // would predict (or train) as a picture that is not there.
+        Some(ImageFormat::Jpeg) if !jpeg_has_its_end(bytes) => return Err(PictureError::Truncated),
+        Some(_) => {}
     }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
@@ -90,6 +94,14 @@ fn decode_as_stored(bytes: &[u8]) -> Result<(DynamicImage, Orientation), Picture
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image = DynamicImage::from_decoder(decoder)?;
     Ok((image, orientation))
+}
+
+/// Whether a JPEG file ends as a whole one does: with the end-of-image marker (0xFF 0xD9), perhaps
+/// followed by padding some cameras add. Looked for in the last 4 KB only, so the marker of an
+/// embedded thumbnail near the start does not count.
+fn jpeg_has_its_end(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    tail.windows(2).any(|pair| pair == [0xFF, 0xD9])
 }
 
 /// The image as opaque RGB; 8-bit RGB (every JPEG) is moved, not copied.

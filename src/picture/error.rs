@@ -43,6 +43,9 @@ pub enum PictureError {
     /// Decoding would need more memory than [`super::MAX_DECODE_BYTES`].
     #[error("the picture needs more than {} MB to decode", super::MAX_DECODE_BYTES / (1024 * 1024))]
     OverMemoryLimit,
+    /// A JPEG file that stops before its picture does (a copy or download cut short).
+    #[error("the picture is cut off: the file ends before the picture does (copy it again)")]
+    Truncated,
     /// An EXIF orientation outside 1-8.
     #[error("EXIF orientation {0} is not one of 1-8")]
     BadOrientation(u8),

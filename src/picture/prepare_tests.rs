@@ -182,6 +182,21 @@ fn zero_bytes_garbage_and_truncated_files_are_clear_errors() {
     let whole = png(&image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(64, 64, image::Luma([9]))));
     let error = decode(&whole[..whole.len() / 2]).unwrap_err();
     assert!(matches!(error, PictureError::Decode(_)), "{error}");
+
+    // A JPEG cut short decodes as gray in the image crate: it is refused by its missing end marker,
+    // while the whole file (and one with padding after the marker) decodes.
+    let photo = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(120, 80, |x, y| {
+        image::Rgb([(x * 2) as u8, (y * 3) as u8, 90])
+    }));
+    let mut jpeg = Vec::new();
+    photo.write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg).unwrap();
+    assert!(decode(&jpeg).is_ok());
+    let error = decode(&jpeg[..jpeg.len() * 2 / 3]).unwrap_err();
+    assert!(matches!(error, PictureError::Truncated), "{error}");
+    assert!(error.to_string().contains("cut off"), "{error}");
+    let mut padded = jpeg.clone();
+    padded.extend([0_u8; 64]);
+    assert!(decode(&padded).is_ok(), "padding after the end marker is fine");
 }
 
 #[test]

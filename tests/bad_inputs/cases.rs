@@ -77,6 +77,8 @@ pub enum ErrorKind {
     TooLarge,
     /// A damaged picture.
     BadPicture,
+    /// A JPEG that ends before its picture does.
+    CutOffPicture,
 }
 
 impl ErrorKind {
@@ -108,6 +110,7 @@ impl ErrorKind {
             Self::NotAnImage => "not a picture in a supported format",
             Self::TooLarge => "larger than the 8192×8192 limit",
             Self::BadPicture => "cannot be decoded",
+            Self::CutOffPicture => "is cut off",
         }
     }
 }
@@ -417,7 +420,7 @@ fn image_cases() -> Vec<Case> {
         case("image-png-zero-size", I, png_header_only(0, 0), K::BadPicture),
         case("image-bmp-huge", I, bmp_header_only(60_000, 60_000), K::TooLarge),
         case("image-bmp-no-pixels", I, bmp_header_only(100, 100), K::BadPicture),
-        case("image-jpeg-garbage", I, jpeg_garbage, K::BadPicture),
+        case("image-jpeg-garbage", I, jpeg_garbage, K::CutOffPicture),
         case("image-gif-header-only", I, b"GIF89a\x10\x00\x10\x00".to_vec(), K::BadPicture),
         case("image-model-file", I, tiny_model_bytes(), K::NotAnImage),
         Case { name: "image-missing", input: I, content: Content::Missing, expect: K::Unreadable },

@@ -350,7 +350,10 @@ fn report_ui(ui: &mut egui::Ui, report: &ImportSummary) {
     }
     ui.colored_label(
         ui.visuals().warn_fg_color,
-        format!("{} files were skipped:", thousands(report.skipped.len())),
+        match report.skipped.len() {
+            1 => "1 file was skipped:".to_owned(),
+            count => format!("{} files were skipped:", thousands(count)),
+        },
     );
     egui::ScrollArea::vertical().max_height(160.0).show(ui, |ui| {
         for file in report.skipped.iter().take(SKIPPED_SHOWN) {
