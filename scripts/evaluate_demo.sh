@@ -31,19 +31,9 @@ model=$home/dense.safetensors
 echo "training a dense model for one epoch (the CLI)…"
 "$binary" train --preset dense --epochs 1 --out "$model" | tail -2
 
-"$binary" >>"$out/evaluate-app.log" 2>&1 &
-app_pid=$!
-window=
-for _ in $(seq 1 60); do
-  window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
-  [ -n "$window" ] && break
-  sleep 0.5
-done
-[ -n "$window" ] || { echo "the window did not appear; log:"; cat "$out/evaluate-app.log"; exit 1; }
-sleep "${SETTLE_SECS:-6}"
+click_pause=1
+launch_app "$out/evaluate-app.log"
 
-key() { xdotool windowfocus --sync "$window" 2>/dev/null || true; xdotool key "$1"; }
-click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep "${3:-1}"; }
 shoot() {  # shoot <name> [keep-pointer]
   [ -z "${2:-}" ] && xdotool mousemove 1270 740 2>/dev/null || true
   sleep 0.4

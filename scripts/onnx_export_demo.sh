@@ -22,25 +22,8 @@ model=$home/dense.safetensors
 echo "training a dense model for one epoch (the CLI)…"
 "$binary" train --preset dense --epochs 1 --out "$model" | tail -2
 
-"$binary" >>"$out/onnx-app.log" 2>&1 &
-app_pid=$!
-window=
-for _ in $(seq 1 60); do
-  window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
-  [ -n "$window" ] && break
-  sleep 0.5
-done
-[ -n "$window" ] || { echo "the window did not appear; log:"; cat "$out/onnx-app.log"; exit 1; }
-sleep "${SETTLE_SECS:-6}"
-
-key() { xdotool windowfocus --sync "$window" 2>/dev/null || true; xdotool key "$1"; }
-click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep "${3:-1}"; }
-shoot() {
-  xdotool mousemove 1270 740 2>/dev/null || true
-  sleep 0.4
-  /usr/bin/import -window root "$out/$1.png"
-  echo "saved $out/$1.png"
-}
+click_pause=1
+launch_app "$out/onnx-app.log"
 
 key ctrl+4 && sleep 1.5
 click 300 221 0.5                       # the Model file field

@@ -42,24 +42,7 @@ echo "not a picture" >"$work/bad/notes.png"
 head -c 70 "$boot" >"$work/bad/truncated.png"
 
 window=
-start_app() {
-  "$binary" "$@" >>"$log" 2>&1 &
-  app_pid=$!
-  window=
-  for _ in $(seq 1 60); do
-    window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
-    [ -n "$window" ] && break
-    sleep 0.5
-  done
-  [ -n "$window" ] || { echo "the window did not appear; log:"; cat "$log"; exit 1; }
-  sleep "${SETTLE_SECS:-8}"
-}
-shoot() {
-  xdotool mousemove 1270 790 2>/dev/null || true
-  sleep 0.4
-  /usr/bin/import -window root "$out/$1.png"
-  echo "saved $out/$1.png"
-}
+start_app() { SETTLE_SECS=${SETTLE_SECS:-8} launch_app "$log" "$@"; }
 quit_app() {  # Ctrl+Q saves the settings (the current model among them)
   xdotool windowfocus --sync "$window" 2>/dev/null || true
   xdotool key ctrl+q

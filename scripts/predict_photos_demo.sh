@@ -36,24 +36,7 @@ dress=$(ls "$work"/pngs/*dress*.png | head -1)
 /usr/bin/convert "$dress" -negate -colorspace sRGB -type TrueColor -filter Lanczos -resize 2000% +level-colors '#b0202a,#eadcc4' \
   -background '#eadcc4' -gravity northwest -splice 160x60 -extent 900x700 -quality 90 "$work/dress.jpg"
 
-start_app() {
-  "$binary" "$@" >>"$log" 2>&1 &
-  app_pid=$!
-  window=
-  for _ in $(seq 1 60); do
-    window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
-    [ -n "$window" ] && break
-    sleep 0.5
-  done
-  [ -n "$window" ] || { echo "the window did not appear; log:"; cat "$log"; exit 1; }
-  sleep "${SETTLE_SECS:-10}"
-}
-shoot() {
-  xdotool mousemove 1270 790 2>/dev/null || true
-  sleep 0.4
-  /usr/bin/import -window root "$out/$1.png"
-  echo "saved $out/$1.png"
-}
+start_app() { SETTLE_SECS=${SETTLE_SECS:-10} launch_app "$log" "$@"; }
 stop_app() {
   kill "$app_pid" 2>/dev/null || true
   wait "$app_pid" 2>/dev/null || true

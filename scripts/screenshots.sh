@@ -27,21 +27,7 @@ rm -f "$out/app.log"
 export ATELIER_FRAME_LOG=1
 
 window=
-start_app() {
-  "$binary" "$@" >>"$out/app.log" 2>&1 &
-  app_pid=$!
-  window=
-  for _ in $(seq 1 60); do
-    window=$(xdotool search --name '^Atelier$' 2>/dev/null | head -1 || true)
-    [ -n "$window" ] && break
-    sleep 0.5
-  done
-  [ -n "$window" ] || { echo "the window did not appear; log:"; cat "$out/app.log"; exit 1; }
-  # The window opens at 1280×800: fit it to the screen (no window manager does it here).
-  xdotool windowsize "$window" "$screen_width" "$screen_height" 2>/dev/null || true
-  # Let the data load and the first frames settle.
-  sleep "${SETTLE_SECS:-6}"
-}
+start_app() { launch_app "$out/app.log" "$@"; }
 
 key() {  # key <keys>: real (XTEST) key presses to the focused window; winit ignores synthetic ones
   xdotool windowfocus --sync "$window" 2>/dev/null || true

@@ -49,15 +49,18 @@ launch_app() {
     sleep 0.5
   done
   [ -n "$window" ] || { echo "the window did not appear; log:"; cat "$log"; exit 1; }
+  # The window opens at 1280×800: fit it to the screen (no window manager does it here).
+  xdotool windowsize "$window" "$screen_width" "$screen_height" 2>/dev/null || true
   sleep "${SETTLE_SECS:-6}"
 }
-# key KEYS…: keys to the app's window. click X Y [PAUSE]: a click at window coordinates.
+# key KEYS…: keys to the app's window. click X Y [PAUSE]: a click at window coordinates, then a
+# pause (default $click_pause, 0.6 s unless the script sets it).
 key() { xdotool windowfocus --sync "$window" 2>/dev/null || true; xdotool key "$@"; }
-click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep "${3:-0.6}"; }
+click() { xdotool mousemove --window "$window" "$1" "$2" click 1; sleep "${3:-${click_pause:-0.6}}"; }
 # shoot NAME: the screen (pointer moved out of the way) as $out/NAME.png.
 shoot() {
   xdotool mousemove "$((screen_width - 10))" "$((screen_height - 60))" 2>/dev/null || true
-  sleep 0.3
+  sleep 0.4
   /usr/bin/import -window root "$out/$1.png"
   echo "saved $out/$1.png"
 }
