@@ -202,76 +202,122 @@ impl Network {
             candle_core::bail!("the network holds {:?} weights but the input is {:?}", self.dtype, x.dtype());
         }
         let mut x = x.clone();
-        let mut layers = self.layers.iter().enumerate().peekable();
-        while let Some((index, layer)) = layers.next() {
-            // A Dense or Conv2d followed by ReLU runs as one fused op (one pass, no extra buffer),
-            // and Conv2d → ReLU → MaxPool as one op that never materialises the full-size map.
-            let fuse_relu = matches!(layer, Layer::Dense { .. } | Layer::Conv2d { .. })
-                && layers.next_if(|(_, next)| matches!(next, Layer::Relu)).is_some();
-            let fused_pool = if fuse_relu && matches!(layer, Layer::Conv2d { .. }) {
-                layers.next_if(|(_, next)| matches!(next, Layer::MaxPool { .. })).and_then(|(_, next)| {
-                    match next {
-                        Layer::MaxPool { size } => Some(*size),
-                        _ => None,
-                    }
-                })
-            } else {
-                None
-            };
-            x = match layer {
-                // [batch, units]
-                Layer::Dense { weight, bias } if fuse_relu => ops::linear_relu(&x, weight, bias)?,
-                Layer::Dense { weight, bias } => ops::linear(&x, weight, bias)?,
-                // [batch, filters, h', w'], or [batch, filters, h' / size, w' / size] when pooled
-                Layer::Conv2d { weight, bias, stride, padding } => match (fuse_relu, fused_pool) {
-                    (true, Some(size)) => ops::conv2d_relu_pool(&x, weight, bias, *stride, *padding, size)?,
-                    (true, None) => ops::conv2d_relu(&x, weight, bias, *stride, *padding)?,
-                    (false, _) => ops::conv2d(&x, weight, bias, *stride, *padding)?,
-                },
-                // [batch, c, h / size, w / size]
-                Layer::MaxPool { size } => ops::max_pool2d(&x, *size)?,
-                // [batch, c]
-                Layer::GlobalAvgPool => x.mean((2, 3))?,
-                Layer::BatchNorm { gamma, beta, running_mean, running_var } => match mode {
-                    ForwardMode::Eval => ops::batch_norm_eval(
-                        &x,
-                        gamma,
-                        beta,
-                        &running_mean.as_detached_tensor(),
-                        &running_var.as_detached_tensor(),
-                    )?,
-                    ForwardMode::Train { .. } => {
-                        let (y, stats) = ops::batch_norm_train(&x, gamma, beta)?;
-                        running_mean
-                            .set(&ops::running_update(&running_mean.as_detached_tensor(), &stats.mean)?)?;
-                        running_var.set(&ops::running_update(
-                            &running_var.as_detached_tensor(),
-                            &stats.unbiased_variance,
-                        )?)?;
-                        y
-                    }
-                },
-                Layer::Dropout { rate } => match mode {
-                    ForwardMode::Eval => x,
-                    ForwardMode::Train { step_seed } => {
-                        // A different mask per layer within the step.
-                        let seed =
-                            ops::splitmix64(step_seed ^ (index as u64).wrapping_mul(0xA076_1D64_78BD_642F));
-                        ops::dropout(&x, *rate, seed)?
-                    }
-                },
-                // [batch, c·h·w]
-                Layer::Flatten => x.flatten_from(1)?,
-                Layer::Relu => ops::relu(&x)?,
-                // x - (1 - slope)·min(x, 0), i.e. slope·x for negatives.
-                Layer::LeakyRelu { negative_slope } => {
-                    (x.relu()? - (x.neg()?.relu()? * f64::from(*negative_slope))?)?
-                }
-                Layer::Tanh => x.tanh()?,
-                Layer::Sigmoid => candle_nn::ops::sigmoid(&x)?,
-            };
+        let mut index = 0;
+        while index < self.layers.len() {
+            let (output, used) = self.forward_from(index, &x, mode)?;
+            x = output;
+            index += used;
         }
         Ok(x)
+    }
+
+    /// Runs the layer at `index`, or the run of layers starting there that one fused op covers;
+    /// returns the output and how many layers it ran. Fused: Conv2d → BatchNorm → ReLU (→
+    /// MaxPool), Conv2d → ReLU (→ MaxPool) and Dense → ReLU; each is one pass with no full-size
+    /// intermediate tensors.
+    fn forward_from(
+        &self,
+        index: usize,
+        x: &Tensor,
+        mode: ForwardMode,
+    ) -> candle_core::Result<(Tensor, usize)> {
+        let pool_after = |rest: &[Layer]| match rest.first() {
+            Some(Layer::MaxPool { size }) => Some(*size),
+            _ => None,
+        };
+        let fused = match &self.layers[index..] {
+            [
+                Layer::Conv2d { weight, bias, stride, padding },
+                Layer::BatchNorm { gamma, beta, running_mean, running_var },
+                Layer::Relu,
+                rest @ ..,
+            ] => {
+                let pool = pool_after(rest);
+                // [batch, filters, h', w'] (pooled: / size)
+                let y = match mode {
+                    ForwardMode::Eval => ops::conv2d_bn_relu_pool_eval(
+                        x,
+                        weight,
+                        bias,
+                        (gamma, beta),
+                        (&running_mean.as_detached_tensor(), &running_var.as_detached_tensor()),
+                        *stride,
+                        *padding,
+                        pool,
+                    )?,
+                    ForwardMode::Train { .. } => {
+                        let (y, stats) = ops::conv2d_bn_relu_pool_train(
+                            x, weight, bias, gamma, beta, *stride, *padding, pool,
+                        )?;
+                        update_running(running_mean, running_var, &stats)?;
+                        y
+                    }
+                };
+                Some((y, 3 + usize::from(pool.is_some())))
+            }
+            [Layer::Conv2d { weight, bias, stride, padding }, Layer::Relu, rest @ ..] => {
+                Some(match pool_after(rest) {
+                    Some(size) => (ops::conv2d_relu_pool(x, weight, bias, *stride, *padding, size)?, 3),
+                    None => (ops::conv2d_relu(x, weight, bias, *stride, *padding)?, 2),
+                })
+            }
+            // [batch, units]
+            [Layer::Dense { weight, bias }, Layer::Relu, ..] => Some((ops::linear_relu(x, weight, bias)?, 2)),
+            _ => None,
+        };
+        match fused {
+            Some(done) => Ok(done),
+            None => Ok((self.forward_layer(index, x, mode)?, 1)),
+        }
+    }
+
+    /// Runs the single layer at `index`.
+    fn forward_layer(&self, index: usize, x: &Tensor, mode: ForwardMode) -> candle_core::Result<Tensor> {
+        let x = x.clone();
+        Ok(match &self.layers[index] {
+            // [batch, units]
+            Layer::Dense { weight, bias } => ops::linear(&x, weight, bias)?,
+            // [batch, filters, h', w']
+            Layer::Conv2d { weight, bias, stride, padding } => {
+                ops::conv2d(&x, weight, bias, *stride, *padding)?
+            }
+            // [batch, c, h / size, w / size]
+            Layer::MaxPool { size } => ops::max_pool2d(&x, *size)?,
+            // [batch, c]
+            Layer::GlobalAvgPool => x.mean((2, 3))?,
+            Layer::BatchNorm { gamma, beta, running_mean, running_var } => match mode {
+                ForwardMode::Eval => ops::batch_norm_eval(
+                    &x,
+                    gamma,
+                    beta,
+                    &running_mean.as_detached_tensor(),
+                    &running_var.as_detached_tensor(),
+                )?,
+                ForwardMode::Train { .. } => {
+                    let (y, stats) = ops::batch_norm_train(&x, gamma, beta)?;
+                    update_running(running_mean, running_var, &stats)?;
+                    y
+                }
+            },
+            Layer::Dropout { rate } => match mode {
+                ForwardMode::Eval => x,
+                ForwardMode::Train { step_seed } => {
+                    // A different mask per layer within the step.
+                    let seed =
+                        ops::splitmix64(step_seed ^ (index as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+                    ops::dropout(&x, *rate, seed)?
+                }
+            },
+            // [batch, c·h·w]
+            Layer::Flatten => x.flatten_from(1)?,
+            Layer::Relu => ops::relu(&x)?,
+            // x - (1 - slope)·min(x, 0), i.e. slope·x for negatives.
+            Layer::LeakyRelu { negative_slope } => {
+                (x.relu()? - (x.neg()?.relu()? * f64::from(*negative_slope))?)?
+            }
+            Layer::Tanh => x.tanh()?,
+            Layer::Sigmoid => candle_nn::ops::sigmoid(&x)?,
+        })
     }
 
     /// The variables the optimizer updates, in a stable order (layer order; weight before bias).
@@ -344,4 +390,10 @@ impl Network {
         }
         Ok(())
     }
+}
+
+/// Moves batch norm's running statistics one step towards this batch's.
+fn update_running(running_mean: &Var, running_var: &Var, stats: &ops::BatchStats) -> candle_core::Result<()> {
+    running_mean.set(&ops::running_update(&running_mean.as_detached_tensor(), &stats.mean)?)?;
+    running_var.set(&ops::running_update(&running_var.as_detached_tensor(), &stats.unbiased_variance)?)
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use candle_core::{DType, Result, Tensor};
 
-use super::batch_norm_kernel::{BatchNormTrain, ChannelAffine};
+use super::batch_norm_kernel::{BatchNormTrain, ChannelAffine, ChannelStats};
 
 /// Added to the variance before the square root (PyTorch's default).
 pub const BATCH_NORM_EPS: f64 = 1e-5;
@@ -61,14 +61,20 @@ pub fn batch_norm_train(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<(Te
     let op = BatchNormTrain { eps: BATCH_NORM_EPS, stats: Arc::clone(&stats) };
     let y = x.contiguous()?.apply_op3(&gamma.contiguous()?, &beta.contiguous()?, op)?;
     let Some(stats) = stats.get() else { candle_core::bail!("batch norm kernel produced no statistics") };
+    Ok((y, batch_stats(stats, per_channel, x)?))
+}
+
+/// The kernels' statistics as tensors like `x`'s, the variance made unbiased over the
+/// `per_channel` values each channel had.
+pub(crate) fn batch_stats(stats: &ChannelStats, per_channel: usize, x: &Tensor) -> Result<BatchStats> {
+    let channels = stats.mean.len();
     #[allow(clippy::cast_precision_loss)]
     let correction = if per_channel > 1 { per_channel as f64 / (per_channel - 1) as f64 } else { 1.0 };
     let unbiased: Vec<f64> = stats.variance.iter().map(|v| v * correction).collect();
-    let stats = BatchStats {
+    Ok(BatchStats {
         mean: Tensor::from_vec(stats.mean.clone(), channels, x.device())?.to_dtype(x.dtype())?,
         unbiased_variance: Tensor::from_vec(unbiased, channels, x.device())?.to_dtype(x.dtype())?,
-    };
-    Ok((y, stats))
+    })
 }
 
 /// [`batch_norm_train`] with candle's generic ops: the fallback off the CPU and the yardstick

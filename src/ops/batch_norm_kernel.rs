@@ -121,7 +121,7 @@ fn channel_sums<T: WithDType>(
 }
 
 /// Mean and biased variance per channel (two passes, for accuracy).
-fn channel_stats<T: WithDType>(x: &[T], dims: (usize, usize, usize), eps: f64) -> ChannelStats {
+pub(crate) fn channel_stats<T: WithDType>(x: &[T], dims: (usize, usize, usize), eps: f64) -> ChannelStats {
     let (batch, channels, spatial) = dims;
     #[allow(clippy::cast_precision_loss)]
     let count = (batch * spatial) as f64;

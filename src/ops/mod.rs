@@ -9,6 +9,7 @@ mod activation;
 mod batch_norm;
 mod batch_norm_kernel;
 mod conv;
+mod conv_bn_pool;
 mod conv_columns;
 mod conv_pool;
 mod cross_entropy;
@@ -20,7 +21,7 @@ mod pool;
 mod process;
 pub mod reference;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use candle_core::{DType, Result, Tensor};
 
@@ -107,6 +108,80 @@ pub fn conv2d_relu_pool(
         &bias.contiguous()?,
         conv_pool::ConvReluPoolOp { stride, pad, pool, keep_indices, argmax: OnceLock::new() },
     )
+}
+
+/// Convolution, batch norm with the batch's own statistics, ReLU, and max pooling when `pool` is
+/// given, as one op for training: `[batch, out, h', w']` (pooled: `/ pool`) and the batch
+/// statistics for the running estimates. The same values as the four layers one after the other.
+///
+/// # Errors
+/// Shapes that do not fit, as for the four layers.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_bn_relu_pool_train(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    gamma: &Tensor,
+    beta: &Tensor,
+    stride: usize,
+    padding: Padding,
+    pool: Option<usize>,
+) -> Result<(Tensor, BatchStats)> {
+    if !custom_kernels_fit(x) {
+        let y = reference::conv2d(x, weight, bias, stride, padding)?;
+        let (y, stats) = batch_norm_train_reference(&y, gamma, beta)?;
+        let y = y.relu()?;
+        let y = match pool {
+            Some(size) => reference::max_pool2d(&y, size)?,
+            None => y,
+        };
+        return Ok((y, stats));
+    }
+    let pad = padding.amount(weight.dim(3)?);
+    // [3·out]: bias ‖ gamma ‖ beta (a custom op takes three tensors).
+    let params = Tensor::cat(&[bias, gamma, beta], 0)?;
+    let saved = Arc::new(OnceLock::new());
+    let op =
+        conv_bn_pool::ConvBnReluPoolOp { stride, pad, pool, eps: BATCH_NORM_EPS, saved: Arc::clone(&saved) };
+    let y = x.contiguous()?.apply_op3(&weight.contiguous()?, &params, op)?;
+    let Some(saved) = saved.get() else { candle_core::bail!("conv + batch norm produced no statistics") };
+    let (batch, _, height, width) = x.dims4()?;
+    let geometry = conv::Geometry::new(
+        &[batch, x.dim(1)?, height, width],
+        weight.dims(),
+        &[weight.dim(0)?],
+        stride,
+        pad,
+    )?;
+    let stats = batch_norm::batch_stats(&saved.stats, batch * geometry.out_area(), x)?;
+    Ok((y, stats))
+}
+
+/// Convolution, batch norm with running statistics, ReLU and optional max pooling, for
+/// inference: batch norm is folded into the convolution (`w·s`, `(b − mean)·s + beta` with
+/// `s = gamma / √(var + eps)`), which then runs as the fused convolution + ReLU (+ pool).
+///
+/// # Errors
+/// Shapes that do not fit, as for the four layers.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_bn_relu_pool_eval(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    (gamma, beta): (&Tensor, &Tensor),
+    (running_mean, running_var): (&Tensor, &Tensor),
+    stride: usize,
+    padding: Padding,
+    pool: Option<usize>,
+) -> Result<Tensor> {
+    // [out]
+    let scale = (running_var + BATCH_NORM_EPS)?.sqrt()?.recip()?.mul(gamma)?;
+    let folded_weight = weight.broadcast_mul(&scale.reshape((scale.elem_count(), 1, 1, 1))?)?;
+    let folded_bias = bias.sub(running_mean)?.mul(&scale)?.add(beta)?;
+    match pool {
+        Some(size) => conv2d_relu_pool(x, &folded_weight, &folded_bias, stride, padding, size),
+        None => conv2d_relu(x, &folded_weight, &folded_bias, stride, padding),
+    }
 }
 
 fn conv2d_with(

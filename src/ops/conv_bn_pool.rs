@@ -1,0 +1,332 @@
+//! Convolution → batch norm (training mode) → ReLU (→ max-pool) as one candle custom op.
+//!
+//! Run as four ops, every full-size map of a batch-norm CNN (`[64, 32, 28, 28]`, 6.4 MB, for the
+//! padded first convolution of `cnn-bn`) existed three times as a tensor (convolution, batch
+//! norm, ReLU outputs), each walked again by the next op and zero-filled and summed by candle's
+//! gradient bookkeeping in the backward pass. Here only the convolution's output is kept (the
+//! batch statistics need it whole), in a buffer candle never sees; batch norm, ReLU and the
+//! pooling are one pass per plane into a scratch plane, and the backward pass writes the
+//! convolution's output gradient straight into the GEMM's buffer: the gradient through batch
+//! norm is `a·dz + p·pre + q` per channel, where `dz` is non-zero only at the pooled maxima that
+//! ReLU let through, so its two per-channel sums cost one pass over the *pooled* map.
+//!
+//! The op takes `(x, weight, params)` where `params = [bias ‖ gamma ‖ beta]` (`[3·out]`), since
+//! candle's custom ops take at most three tensors; the caller concatenates (a differentiable
+//! op, so each parameter gets its share of the gradient).
+
+use std::sync::{Arc, OnceLock};
+
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::batch_norm_kernel::{ChannelStats, channel_stats};
+use super::conv::{self, Activation, Geometry};
+use super::kernel::{self, Data, Float, Real};
+use super::pool::{self, Windows};
+
+/// What the forward pass keeps for the backward pass (and hands the caller: the statistics).
+#[derive(Debug)]
+pub(crate) struct Saved {
+    /// The convolution's output before batch norm, `[batch, out, oh, ow]`.
+    pre: CpuStorage,
+    /// Each pooled value's position in its `[oh, ow]` plane (empty without pooling).
+    argmax: Vec<u32>,
+    /// The batch statistics of `pre`.
+    pub(crate) stats: ChannelStats,
+}
+
+/// The candle custom op `(x, weight, [bias ‖ gamma ‖ beta]) → pool(relu(bn(conv(x) + bias)))`.
+pub(crate) struct ConvBnReluPoolOp {
+    pub stride: usize,
+    pub pad: usize,
+    /// The max-pool window, or `None` for convolution → batch norm → ReLU.
+    pub pool: Option<usize>,
+    pub eps: f64,
+    pub saved: Arc<OnceLock<Saved>>,
+}
+
+/// The output's plane sizes: pooled, or the convolution's own.
+fn out_plane(g: &Geometry, pool: Option<usize>) -> Result<(usize, usize)> {
+    match pool {
+        None => Ok((g.out_height, g.out_width)),
+        Some(size) if size > 0 && g.out_height >= size && g.out_width >= size => {
+            Ok((g.out_height / size, g.out_width / size))
+        }
+        Some(size) => Err(candle_core::Error::Msg(format!(
+            "max_pool2d: input {}×{} is smaller than the {size}×{size} window",
+            g.out_height, g.out_width
+        ))),
+    }
+}
+
+/// Splits `[bias ‖ gamma ‖ beta]`.
+fn split_params<T>(params: &[T], channels: usize) -> Result<(&[T], &[T], &[T])> {
+    if params.len() != 3 * channels {
+        candle_core::bail!(
+            "conv + batch norm over {channels} channels needs {} parameters, got {}",
+            3 * channels,
+            params.len()
+        );
+    }
+    let (bias, rest) = params.split_at(channels);
+    let (gamma, beta) = rest.split_at(channels);
+    Ok((bias, gamma, beta))
+}
+
+/// Forward: the output `[batch, out, ph, pw]`, plus the pre-norm map, argmax and statistics.
+fn forward<T: Real>(
+    op: &ConvBnReluPoolOp,
+    g: &Geometry,
+    x: &[T],
+    weight: &[T],
+    params: &[T],
+) -> Result<(Vec<T>, Saved)> {
+    let channels = g.out_channels;
+    let (bias, gamma, beta) = split_params(params, channels)?;
+    let area = g.out_area();
+    let pre = conv::forward(g, x, weight, bias, Activation::Identity);
+    let stats = channel_stats(&pre, (g.batch, channels, area), op.eps);
+    let scale: Vec<T> =
+        gamma.iter().zip(&stats.inv_std).map(|(gm, s)| T::from_f64(gm.to_f64() * s)).collect();
+    let shift: Vec<T> =
+        (0..channels).map(|c| T::from_f64(beta[c].to_f64() - stats.mean[c] * scale[c].to_f64())).collect();
+    let (out_height, out_width) = out_plane(g, op.pool)?;
+    let out_area = out_height * out_width;
+    let mut y = vec![T::ZERO; g.batch * channels * out_area];
+    let mut argmax = Vec::new();
+    match op.pool {
+        Some(size) => {
+            argmax = vec![0_u32; y.len()];
+            let windows = Windows { width: g.out_width, out_height, out_width, size };
+            y.par_chunks_mut(channels * out_area)
+                .zip(argmax.par_chunks_mut(channels * out_area))
+                .zip(pre.par_chunks(channels * area))
+                .for_each(|((y_img, at_img), pre_img)| {
+                    let mut plane = vec![T::ZERO; area];
+                    for c in 0..channels {
+                        let (s, t) = (scale[c], shift[c]);
+                        for (z, &v) in plane.iter_mut().zip(&pre_img[c * area..(c + 1) * area]) {
+                            *z = v * s + t;
+                        }
+                        let span = c * out_area..(c + 1) * out_area;
+                        pool::pool_plane(&windows, &plane, &mut y_img[span.clone()], &mut at_img[span], true);
+                    }
+                });
+        }
+        None => {
+            y.par_chunks_mut(area).zip(pre.par_chunks(area)).enumerate().for_each(|(plane, (y_p, pre_p))| {
+                let c = plane % channels;
+                let (s, t) = (scale[c], shift[c]);
+                for (out, &v) in y_p.iter_mut().zip(pre_p) {
+                    let z = v * s + t;
+                    // `z < 0` is false for NaN, which passes through.
+                    *out = if z < T::ZERO { T::ZERO } else { z };
+                }
+            });
+        }
+    }
+    Ok((y, Saved { pre: T::to_cpu_storage_owned(pre), argmax, stats }))
+}
+
+/// Gradients of the op: `x` (when asked for), `weight`, and `[bias ‖ gamma ‖ beta]`.
+struct Grads<T> {
+    x: Option<Vec<T>>,
+    weight: Vec<T>,
+    params: Vec<T>,
+}
+
+/// Backward from the output gradient `dy`, the output `y` and what the forward pass saved.
+#[allow(clippy::too_many_arguments)]
+fn backward<T: Real>(
+    g: &Geometry,
+    saved: &Saved,
+    pre: &[T],
+    x: &[T],
+    weight: &[T],
+    gamma: &[T],
+    y: &[T],
+    dy: &[T],
+    want_x: bool,
+) -> Grads<T> {
+    let channels = g.out_channels;
+    let area = g.out_area();
+    let out_area = y.len() / (g.batch * channels).max(1);
+    let stats = &saved.stats;
+    // The position in the full plane that each output value came from.
+    let source = |index: usize| -> usize {
+        if saved.argmax.is_empty() { index % area } else { saved.argmax[index] as usize }
+    };
+    // Per channel: Σ dz·x̂ and Σ dz, where dz (the gradient at batch norm's output) is the
+    // output gradient where ReLU let it through, at the position it came from.
+    let sums = (0..g.batch)
+        .into_par_iter()
+        .fold(
+            || vec![(0.0_f64, 0.0_f64); channels],
+            |mut sums, image| {
+                for (c, sum) in sums.iter_mut().enumerate() {
+                    let plane = (image * channels + c) * out_area;
+                    let pre_plane = &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
+                    let (mean, inv_std) = (stats.mean[c], stats.inv_std[c]);
+                    for index in plane..plane + out_area {
+                        if y[index] > T::ZERO {
+                            let d = dy[index].to_f64();
+                            sum.0 += d * (pre_plane[source(index)].to_f64() - mean) * inv_std;
+                            sum.1 += d;
+                        }
+                    }
+                }
+                sums
+            },
+        )
+        .reduce(
+            || vec![(0.0, 0.0); channels],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.0 += y.0;
+                    x.1 += y.1;
+                }
+                a
+            },
+        );
+    // d pre = a·dz + p·pre + q per channel (see `BatchNormTrain::bwd`).
+    #[allow(clippy::cast_precision_loss)]
+    let count = (g.batch * area) as f64;
+    let mut coefficients = Vec::with_capacity(channels);
+    for c in 0..channels {
+        let k = gamma[c].to_f64() * stats.inv_std[c];
+        let slope = k * sums[c].0 / count * stats.inv_std[c];
+        let q = -k * sums[c].1 / count + slope * stats.mean[c];
+        coefficients.push((T::from_f64(k), T::from_f64(-slope), T::from_f64(q)));
+    }
+    let conv_grads = conv::backward_with(g, x, weight, want_x, |images, dfull, dbias| {
+        let columns = images.len() * area;
+        for (i, image) in images.enumerate() {
+            for (c, db) in dbias.iter_mut().enumerate() {
+                let (a, p, q) = coefficients[c];
+                let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
+                let pre_plane = &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
+                for (d, &v) in plane.iter_mut().zip(pre_plane) {
+                    *d = p * v + q;
+                }
+                let first = (image * channels + c) * out_area;
+                for index in first..first + out_area {
+                    let passed = if y[index] > T::ZERO { dy[index] } else { T::ZERO };
+                    plane[source(index)] += a * passed;
+                }
+                *db += plane.iter().fold(T::ZERO, |acc, &v| acc + v);
+            }
+        }
+    });
+    let mut params = conv_grads.bias;
+    params.extend(sums.iter().map(|s| T::from_f64(s.0)));
+    params.extend(sums.iter().map(|s| T::from_f64(s.1)));
+    Grads { x: conv_grads.x, weight: conv_grads.weight, params }
+}
+
+impl ConvBnReluPoolOp {
+    fn geometry(&self, x: &[usize], w: &[usize], params: &[usize]) -> Result<Geometry> {
+        let channels = w.first().copied().unwrap_or(0);
+        if params != [3 * channels] {
+            candle_core::bail!("conv + batch norm: expected [{}] parameters, got {params:?}", 3 * channels);
+        }
+        Geometry::new(x, w, &[channels], self.stride, self.pad)
+    }
+
+    fn run_backward<T: Real>(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        params: &Tensor,
+        y: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let g = self.geometry(x.dims(), weight.dims(), params.dims())?;
+        let Some(saved) = self.saved.get() else {
+            candle_core::bail!("conv + batch norm: backward without a recorded forward");
+        };
+        let want_x = kernel::needs_grad(x);
+        let (x_c, w_c, p_c, y_c, dy_c) =
+            (x.contiguous()?, weight.contiguous()?, params.contiguous()?, y.contiguous()?, dy.contiguous()?);
+        let (x_d, w_d, p_d, y_d, dy_d) =
+            (Data::new(&x_c), Data::new(&w_c), Data::new(&p_c), Data::new(&y_c), Data::new(&dy_c));
+        let (_, gamma, _) = split_params(p_d.slice::<T>()?, g.out_channels)?;
+        let pre = T::cpu_storage_as_slice(&saved.pre)?;
+        let grads = backward(
+            &g,
+            saved,
+            pre,
+            x_d.slice::<T>()?,
+            w_d.slice::<T>()?,
+            gamma,
+            y_d.slice::<T>()?,
+            dy_d.slice::<T>()?,
+            want_x,
+        );
+        let dx = match grads.x {
+            Some(dx) => Some(kernel::tensor_from(dx, x.dims(), x)?),
+            None => None,
+        };
+        Ok((
+            dx,
+            Some(kernel::tensor_from(grads.weight, weight.dims(), weight)?),
+            Some(kernel::tensor_from(grads.params, params.dims(), params)?),
+        ))
+    }
+
+    fn run_forward<T: Real>(
+        &self,
+        g: &Geometry,
+        (x, w, p): (&CpuStorage, &CpuStorage, &CpuStorage),
+        (lx, lw, lp): (&Layout, &Layout, &Layout),
+    ) -> Result<CpuStorage> {
+        let (y, saved) = forward::<T>(
+            self,
+            g,
+            kernel::slice_of(x, lx)?,
+            kernel::slice_of(w, lw)?,
+            kernel::slice_of(p, lp)?,
+        )?;
+        // Each op instance runs forward once; a second run would keep the first results.
+        let _ = self.saved.set(saved);
+        Ok(T::to_cpu_storage_owned(y))
+    }
+}
+
+impl CustomOp3 for ConvBnReluPoolOp {
+    fn name(&self) -> &'static str {
+        "atelier-conv2d-bn-relu-pool"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let g = self.geometry(l1.dims(), l2.dims(), l3.dims())?;
+        let (height, width) = out_plane(&g, self.pool)?;
+        let shape = Shape::from((g.batch, g.out_channels, height, width));
+        let storage = match kernel::float_kind(s1, self.name())? {
+            Float::F32 => self.run_forward::<f32>(&g, (s1, s2, s3), (l1, l2, l3))?,
+            Float::F64 => self.run_forward::<f64>(&g, (s1, s2, s3), (l1, l2, l3))?,
+        };
+        Ok((storage, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        params: &Tensor,
+        y: &Tensor,
+        dy: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        match x.dtype() {
+            candle_core::DType::F64 => self.run_backward::<f64>(x, weight, params, y, dy),
+            _ => self.run_backward::<f32>(x, weight, params, y, dy),
+        }
+    }
+}
