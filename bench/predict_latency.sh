@@ -17,10 +17,10 @@ printf '%s\n' "${args[@]}" | grep -qx -- '--preset' || args+=(--preset cnn)
 if [ "$profile" = release ]; then
   bin=target/release/ops_bench
   if [ ! -x "$bin" ] || [ -n "$(find src -newer "$bin" -name '*.rs' | head -1)" ]; then
-    cargo build --release --no-default-features --bin ops_bench >&2
+    cargo build --release --no-default-features --features avx512 --bin ops_bench >&2
   fi
 else
-  cargo build --no-default-features --bin ops_bench >&2
+  cargo build --no-default-features --features avx512 --bin ops_bench >&2
   bin=target/debug/ops_bench
 fi
 "$bin" predict "${args[@]}"

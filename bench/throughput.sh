@@ -19,7 +19,7 @@ done
 [ ${#presets[@]} -gt 0 ] || presets=(dense cnn)
 bin=target/release/ops_bench
 if [ ! -x "$bin" ] || [ -n "$(find src -newer "$bin" -name '*.rs' | head -1)" ]; then
-  cargo build --release --no-default-features --bin ops_bench >&2
+  cargo build --release --no-default-features --features avx512 --bin ops_bench >&2
 fi
 for preset in "${presets[@]}"; do
   log=$(mktemp)

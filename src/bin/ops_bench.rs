@@ -6,6 +6,8 @@
 //!
 //! `ops_bench train --preset cnn [--steps 300] [--warmup 20] [--batch-size 128]` runs the real
 //! training loop (`training::train` on the real data) and prints images/s over the timed steps;
+//! with `--epochs N` it trains N whole epochs instead (batching, augmentation and all; validation
+//! is not counted) and prints the images/s of the whole epochs, the first one included;
 //! `ops_bench infer --preset cnn` times the 10,000 test images and a single image.
 //!
 //! `ops_bench predict --preset cnn [--model FILE] [--image FILE] [--steps 200]` times one picture
@@ -21,7 +23,7 @@ use atelier::inference::{Prediction, Predictor};
 use atelier::model::{ForwardMode, Network, PresetId};
 use atelier::ops::{self, Padding, reference};
 use atelier::picture::{self, PrepOptions};
-use atelier::training::{self, BatchMetrics, Control, ProgressSink, TrainConfig, TrainingData};
+use atelier::training::{self, BatchMetrics, Control, EpochMetrics, ProgressSink, TrainConfig, TrainingData};
 use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
@@ -220,6 +222,18 @@ struct Meter<'a> {
     timed_secs: Option<f64>,
 }
 
+/// The training images/s of each whole epoch (validation not counted).
+#[derive(Default)]
+struct EpochMeter {
+    rates: Vec<f64>,
+}
+
+impl ProgressSink for EpochMeter {
+    fn epoch_finished(&mut self, metrics: &EpochMetrics) {
+        self.rates.push(metrics.images_per_sec);
+    }
+}
+
 impl ProgressSink for Meter<'_> {
     fn batch_finished(&mut self, _metrics: &BatchMetrics) {
         self.batches += 1;
@@ -254,6 +268,24 @@ fn train_throughput(preset: PresetId, steps: usize, warmup: usize, batch_size: u
         rayon::current_num_threads(),
         (steps * batch_size) as f64 / secs,
         secs * 1e3 / steps as f64
+    );
+    Ok(())
+}
+
+/// Trains `epochs` whole epochs; the rate over all of them (every epoch has the same images, so
+/// it is the harmonic mean of the epochs' rates).
+fn epoch_throughput(preset: PresetId, epochs: usize, batch_size: usize) -> anyhow::Result<()> {
+    let data = atelier::data::load(None)?;
+    let training_data = TrainingData::from(&data);
+    let config = TrainConfig { batch_size, epochs, ..TrainConfig::for_preset(preset) };
+    let mut meter = EpochMeter::default();
+    training::train(&training_data, &preset.spec(), &config, &mut meter, &Control::new())?;
+    let inverse_sum: f64 = meter.rates.iter().map(|rate| 1.0 / rate.max(1e-9)).sum();
+    let rate = meter.rates.len() as f64 / inverse_sum.max(1e-12);
+    println!(
+        "atelier {preset} threads={} batch={batch_size} epochs={epochs} images_per_sec={rate:.0} epoch_rates={}",
+        rayon::current_num_threads(),
+        meter.rates.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(",")
     );
     Ok(())
 }
@@ -361,6 +393,9 @@ fn main() -> anyhow::Result<()> {
             let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(300);
             let warmup = value("--warmup").and_then(|s| s.parse().ok()).unwrap_or(20);
             let batch_size = value("--batch-size").and_then(|s| s.parse().ok()).unwrap_or(BATCH);
+            if let Some(epochs) = value("--epochs").and_then(|s| s.parse().ok()) {
+                return epoch_throughput(preset, epochs, batch_size);
+            }
             return train_throughput(preset, steps, warmup, batch_size);
         }
         Some("infer") => return inference_latency(preset),

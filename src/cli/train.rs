@@ -54,6 +54,12 @@ pub struct TrainArgs {
     /// Random seed for initialisation, shuffling, the validation split and augmentation.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Label smoothing of the loss, in 0..1 (0.1 spreads a tenth of each target over the classes).
+    #[arg(long, value_name = "AMOUNT")]
+    pub label_smoothing: Option<f64>,
+    /// Weight decay (decoupled for adamw, L2 for adam and sgd).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
     /// Where to write the trained model; the state to continue it from goes beside it
     /// (`model.resume.safetensors` for `model.safetensors`).
     #[arg(long, value_name = "FILE", default_value = "model.safetensors")]
@@ -64,7 +70,7 @@ pub struct TrainArgs {
     #[arg(
         long,
         value_name = "RUN_OR_FILE",
-        conflicts_with_all = ["preset", "spec", "batch_size", "lr", "optimizer", "schedule", "augment", "early_stopping", "seed"]
+        conflicts_with_all = ["preset", "spec", "batch_size", "lr", "optimizer", "schedule", "augment", "early_stopping", "seed", "label_smoothing", "weight_decay"]
     )]
     pub resume: Option<String>,
     /// Stop after this many epochs (counted from the run's start) and save, so that `--resume`
@@ -106,6 +112,12 @@ impl TrainArgs {
         }
         if let Some(seed) = self.seed {
             config.seed = seed;
+        }
+        if let Some(amount) = self.label_smoothing {
+            config.label_smoothing = amount;
+        }
+        if let Some(decay) = self.weight_decay {
+            config.weight_decay = decay;
         }
         config.validate()?;
         Ok(config)

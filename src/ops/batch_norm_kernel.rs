@@ -108,16 +108,27 @@ fn channel_sums<T: WithDType>(
                             total += w;
                         }
                     }
-                    None => {
-                        for &v in xs {
-                            total += v.to_f64();
-                        }
-                    }
+                    None => total += lane_sum(xs, |v| v),
                 }
             }
             (weighted, total)
         })
         .collect()
+}
+
+/// `Σ f(v)` in f64 over eight running sums, which vectorise (a single running sum is a chain of
+/// dependent additions: ~4 cycles per value, measured as a tenth of a `cnn-bn` step).
+#[inline]
+fn lane_sum<T: WithDType>(xs: &[T], f: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0_f64; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail: f64 = chunks.remainder().iter().map(|v| f(v.to_f64())).sum();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += f(v.to_f64());
+        }
+    }
+    lanes.iter().sum::<f64>() + tail
 }
 
 /// Mean and biased variance per channel (two passes, for accuracy).
@@ -132,14 +143,13 @@ pub(crate) fn channel_stats<T: WithDType>(x: &[T], dims: (usize, usize, usize), 
     let variance: Vec<f64> = (0..channels)
         .into_par_iter()
         .map(|channel| {
-            let mut squares = 0.0;
-            for image in 0..batch {
-                let start = (image * channels + channel) * spatial;
-                for &v in &x[start..start + spatial] {
-                    let d = v.to_f64() - mean[channel];
-                    squares += d * d;
-                }
-            }
+            let center = mean[channel];
+            let squares: f64 = (0..batch)
+                .map(|image| {
+                    let start = (image * channels + channel) * spatial;
+                    lane_sum(&x[start..start + spatial], |v| (v - center) * (v - center))
+                })
+                .sum();
             squares / count
         })
         .collect();

@@ -117,6 +117,13 @@ fn the_avx512_adam_loop_matches_the_portable_one_bit_for_bit_where_the_cpu_has_i
         // SAFETY: the CPU has AVX-512F, asserted just above.
         unsafe { adam_f32_avx512(rule, w, g, m, v) };
     }
+    if std::arch::is_x86_feature_detected!("avx2") {
+        fn avx2(rule: Rule, w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
+            // SAFETY: the CPU has AVX2, checked by the caller.
+            unsafe { adam_f32_avx2(rule, w, g, m, v) };
+        }
+        assert_eq!(adam_by(avx2), adam_by(adam_f32_loop));
+    }
     if !std::arch::is_x86_feature_detected!("avx512f") {
         // This CPU cannot run the AVX-512 build; the dispatcher below takes the portable path.
         assert_eq!(adam_by(adam_f32), adam_by(adam_f32_loop));
