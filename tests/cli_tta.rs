@@ -170,7 +170,7 @@ fn train_with_tta_flip_saves_it_into_the_model_file() {
     let spec_path = home.path().join("linear.json");
     std::fs::write(&spec_path, serde_json::to_string(&spec).unwrap()).unwrap();
     let args = ["train", "--epochs", "1", "--batch-size", "256", "--tta", "flip", "--spec"];
-    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
     args.extend([spec_path.as_os_str(), "--out".as_ref(), out.as_os_str()]);
     let stdout = ok(&atelier(&args));
     assert!(stdout.contains("test accuracy with flip TTA: "), "{stdout}");

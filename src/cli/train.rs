@@ -72,9 +72,9 @@ pub struct TrainArgs {
     /// can finish the planned total later exactly as one uninterrupted run would have.
     #[arg(long, value_name = "EPOCHS")]
     pub stop_after: Option<usize>,
-    /// Test-time augmentation saved into the model file: `flip` makes evaluation and predictions
-    /// average each picture with its left-right mirror; `none` (the default) does not. The saved
-    /// report is then measured with it.
+    /// Test-time augmentation to save in the model file: `flip` averages each picture with its
+    /// left-right mirror when evaluating and predicting (and the saved report is measured so);
+    /// default none.
     #[arg(long, value_name = "flip|none")]
     pub tta: Option<String>,
 }

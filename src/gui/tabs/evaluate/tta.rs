@@ -27,8 +27,9 @@ pub(super) fn tta_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, model: &ModelInfo) {
             Some(job) => response.on_disabled_hover_text(format!("Wait: the worker is {}", job.describe())),
             None => response.on_hover_text(
                 "Each picture and its left-right mirror go through the network and their probabilities \
-                 are averaged: often a little more accurate, at twice the time. Ticking it evaluates \
-                 again; Predict then uses it too.",
+                 are averaged, at twice the time. It helps models trained with the flip augmentation; \
+                 one that never saw mirrored pictures can do worse (Fashion-MNIST's shoes all point \
+                 left). Ticking it evaluates again; Predict then uses it too.",
             ),
         };
         if response.changed() {
