@@ -201,3 +201,23 @@ fn a_bad_tta_value_is_one_line_and_exit_code_2() {
         assert!(!out.exists(), "nothing trained or written");
     }
 }
+
+#[test]
+fn exporting_a_flip_tta_model_says_the_onnx_graph_is_the_plain_network() {
+    let home = tempfile::tempdir().unwrap();
+    let model = trained(home.path(), TestTimeAugmentation::HorizontalFlip);
+    let onnx = home.path().join("tiny.onnx");
+    let stdout = ok(&atelier(&["export".as_ref(), model.as_os_str(), "--onnx".as_ref(), onnx.as_os_str()]));
+    assert!(onnx.is_file());
+    let notes: Vec<&str> = stdout.lines().filter(|line| line.starts_with("note: ")).collect();
+    assert_eq!(
+        notes,
+        [
+            "note: the ONNX graph is the plain network: it does not average each picture with its mirror image (flip TTA) as this model does in Atelier"
+        ],
+        "{stdout}"
+    );
+    let plain = trained(home.path(), TestTimeAugmentation::None);
+    let stdout = ok(&atelier(&["export".as_ref(), plain.as_os_str(), "--onnx".as_ref(), onnx.as_os_str()]));
+    assert!(!stdout.contains("TTA"), "{stdout}");
+}
