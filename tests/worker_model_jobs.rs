@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use atelier::evaluation::TestTimeAugmentation;
 use atelier::model::{LayerSpec, ModelSpec, Task};
 use atelier::picture::PrepOptions;
 use atelier::training::{StopReason, TrainConfig};
@@ -132,7 +133,7 @@ fn training_stores_a_run_and_the_model_evaluates_saves_and_reopens() {
     assert!(dataset.fingerprint.starts_with("sha256:"));
     assert_eq!(dataset.classes.name(9), "Ankle boot");
 
-    worker.send(Command::Evaluate).unwrap();
+    worker.send(Command::Evaluate { tta: TestTimeAugmentation::None }).unwrap();
     let Event::EvaluationFinished(evaluation) = next_result(&worker) else {
         panic!("expected an evaluation")
     };
@@ -230,7 +231,7 @@ fn pictures_are_predicted_one_by_one_and_a_bad_file_fails_alone() {
 fn jobs_that_need_a_model_say_so_and_a_crash_is_reported_without_killing_the_worker() {
     let runs = tempfile::tempdir().unwrap();
     let worker = worker(runs.path());
-    worker.send(Command::Evaluate).unwrap();
+    worker.send(Command::Evaluate { tta: TestTimeAugmentation::None }).unwrap();
     let Event::Failed { job: Job::Evaluate, error } = next_result(&worker) else {
         panic!("expected a failure")
     };

@@ -7,7 +7,7 @@ use candle_core::Device;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::evaluation::write_report_files;
+use crate::evaluation::{TestTimeAugmentation, write_report_files};
 use crate::inference::Predictor;
 use crate::model_file;
 
@@ -26,6 +26,10 @@ pub struct EvaluateArgs {
     /// Also write report.csv, report.json, confusion.csv and confusion.png into this folder.
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Test-time augmentation: `flip` averages each picture with its left-right mirror, `none`
+    /// uses the picture alone (default: what the model file says).
+    #[arg(long, value_name = "flip|none")]
+    pub tta: Option<String>,
 }
 
 /// Evaluates a model and prints the report.
@@ -33,8 +37,10 @@ pub struct EvaluateArgs {
 /// # Errors
 /// A missing or invalid model file, or missing data.
 pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
+    let tta_override = parse_tta(args.tta.as_deref())?;
     // The model first: a bad file should fail fast, before the data is read.
     let model = load_model(&args.model)?;
+    let file_tta = model.metadata.tta;
     let spec = model.metadata.spec.clone();
     let data = super::datasets::load_data(args.data.as_deref(), data_dir)?;
     for notice in data.notices() {
@@ -50,7 +56,7 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         .check_compatible(&data_identity)
         .map_err(|mismatch| anyhow::anyhow!("{mismatch}"))?;
     let task = model.metadata.spec.task.describe(&model.metadata.dataset.classes);
-    let predictor = Predictor::from(model);
+    let predictor = Predictor::from(model).with_tta(tta_override.unwrap_or(file_tta));
     let dataset = data.split(args.split);
 
     let bar = ProgressBar::new(dataset.len() as u64).with_style(
@@ -71,6 +77,7 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         report.total,
         data.source.describe()
     );
+    println!("tta:      {}", tta_line(predictor.tta(), file_tta));
     println!("accuracy: {:.2}% ({}/{})", report.accuracy * 100.0, report.correct, report.total);
     #[allow(clippy::cast_precision_loss)] // image counts are small
     let images_per_sec = report.total as f64 / elapsed_secs.max(1e-9);
@@ -89,6 +96,20 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         println!("wrote {} to {}", names.join(", "), folder.display());
     }
     Ok(())
+}
+
+/// Reads `--tta` (`None` when not given): a bad name is a one-line error.
+pub(super) fn parse_tta(value: Option<&str>) -> anyhow::Result<Option<TestTimeAugmentation>> {
+    Ok(value.map(str::parse).transpose()?)
+}
+
+/// What the numbers were made with, and whether that is the model file's own setting.
+pub(super) fn tta_line(used: TestTimeAugmentation, file: TestTimeAugmentation) -> String {
+    if used == file {
+        format!("{} (the model file's setting)", used.describe())
+    } else {
+        format!("{} (--tta {}; the model file says {})", used.describe(), used.cli_name(), file.cli_name())
+    }
 }
 
 /// Loads a model file for the command line: any error becomes one line naming the file.

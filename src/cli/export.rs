@@ -49,5 +49,8 @@ pub fn run(args: &ExportArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         "checked with {} on {} test pictures: largest difference from Atelier {:.1e} in the logits, {:.1e} in the probabilities (limit {TOLERANCE:.0e})",
         check.runtime, check.images, check.max_logit_difference, check.max_probability_difference,
     );
+    if let Some(note) = onnx::tta_note(model.metadata.tta) {
+        println!("note: {note}");
+    }
     Ok(())
 }

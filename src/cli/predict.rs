@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::evaluation::TestTimeAugmentation;
 use crate::inference::Predictor;
 use crate::picture::{self, PrepOptions};
 
@@ -18,6 +19,10 @@ pub struct PredictArgs {
     /// How many classes to print per picture.
     #[arg(long, default_value_t = 3)]
     pub top: usize,
+    /// Test-time augmentation: `flip` averages each picture with its left-right mirror, `none`
+    /// uses the picture alone (default: what the model file says).
+    #[arg(long, value_name = "flip|none")]
+    pub tta: Option<String>,
 }
 
 /// Predicts and prints one line per picture. A picture that cannot be read gets an error line and
@@ -26,7 +31,16 @@ pub struct PredictArgs {
 /// # Errors
 /// A missing or invalid model file, or any picture that failed.
 pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
-    let predictor = Predictor::from(super::evaluate::load_model(&args.model)?);
+    let tta_override = super::evaluate::parse_tta(args.tta.as_deref())?;
+    let mut predictor = Predictor::from(super::evaluate::load_model(&args.model)?);
+    if let Some(tta) = tta_override {
+        predictor.set_tta(tta);
+    }
+    // Said on each answer, where a reader of one line sees it.
+    let tta_note = match predictor.tta() {
+        TestTimeAugmentation::None => String::new(),
+        tta => format!(" ({})", tta.short_label()),
+    };
     let options = PrepOptions::default();
     let mut failed = 0;
     for path in &args.images {
@@ -49,7 +63,7 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
                             .collect()
                     })
                     .unwrap_or_default();
-                println!("{}: {}", path.display(), ranked.join(", "));
+                println!("{}: {}{tta_note}", path.display(), ranked.join(", "));
                 for concern in &prepared.concerns {
                     println!("  note: {}", concern.describe());
                 }

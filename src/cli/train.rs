@@ -8,6 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::{Augmentation, LoadedData};
+use crate::evaluation::TestTimeAugmentation;
 use crate::inference::Predictor;
 use crate::model::{ModelSpec, PresetId, UnknownPreset};
 use crate::model_file::{ModelMetadata, save_model};
@@ -77,6 +78,11 @@ pub struct TrainArgs {
     /// can finish the planned total later exactly as one uninterrupted run would have.
     #[arg(long, value_name = "EPOCHS")]
     pub stop_after: Option<usize>,
+    /// Test-time augmentation to save in the model file: `flip` averages each picture with its
+    /// left-right mirror when evaluating and predicting (and the saved report is measured so);
+    /// default none.
+    #[arg(long, value_name = "flip|none")]
+    pub tta: Option<String>,
 }
 
 /// Shift used by `--augment shift`.
@@ -248,6 +254,8 @@ impl ProgressSink for BarSink<'_> {
 /// Missing data, an invalid spec or config, a resume state that does not fit, divergence, or a
 /// failed save.
 pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
+    // Checked before anything is loaded or trained: a typo must not cost a training run.
+    let tta = super::evaluate::parse_tta(args.tta.as_deref())?.unwrap_or_default();
     let resumed = match &args.resume {
         Some(source) => Some(super::resume::load(source)?),
         None => None,
@@ -297,7 +305,7 @@ pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     if let StopReason::Diverged { .. } = summary.stop_reason {
         anyhow::bail!("{}; no model saved", summary.stop_reason.message());
     }
-    save(args, config, outcome, &data)
+    save(args, config, outcome, &data, tta)
 }
 
 /// The architecture: the spec file's, or the preset's.
@@ -311,20 +319,29 @@ fn read_spec(args: &TrainArgs) -> anyhow::Result<ModelSpec> {
     Ok(spec)
 }
 
-/// Writes the model file with its metadata (spec, config, the test split's report from the loop's
-/// one test pass) and the resume state beside it.
+/// Writes the model file with its metadata (spec, config, test-time augmentation, the test
+/// split's report) and the resume state beside it. The report comes from the loop's one test
+/// pass, or with flip TTA from a pass that averages each picture with its mirror, so that it
+/// says what the saved model does.
 fn save(
     args: &TrainArgs,
     config: TrainConfig,
     outcome: TrainOutcome,
     data: &LoadedData,
+    tta: TestTimeAugmentation,
 ) -> anyhow::Result<()> {
-    let predictor = Predictor::with_classes(outcome.network, &data.classes);
+    let predictor = Predictor::with_classes(outcome.network, &data.classes).with_tta(tta);
     let mut metadata = ModelMetadata::new(predictor.network(), data.identity());
     metadata.train_config = Some(config);
-    metadata.report = match &outcome.test_predictions {
-        Some(test) => Some(predictor.test_predictions(test)?.report()),
-        None => None,
+    metadata.tta = tta;
+    metadata.report = match (&outcome.test_predictions, tta) {
+        (None, _) => None,
+        (Some(test), TestTimeAugmentation::None) => Some(predictor.test_predictions(test)?.report()),
+        (Some(_), TestTimeAugmentation::HorizontalFlip) => {
+            let report = predictor.evaluate(&data.test, &mut |_, _| {})?.predictions.report();
+            println!("test accuracy with {}: {:.2}%", tta.short_label(), report.accuracy * 100.0);
+            Some(report)
+        }
     };
     save_model(&args.out, predictor.network(), &metadata)
         .with_context(|| format!("saving the model to {}", args.out.display()))?;

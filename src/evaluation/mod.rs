@@ -9,12 +9,14 @@ pub(crate) mod export;
 mod heatmap;
 mod predictions;
 mod report;
+mod tta;
 
 pub use confusion::ConfusionMatrix;
 pub use export::{confusion_csv, report_csv, write_report_files};
 pub use heatmap::{confusion_heatmap, save_confusion_png};
 pub use predictions::{Example, Predictions};
 pub use report::{AverageMetrics, ClassMetrics, ClassificationReport};
+pub use tta::{TestTimeAugmentation, UnknownTta, mirror_rows};
 
 use std::path::PathBuf;
 

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::model_file::onnx::{OPSET_VERSION, TOLERANCE};
+use crate::model_file::onnx::{OPSET_VERSION, TOLERANCE, tta_note};
 use crate::worker::{Command, Job, OnnxExported};
 
 use super::app::Ctx;
@@ -75,6 +75,9 @@ pub fn onnx_export_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             ui.spinner();
         }
     });
+    if let Some(note) = cx.state.current_model.as_ref().and_then(|model| tta_note(model.tta)) {
+        ui.colored_label(ui.visuals().warn_fg_color, format!("Note: {note}."));
+    }
     match &cx.state.onnx_export.outcome {
         Some(Ok(exported)) => {
             ui.label(result_text(exported));

@@ -1,18 +1,18 @@
 //! A loaded model turned into class probabilities: for one or many 28×28 inputs
 //! ([`Predictor::predict_pixels`], [`Predictor::predict_inputs`]) and batched over a whole
-//! dataset for evaluation ([`Predictor::evaluate`]).
+//! dataset for evaluation ([`Predictor::evaluate`]), all through one forward pass that applies the
+//! model's test-time augmentation ([`TestTimeAugmentation`]).
 
+mod forward;
 mod insight;
-
-use candle_core::{Device, Tensor};
 
 pub use insight::{FirstConv, OCCLUSION_GRAY, OcclusionMap};
 
 use std::sync::Arc;
 
-use crate::data::{ClassNames, Dataset, IMAGE_PIXELS, IMAGE_SIDE};
-use crate::evaluation::{EvaluationError, Predictions};
-use crate::model::{ForwardMode, Network};
+use crate::data::{ClassNames, Dataset, IMAGE_PIXELS};
+use crate::evaluation::{EvaluationError, Predictions, TestTimeAugmentation};
+use crate::model::Network;
 use crate::model_file::LoadedModel;
 use crate::training::TestPredictions;
 
@@ -62,6 +62,8 @@ pub struct Prediction {
     pub class_names: Arc<[String]>,
     /// One probability per class, summing to 1.
     pub probabilities: Vec<f32>,
+    /// How they were made: from the picture alone, or averaged with its mirror image.
+    pub tta: TestTimeAugmentation,
 }
 
 impl Prediction {
@@ -100,6 +102,8 @@ pub struct Evaluation {
     pub predictions: Predictions,
     /// The examples evaluated: the given dataset, restricted to the task's classes.
     pub dataset: Dataset,
+    /// The test-time augmentation the predictions were made with.
+    pub tta: TestTimeAugmentation,
 }
 
 /// A network ready to answer: turns 28×28 inputs into [`Prediction`]s.
@@ -110,11 +114,14 @@ pub struct Predictor {
     labels: Vec<u8>,
     /// The class names in output order.
     class_names: Arc<[String]>,
+    /// The test-time augmentation every prediction uses.
+    tta: TestTimeAugmentation,
 }
 
 impl From<LoadedModel> for Predictor {
+    /// The model file's network, classes and test-time augmentation.
     fn from(model: LoadedModel) -> Self {
-        Self::with_classes(model.network, &model.metadata.dataset.classes)
+        Self::with_classes(model.network, &model.metadata.dataset.classes).with_tta(model.metadata.tta)
     }
 }
 
@@ -136,7 +143,30 @@ impl Predictor {
     #[must_use]
     pub fn with_classes(network: Network, classes: &ClassNames) -> Self {
         let task = network.spec().task;
-        Self { labels: task.labels(), class_names: task.output_names(classes).into(), network }
+        Self {
+            labels: task.labels(),
+            class_names: task.output_names(classes).into(),
+            network,
+            tta: TestTimeAugmentation::None,
+        }
+    }
+
+    /// The same predictor, predicting with `tta`.
+    #[must_use]
+    pub fn with_tta(mut self, tta: TestTimeAugmentation) -> Self {
+        self.tta = tta;
+        self
+    }
+
+    /// Predicts with `tta` from now on (the Evaluate tab's choice for the current model).
+    pub fn set_tta(&mut self, tta: TestTimeAugmentation) {
+        self.tta = tta;
+    }
+
+    /// The test-time augmentation every prediction uses.
+    #[must_use]
+    pub fn tta(&self) -> TestTimeAugmentation {
+        self.tta
     }
 
     /// The network inside.
@@ -194,20 +224,18 @@ impl Predictor {
         let probabilities = self.probabilities(values, count)?;
         Ok(probabilities
             .chunks_exact(self.labels.len())
-            .map(|row| Prediction { class_names: Arc::clone(&self.class_names), probabilities: row.to_vec() })
+            .map(|row| Prediction {
+                class_names: Arc::clone(&self.class_names),
+                probabilities: row.to_vec(),
+                tta: self.tta,
+            })
             .collect())
     }
 
-    /// Softmax of the logits for `count` inputs, row-major `[count, classes]`.
+    /// Class probabilities for `count` inputs, row-major `[count, classes]`, with this
+    /// predictor's test-time augmentation.
     fn probabilities(&self, values: Vec<f32>, count: usize) -> Result<Vec<f32>, InferenceError> {
-        // [count, 1, 28, 28]
-        let x = Tensor::from_vec(values, (count, 1, IMAGE_SIDE, IMAGE_SIDE), &Device::Cpu)?
-            .to_device(self.network.device())?
-            .to_dtype(self.network.dtype())?;
-        // [count, classes]
-        let logits = self.network.forward(&x, ForwardMode::Eval)?;
-        let probabilities = candle_nn::ops::softmax_last_dim(&logits)?;
-        Ok(probabilities.to_dtype(candle_core::DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
+        forward::probabilities(&self.network, values, count, self.tta)
     }
 
     /// The predictions of a training run's one test pass ([`TestPredictions`]), over this
@@ -221,8 +249,8 @@ impl Predictor {
     }
 
     /// Predicts every example of `dataset` whose class belongs to the task (the binary task sees
-    /// only its two classes), [`EVALUATION_BATCH`] images at a time, calling `progress(done, total)`
-    /// after each batch.
+    /// only its two classes), [`EVALUATION_BATCH`] images at a time with the predictor's
+    /// test-time augmentation, calling `progress(done, total)` after each batch.
     ///
     /// # Errors
     /// A failure inside the network.
@@ -252,7 +280,7 @@ impl Predictor {
             start = end;
         }
         let predictions = Predictions::new(self.class_names(), true_classes, probabilities)?;
-        Ok(Evaluation { predictions, dataset: view })
+        Ok(Evaluation { predictions, dataset: view, tta: self.tta })
     }
 }
 
@@ -260,6 +288,7 @@ impl Predictor {
 mod tests {
     use super::*;
     use crate::model::{LayerSpec, ModelSpec, Task};
+    use candle_core::Device;
 
     fn dense(task: Task) -> Network {
         let spec = ModelSpec {

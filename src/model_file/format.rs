@@ -29,6 +29,9 @@ pub mod keys {
     pub const DATASET_CHECKSUM: &str = "dataset_checksum";
     /// When the file was written, RFC 3339 UTC.
     pub const CREATED: &str = "created";
+    /// The test-time augmentation predictions use, as JSON (`"none"`, `"horizontal_flip"`);
+    /// files written before it existed have none, which reads as `"none"`.
+    pub const TEST_TIME_AUGMENTATION: &str = "test_time_augmentation";
 }
 
 /// One tensor as stored: a name, a shape and row-major `f32` values.

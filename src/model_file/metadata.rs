@@ -9,7 +9,7 @@ use candle_core::{DType, Device, Tensor};
 use super::format::{FORMAT_VERSION, keys};
 use super::{Access, ModelFileError, RawModelFile, RawTensor, read_raw, write_raw};
 use crate::data::{ClassNames, DatasetIdentity};
-use crate::evaluation::ClassificationReport;
+use crate::evaluation::{ClassificationReport, TestTimeAugmentation};
 use crate::files::now_rfc3339;
 use crate::model::{ModelSpec, Network, Task};
 use crate::training::TrainConfig;
@@ -28,6 +28,9 @@ pub struct ModelMetadata {
     pub dataset: DatasetIdentity,
     /// When the file was written, RFC 3339 UTC (set by [`save_model`]).
     pub created: String,
+    /// How predictions are made from a picture (flip averaging or not); every use of the model
+    /// (evaluation, Predict, the command line) follows it. Older files have none: `None`.
+    pub tta: TestTimeAugmentation,
 }
 
 impl ModelMetadata {
@@ -40,6 +43,7 @@ impl ModelMetadata {
             report: None,
             dataset,
             created: now_rfc3339(),
+            tta: TestTimeAugmentation::None,
         }
     }
 
@@ -98,6 +102,7 @@ pub fn save_model(path: &Path, network: &Network, metadata: &ModelMetadata) -> R
         entries.insert(keys::REPORT.to_owned(), json(report));
     }
     entries.insert(keys::DATASET.to_owned(), json(&metadata.dataset));
+    entries.insert(keys::TEST_TIME_AUGMENTATION.to_owned(), json(&metadata.tta));
     write_raw(path, &RawModelFile { metadata: entries, tensors })
 }
 
@@ -189,6 +194,14 @@ fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<Mode
             legacy
         }
     };
+    let tta = entries
+        .get(keys::TEST_TIME_AUGMENTATION)
+        .map(|json| serde_json::from_str(json))
+        .transpose()
+        .map_err(|e| {
+            error(keys::TEST_TIME_AUGMENTATION, format!("is not a test-time augmentation Atelier knows: {e}"))
+        })?
+        .unwrap_or_default();
     let needed = spec.task.needs_classes();
     let classes = dataset.classes.len();
     let fits = match spec.task {
@@ -207,6 +220,7 @@ fn parse_metadata(path: &Path, entries: &HashMap<String, String>) -> Result<Mode
         report,
         dataset,
         created: entries.get(keys::CREATED).cloned().unwrap_or_default(),
+        tta,
     })
 }
 

@@ -11,6 +11,7 @@ use super::payloads::{
     EvaluationResult, Explanation, ModelInfo, ModelOrigin, OnnxExported, TrainRequest, TrainingResult,
 };
 use crate::data::{DataSource, LoadedData};
+use crate::evaluation::TestTimeAugmentation;
 use crate::inference::{Evaluation, Predictor};
 use crate::model_file::{self, LoadedModel, ModelMetadata, onnx};
 use crate::runs::{RunRecord, RunStore};
@@ -36,6 +37,8 @@ pub(super) struct CurrentModel {
     pub(super) predictor: Predictor,
     pub(super) info: ModelInfo,
     pub(super) metadata: ModelMetadata,
+    /// The test-time augmentation its file says (as opened, or as last saved).
+    pub(super) saved_tta: TestTimeAugmentation,
 }
 
 /// Where training progress goes: a callback that sends one event and says whether the UI is
@@ -147,9 +150,11 @@ pub(super) fn train(
         test_accuracy: summary.test_accuracy,
         output_names: predictor.class_names(),
         dataset: metadata.dataset.clone(),
+        tta: metadata.tta,
+        tta_unsaved: false,
     };
     let made_current = replaces_current_model(summary.stop_reason);
-    let model = CurrentModel { predictor, info: info.clone(), metadata };
+    let model = CurrentModel { predictor, info: info.clone(), saved_tta: metadata.tta, metadata };
     Ok((model, TrainingResult { summary, model: info, run, made_current }))
 }
 
@@ -163,10 +168,13 @@ pub(super) fn replaces_current_model(reason: StopReason) -> bool {
     }
 }
 
-/// Predicts the whole test split with the current model, reporting progress.
+/// Predicts the whole test split with the current model and `tta`, reporting progress. On success
+/// `tta` becomes the model's setting (Predict follows it; saving writes it); on failure the
+/// model keeps the one it had.
 pub(super) fn evaluate(
-    model: &CurrentModel,
+    model: &mut CurrentModel,
     data: &LoadedData,
+    tta: TestTimeAugmentation,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<EvaluationResult, JobError> {
     // A model evaluated on other classes would print confident nonsense: refuse, naming both.
@@ -174,7 +182,18 @@ pub(super) fn evaluate(
     data_identity.name.clone_from(&data.name);
     data_identity.classes = data.classes.clone();
     model.info.dataset.check_compatible(&data_identity).map_err(JobError::from)?;
-    let evaluation: Evaluation = model.predictor.evaluate(&data.test, progress).map_err(JobError::from)?;
+    let before = model.predictor.tta();
+    model.predictor.set_tta(tta);
+    let evaluation: Evaluation = match model.predictor.evaluate(&data.test, progress) {
+        Ok(evaluation) => evaluation,
+        Err(error) => {
+            model.predictor.set_tta(before);
+            return Err(JobError::from(error));
+        }
+    };
+    model.metadata.tta = tta;
+    model.info.tta = tta;
+    model.info.tta_unsaved = tta != model.saved_tta;
     Ok(EvaluationResult { model: model.info.clone(), evaluation })
 }
 
@@ -191,9 +210,13 @@ pub(super) fn explain(
     Ok(Explanation { image, map })
 }
 
-/// Writes the current model to `path` (atomically; a failure leaves any previous file intact).
-pub(super) fn save(model: &CurrentModel, path: &Path) -> Result<(), JobError> {
-    model_file::save_model(path, model.predictor.network(), &model.metadata).map_err(JobError::from)
+/// Writes the current model, its test-time augmentation included, to `path` (atomically; a
+/// failure leaves any previous file intact).
+pub(super) fn save(model: &mut CurrentModel, path: &Path) -> Result<(), JobError> {
+    model_file::save_model(path, model.predictor.network(), &model.metadata).map_err(JobError::from)?;
+    model.saved_tta = model.metadata.tta;
+    model.info.tta_unsaved = false;
+    Ok(())
 }
 
 /// Exports the current model as ONNX, checked on the first test pictures of the loaded data set
@@ -253,7 +276,9 @@ fn current(loaded: LoadedModel, name: String, origin: ModelOrigin) -> CurrentMod
         test_accuracy,
         dataset,
         output_names,
+        tta: loaded.metadata.tta,
+        tta_unsaved: false,
     };
     let metadata = loaded.metadata.clone();
-    CurrentModel { predictor: Predictor::from(loaded), info, metadata }
+    CurrentModel { predictor: Predictor::from(loaded), info, saved_tta: metadata.tta, metadata }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::data::DatasetIdentity;
+use crate::evaluation::TestTimeAugmentation;
 use crate::inference::{Evaluation, FirstConv, OcclusionMap, Prediction};
 use crate::model::{ModelSpec, PresetId};
 use crate::picture::{PrepOptions, PreparedInput, RgbaPixels};
@@ -71,6 +72,11 @@ pub struct ModelInfo {
     pub dataset: DatasetIdentity,
     /// The class names of its outputs, in output order.
     pub output_names: Vec<String>,
+    /// The test-time augmentation its evaluation and predictions use.
+    pub tta: TestTimeAugmentation,
+    /// Whether `tta` was changed since the model was opened or last saved: the model file does
+    /// not say it yet.
+    pub tta_unsaved: bool,
 }
 
 impl ModelInfo {

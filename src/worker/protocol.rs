@@ -12,7 +12,7 @@ use super::payloads::{
 use crate::data::import::{ImportOptions, ImportProgress, PreviewPicture};
 use crate::data::store::{Preprocessing, StoredSummary};
 use crate::data::{DownloadProgress, IMAGE_PIXELS, LoadedData};
-use crate::evaluation::ClassificationReport;
+use crate::evaluation::{ClassificationReport, TestTimeAugmentation};
 use crate::model::ModelSpec;
 use crate::training::{BatchMetrics, EpochMetrics, TrainingStarted};
 
@@ -85,8 +85,12 @@ pub enum Command {
     Train(Box<TrainRequest>),
     /// Continue a stored run from its resume state; the result is a new stored run.
     ContinueRun(ContinueRequest),
-    /// Evaluate the current model on the test split.
-    Evaluate,
+    /// Evaluate the current model on the test split with `tta`, which on success becomes the
+    /// current model's setting (Predict follows it, and saving the model writes it).
+    Evaluate {
+        /// Flip averaging or not.
+        tta: TestTimeAugmentation,
+    },
     /// Compute an occlusion map of one 28×28 picture (784 bytes) for output `class_index`.
     Explain {
         /// The picture, light-on-dark.
@@ -158,7 +162,7 @@ impl Command {
             Self::SaveSpec { .. } => Job::SaveSpec,
             Self::LoadSpec { .. } => Job::LoadSpec,
             Self::Train(_) | Self::ContinueRun(_) => Job::Train,
-            Self::Evaluate => Job::Evaluate,
+            Self::Evaluate { .. } => Job::Evaluate,
             Self::Explain { .. } => Job::Explain,
             Self::Predict(_) => Job::Predict,
             Self::ExportReport { .. } => Job::ExportReport,

@@ -124,7 +124,7 @@ impl Worker {
             }
             Command::Train(request) => self.train(&request, None),
             Command::ContinueRun(request) => self.continue_run(&request),
-            Command::Evaluate => self.evaluate(),
+            Command::Evaluate { tta } => self.evaluate(tta),
             Command::Explain { image, class_index } => {
                 self.start(Job::Explain);
                 let result = self
@@ -144,7 +144,9 @@ impl Worker {
             Command::SaveModel { path } => {
                 self.start(Job::SaveModel);
                 let result = self
-                    .current_model()
+                    .model
+                    .as_mut()
+                    .ok_or(JobError::NoModel)
                     .and_then(|model| model_jobs::save(model, &path))
                     .map(|()| Event::ModelSaved { path });
                 self.finish(Job::SaveModel, result)
@@ -300,15 +302,15 @@ impl Worker {
             }
     }
 
-    fn evaluate(&mut self) -> bool {
+    fn evaluate(&mut self, tta: crate::evaluation::TestTimeAugmentation) -> bool {
         self.start(Job::Evaluate);
-        let result = match (&self.model, &self.data) {
+        let result = match (&mut self.model, &self.data) {
             (None, _) => Err(JobError::NoModel),
             (_, None) => Err(JobError::NoData),
             (Some(model), Some(data)) => {
                 let events = &self.events;
                 let waker = &self.waker;
-                model_jobs::evaluate(model, data, &mut |done, total| {
+                model_jobs::evaluate(model, data, tta, &mut |done, total| {
                     let _ = events.try_send(Event::EvaluationProgressed { done, total });
                     waker();
                 })

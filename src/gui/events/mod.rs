@@ -56,6 +56,10 @@ pub(super) fn apply(cx: &mut Ctx<'_>, event: Event) {
         Event::ReportExported { folder, files } => models::report_exported(cx, folder, files),
         Event::ModelSaved { path } => {
             job_done(cx);
+            // The file now says the model's test-time augmentation.
+            if let Some(model) = &mut cx.state.current_model {
+                model.tta_unsaved = false;
+            }
             cx.state.inform_about(
                 Job::SaveModel,
                 NoticeKind::Info,

@@ -65,6 +65,17 @@ pub(super) fn evaluated(cx: &mut Ctx<'_>, result: Box<EvaluationResult>) {
         result.evaluation.predictions.accuracy() * 100.0
     );
     cx.state.inform_about(Job::Evaluate, NoticeKind::Info, text);
+    // The evaluation set the model's test-time augmentation: Predict follows it, and pictures it
+    // already answered are answered again.
+    if let Some(model) = &mut cx.state.current_model
+        && model.origin == result.model.origin
+    {
+        let tta_changed = model.tta != result.model.tta;
+        *model = result.model.clone();
+        if tta_changed {
+            super::super::tabs::predict::on_model_changed(cx);
+        }
+    }
     cx.state.evaluate.on_finished(result);
 }
 

@@ -104,6 +104,7 @@ mod tests {
         let prediction = Prediction {
             class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
             probabilities: vec![0.125, 0.875],
+            tta: crate::evaluation::TestTimeAugmentation::None,
         };
         let harness =
             Harness::new_ui(|ui| probability_bars_ui(ui, "test", &prediction, BarsStyle::default()));
@@ -117,6 +118,7 @@ mod tests {
         let prediction = Prediction {
             class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
             probabilities: vec![0.6, 0.4],
+            tta: crate::evaluation::TestTimeAugmentation::None,
         };
         let style = BarsStyle { true_class: Some(1), ..BarsStyle::default() };
         // kittest panics on a glyph missing from egui's default fonts.

@@ -5,6 +5,9 @@
 //! The file has one input `image` `[N, 1, 28, 28]` (pixel / 255, 0 = black background) and two
 //! outputs, `logits` and `probabilities` `[N, classes]`; its `metadata_props` say what the classes
 //! are, how to prepare a picture, and where the model came from.
+//!
+//! The graph is always the plain network: a model that predicts with flip test-time augmentation
+//! in Atelier gets a metadata entry and [`tta_note`] saying so, not a graph that averages.
 
 mod graph;
 mod proto;
@@ -20,6 +23,7 @@ pub use schema::OPSET_VERSION;
 pub use verify::{TOLERANCE, Verification, verify};
 
 use super::ModelMetadata;
+use crate::evaluation::TestTimeAugmentation;
 use crate::model::{ModelSpec, Network};
 
 /// How many test pictures an export is checked on when that many are at hand.
@@ -109,6 +113,19 @@ pub struct OnnxExport {
     pub verification: Verification,
 }
 
+/// One line to show beside an export of a model predicting with `tta`, when the ONNX graph does
+/// not do what Atelier does (`None` when it does).
+#[must_use]
+pub fn tta_note(tta: TestTimeAugmentation) -> Option<&'static str> {
+    match tta {
+        TestTimeAugmentation::None => None,
+        TestTimeAugmentation::HorizontalFlip => Some(
+            "the ONNX graph is the plain network: it does not average each picture with its mirror \
+             image (flip TTA) as this model does in Atelier",
+        ),
+    }
+}
+
 /// Encodes `network` with `metadata` as ONNX, checks the bytes with tract on `check_images`
 /// (784 bytes each; a few hundred test pictures), and only if they agree writes them to `path`
 /// atomically.
@@ -176,6 +193,17 @@ fn metadata_props(spec: &ModelSpec, metadata: &ModelMetadata) -> Vec<(String, St
     ];
     if !metadata.dataset.fingerprint.is_empty() {
         props.push(("dataset_fingerprint".to_owned(), metadata.dataset.fingerprint.clone()));
+    }
+    if metadata.tta != TestTimeAugmentation::None {
+        // A program using the file must do the averaging itself to match Atelier's answers.
+        props.push((
+            "test_time_augmentation".to_owned(),
+            format!(
+                "{}: not in this graph; to match Atelier, average the probabilities of the image and \
+                 of the image mirrored left to right (last axis reversed)",
+                serde_json::to_string(&metadata.tta).unwrap_or_default().trim_matches('"')
+            ),
+        ));
     }
     if let Some(report) = &metadata.report {
         props.push(("test_accuracy".to_owned(), format!("{:.4}", report.accuracy)));

@@ -33,6 +33,7 @@ pub(super) fn window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
     let names = predictions.class_names().to_vec();
     let pixels = dataset.image(index).to_vec();
     let probabilities = predictions.probabilities(index).to_vec();
+    let tta = result.evaluation.tta;
     let wanted = (index, inspected.map_class);
     if view.explain_requested != Some(wanted) {
         view.explain_requested = Some(wanted);
@@ -78,6 +79,7 @@ pub(super) fn window(ctx: &egui::Context, cx: &mut Ctx<'_>) {
                     let answer = Prediction {
                         class_names: names.clone().into(),
                         probabilities: probabilities.clone(),
+                        tta,
                     };
                     let style = BarsStyle { bar_width: 110.0, ..BarsStyle::default() };
                     probability_bars_ui(ui, "inspect_bars", &answer, style);

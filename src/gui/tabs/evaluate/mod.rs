@@ -1,6 +1,7 @@
 //! The Evaluate tab: evaluate the current model on the test set (on the worker), then read where it
 //! goes wrong: a confusion matrix you can click, the classification report, the most confident
 //! mistakes, and the occlusion map of a selected picture. The report exports through the worker.
+//! A checkbox evaluates again with flip test-time augmentation, which Predict then follows too.
 
 mod export;
 mod gallery;
@@ -9,10 +10,13 @@ mod matrix_page;
 mod mistakes_page;
 mod model_picker;
 mod report_page;
+mod tta;
 mod view;
 
+pub use tta::CHECKBOX_LABEL as TTA_CHECKBOX_LABEL;
 pub use view::{EvaluateView, EvaluationSummary, Gallery, Inspected, MistakeFilter, Section};
 
+use crate::evaluation::TestTimeAugmentation;
 use crate::files::thousands;
 use crate::worker::{Command, Job, ModelInfo, ModelOrigin};
 
@@ -48,6 +52,7 @@ pub fn show_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         return;
     };
     header_ui(ui, cx, &model);
+    tta::tta_ui(ui, cx, &model);
     if cx.state.onnx_export.shown {
         egui::Frame::group(ui.style()).inner_margin(8.0).show(ui, |ui| onnx_export_ui(ui, cx));
     }
@@ -106,7 +111,7 @@ fn header_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, model: &ModelInfo) {
             None => response.on_hover_text("Predict every test image with this model (on the worker)"),
         };
         if response.clicked() {
-            start_evaluation(cx);
+            start_evaluation(cx, model.tta);
         }
         let onnx_label = if cx.state.onnx_export.shown { "Hide ONNX export" } else { "Export as ONNX…" };
         if ui
@@ -143,11 +148,13 @@ fn header_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, model: &ModelInfo) {
     }
 }
 
-/// Sends the evaluation and resets the progress bar.
-pub(super) fn start_evaluation(cx: &mut Ctx<'_>) {
-    if cx.send(Command::Evaluate) {
+/// Sends the evaluation with `tta` (which becomes the model's setting when it succeeds) and resets
+/// the progress bar.
+pub(super) fn start_evaluation(cx: &mut Ctx<'_>, tta: TestTimeAugmentation) {
+    if cx.send(Command::Evaluate { tta }) {
         cx.state.evaluate.progress = None;
         cx.state.evaluate.error = None;
+        cx.state.evaluate.requested_tta = Some(tta);
         // Shown at once: the worker's own notice follows.
         cx.state.busy = Some(Job::Evaluate);
     }
@@ -160,10 +167,11 @@ fn evaluate_when_loaded(cx: &mut Ctx<'_>) {
     if cx.state.busy.is_some() {
         return;
     }
-    let arrived = cx.state.current_model.as_ref().is_some_and(|model| &model.origin == wanted);
+    let arrived =
+        cx.state.current_model.as_ref().filter(|model| &model.origin == wanted).map(|model| model.tta);
     cx.state.evaluate.evaluate_when_current = None;
-    if arrived {
-        start_evaluation(cx);
+    if let Some(tta) = arrived {
+        start_evaluation(cx, tta);
     }
 }
 
@@ -192,6 +200,7 @@ fn sections_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let report = &summary.report;
     let mistakes = summary.mistakes.len();
     let model_name = result.model.name.clone();
+    let tta = result.evaluation.tta.short_label();
     ui.horizontal(|ui| {
         ui.selectable_value(&mut view.section, Section::Matrix, "Confusion matrix");
         ui.selectable_value(&mut view.section, Section::Report, "Report");
@@ -203,7 +212,7 @@ fn sections_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.separator();
         ui.strong(format!("{:.2}% accuracy", report.accuracy * 100.0));
         ui.weak(format!(
-            "{} of {} test images right · {model_name}",
+            "{} of {} test images right · {tta} · {model_name}",
             thousands(report.correct as usize),
             thousands(report.total as usize)
         ));

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::evaluation::{ClassificationReport, Example};
+use crate::evaluation::{ClassificationReport, Example, TestTimeAugmentation};
 use crate::worker::{EvaluationResult, Explanation, ModelOrigin};
 
 use super::super::super::file_dialogs::{DialogKind, PendingDialog};
@@ -72,6 +72,10 @@ pub struct Inspected {
 pub struct EvaluateView {
     /// `(done, total)` while an evaluation runs.
     pub progress: Option<(usize, usize)>,
+    /// The test-time augmentation of the evaluation in flight (the checkbox shows it meanwhile).
+    pub requested_tta: Option<TestTimeAugmentation>,
+    /// The "Save model as" field shown while the model's TTA choice is not in a file.
+    pub tta_save_path: String,
     /// The last evaluation.
     pub result: Option<Box<EvaluationResult>>,
     /// Report and mistakes of `result`.
@@ -122,6 +126,8 @@ impl Default for EvaluateView {
     fn default() -> Self {
         Self {
             progress: None,
+            requested_tta: None,
+            tta_save_path: String::new(),
             result: None,
             summary: None,
             explanation: None,
@@ -157,6 +163,7 @@ impl EvaluateView {
     /// An evaluation finished: its report and mistakes are computed here, once.
     pub fn on_finished(&mut self, result: Box<EvaluationResult>) {
         self.progress = None;
+        self.requested_tta = None;
         self.error = None;
         self.explanation = None;
         self.explain_error = None;
@@ -187,6 +194,7 @@ impl EvaluateView {
     /// The evaluation failed.
     pub fn on_failed(&mut self, error: String) {
         self.progress = None;
+        self.requested_tta = None;
         self.error = Some(error);
     }
 

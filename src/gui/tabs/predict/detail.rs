@@ -3,6 +3,7 @@
 
 use egui::RichText;
 
+use crate::evaluation::TestTimeAugmentation;
 use crate::picture::PrepOptions;
 
 use super::super::super::app::Ctx;
@@ -55,6 +56,16 @@ pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<Pr
                         .size(22.0)
                         .strong()
                         .color(ui.visuals().strong_text_color()),
+                );
+            }
+            if prediction.tta != TestTimeAugmentation::None {
+                ui.weak(format!(
+                    "{}: the mean of the picture and its mirror image",
+                    prediction.tta.short_label()
+                ))
+                .on_hover_text(
+                    "This model averages its answer over the picture and the picture mirrored left to \
+                         right (its test-time augmentation, set on the Evaluate tab or with --tta).",
                 );
             }
             for warning in picture.warnings() {

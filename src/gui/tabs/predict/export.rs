@@ -132,6 +132,7 @@ mod tests {
             prediction: Some(Prediction {
                 class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
                 probabilities: vec![0.25, 0.75],
+                tta: crate::evaluation::TestTimeAugmentation::None,
             }),
             first_conv: None,
         };

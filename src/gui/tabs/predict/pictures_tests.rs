@@ -14,6 +14,7 @@ fn result(probabilities: [f32; 2]) -> PictureResult {
         prediction: Some(Prediction {
             class_names: vec!["Sneaker".to_owned(), "Ankle boot".to_owned()].into(),
             probabilities: probabilities.to_vec(),
+            tta: crate::evaluation::TestTimeAugmentation::None,
         }),
         first_conv: None,
     }
