@@ -255,15 +255,20 @@ impl ProgressSink for BarSink<'_> {
 /// failed save.
 pub fn run(args: &TrainArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     // Checked before anything is loaded or trained: a typo must not cost a training run.
-    let tta = super::evaluate::parse_tta(args.tta.as_deref())?.unwrap_or_default();
+    let tta_override = super::evaluate::parse_tta(args.tta.as_deref())?;
     let resumed = match &args.resume {
         Some(source) => Some(super::resume::load(source)?),
         None => None,
     };
-    let (spec, config) = match &resumed {
+    let (spec, mut config) = match &resumed {
         Some(state) => (state.spec.clone(), super::resume::config(state, args.epochs)?),
         None => (read_spec(args)?, args.config()?),
     };
+    // `--tta` over the preset's (or the continued run's) own choice.
+    if let Some(tta) = tta_override {
+        config.test_time_augmentation = tta;
+    }
+    let tta = config.test_time_augmentation;
     let data = super::datasets::load_data(args.data.as_deref(), data_dir)?;
     // A preset is sized to the data set's classes; a spec file must already fit them.
     let spec = if resumed.is_none() && args.spec.is_none() {

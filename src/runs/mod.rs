@@ -187,6 +187,7 @@ impl RunStore {
         let result = (|| {
             let mut metadata = ModelMetadata::new(network, record.dataset_identity());
             metadata.train_config = Some(record.config.clone());
+            metadata.tta = record.config.test_time_augmentation;
             metadata.report.clone_from(&record.report);
             model_file::save_model(&staging.join(MODEL_FILE), network, &metadata)?;
             if let Some(resume) = resume {

@@ -107,13 +107,19 @@ pub(super) fn train(
         _ => run(),
     }
     .map_err(JobError::from)?;
-    let predictor = Predictor::with_classes(outcome.network, &data.classes);
-    // The report comes from the loop's own test pass: the test split is run through once.
-    let report = match &outcome.test_predictions {
-        Some(test) if !test.targets.is_empty() => {
+    let tta = request.config.test_time_augmentation;
+    let predictor = Predictor::with_classes(outcome.network, &data.classes).with_tta(tta);
+    // The report comes from the loop's own test pass (the test split is run through once), or
+    // with flip TTA from a pass that averages each picture with its mirror: what the model does.
+    let report = match (&outcome.test_predictions, tta) {
+        (Some(test), _) if test.targets.is_empty() => None,
+        (Some(test), TestTimeAugmentation::None) => {
             Some(predictor.test_predictions(test).map_err(JobError::from)?.report())
         }
-        _ => None,
+        (Some(_), TestTimeAugmentation::HorizontalFlip) => {
+            Some(predictor.evaluate(&data.test, &mut |_, _| {}).map_err(JobError::from)?.predictions.report())
+        }
+        (None, _) => None,
     };
     let summary: TrainSummary = outcome.summary;
     let mut resume = outcome.resume;
@@ -131,6 +137,7 @@ pub(super) fn train(
     record.continued_from = continued.map(|continued| continued.run_id.clone());
     let mut metadata = ModelMetadata::new(predictor.network(), identity);
     metadata.train_config = Some(request.config.clone());
+    metadata.tta = tta;
     metadata.report.clone_from(&record.report);
     let run = match runs {
         Some(store) => store
@@ -147,7 +154,8 @@ pub(super) fn train(
         spec: request.spec.clone(),
         params: request.spec.param_count().unwrap_or(0),
         origin,
-        test_accuracy: summary.test_accuracy,
+        // With flip TTA the report says what the model does; the loop measured it without.
+        test_accuracy: metadata.report.as_ref().map(|report| report.accuracy).or(summary.test_accuracy),
         output_names: predictor.class_names(),
         dataset: metadata.dataset.clone(),
         tta: metadata.tta,

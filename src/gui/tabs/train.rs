@@ -17,6 +17,7 @@ use super::super::app::Ctx;
 use super::super::file_dialogs::PendingDialog;
 use super::super::widgets::augmentation_strip::AugmentationPreview;
 
+pub use controls::FAST_RUN_LABEL;
 pub use form::{FormState, TrainSettings, available_cores};
 pub use runs::RunsPanel;
 

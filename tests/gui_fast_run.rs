@@ -1,0 +1,72 @@
+//! The Train tab's one-click fast run on the bundled sample: it replaces the model and settings
+//! with the `fast` preset's, starts at once, shows the time spent while it trains, and the model
+//! it leaves answers with flip TTA, as the preset asks.
+#![cfg(feature = "gui")]
+// Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
+#![allow(clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use atelier::evaluation::TestTimeAugmentation;
+use atelier::gui::tabs::Tab;
+use atelier::gui::tabs::train::{FAST_RUN_LABEL, TrainPhase};
+use atelier::gui::{AppOptions, AtelierApp, DataState};
+use atelier::model::PresetId;
+use atelier::training::TrainConfig;
+use atelier::worker::DataRequest;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable};
+
+type App = Harness<'static, AtelierApp>;
+
+fn wait_until(harness: &mut App, secs: u64, done: impl Fn(&AtelierApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "the worker did not get there in {secs} s");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.run_steps(2);
+}
+
+#[test]
+fn one_click_trains_the_fast_preset_shows_the_time_spent_and_keeps_flip_tta() {
+    let runs = tempfile::tempdir().expect("temporary folder");
+    let runs_dir = runs.path().to_path_buf();
+    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
+        let options =
+            AppOptions { runs_dir: Some(runs_dir), data: Some(DataRequest::Sample), ..AppOptions::default() };
+        AtelierApp::new(cc, options).expect("app starts")
+    });
+    wait_until(&mut harness, 60, |app| {
+        matches!(app.state().data, DataState::Ready(_)) && app.state().busy.is_none()
+    });
+    // Another model and other settings first: the fast run replaces both.
+    harness.get_by_label(Tab::Model.label()).click();
+    harness.run_steps(2);
+    harness.get_by_label(PresetId::Dense.preset().title).click();
+    harness.run_steps(2);
+    harness.get_by_label(Tab::Train.label()).click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().settings().model.spec.name, "dense");
+    assert!(!harness.get_by_label(FAST_RUN_LABEL).accesskit_node().is_disabled());
+
+    harness.get_by_label(FAST_RUN_LABEL).click();
+    harness.run_steps(2);
+    assert_ne!(harness.state().state().train.phase, TrainPhase::Idle, "one click starts the run");
+    assert_eq!(harness.state().settings().model.spec.name, "fast");
+    assert_eq!(harness.state().settings().train.config, TrainConfig::for_preset(PresetId::Fast));
+    assert!(harness.get_by_label(FAST_RUN_LABEL).accesskit_node().is_disabled(), "no second run");
+
+    wait_until(&mut harness, 120, |app| !app.state().train.batches.is_empty());
+    harness.get_by_label_contains("elapsed");
+
+    wait_until(&mut harness, 600, |app| {
+        app.state().train.phase == TrainPhase::Idle && app.state().busy.is_none()
+    });
+    let model = harness.state().state().current_model.clone().expect("the run's model is current");
+    assert_eq!(model.tta, TestTimeAugmentation::HorizontalFlip);
+    assert!(model.test_accuracy.is_some());
+    // The finished run's summary says how long it took.
+    harness.get_by_label_contains("with flip TTA");
+}
