@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 . bench/results.sh
 record_results accuracy "$@"
 
-presets=${PRESETS:-"binary-dense dense cnn cnn-bn"}
+presets=${PRESETS:-"binary-dense dense cnn cnn-bn fast"}
 log_dir=${LOG_DIR:-target/bench-accuracy}
 mkdir -p "$log_dir"
 data_args=()
@@ -40,7 +40,9 @@ for preset in $presets; do
     echo
     epochs=$(grep -cE '^epoch +[0-9]+/' "$log" || true)
     validation=$(sed -nE 's/^epoch .* val loss [0-9.]+ acc ([0-9.]+%).*/\1/p' "$log" | tail -1)
-    accuracy=$(sed -nE 's/^test accuracy: ([0-9.]+%).*/\1/p' "$log" | tail -1)
+    # A preset that answers with flip TTA (`fast`) prints its accuracy with TTA after the plain one.
+    accuracy=$(sed -nE 's/^test accuracy( with flip TTA)?: ([0-9.]+%).*/\2/p' "$log" | tail -1)
+    grep -q '^test accuracy with flip TTA' "$log" && accuracy="$accuracy (flip TTA)"
     seconds=$(sed -nE 's/^test accuracy: .* in ([0-9.]+) s$/\1/p' "$log" | tail -1)
     rows+=("$(printf '| %-12s | %6s | %19s | %13s | %10s s | %s |' "$preset" "$epochs" "${validation:-n/a}" "${accuracy:-n/a}" "${seconds:-n/a}" "$status")")
 done

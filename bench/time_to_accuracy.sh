@@ -39,7 +39,8 @@ for seed in $seeds; do
   finished=$(date +%s.%N)
   grep -E '^(epoch +[0-9]+/|test accuracy)' "$log"
   validation=$(sed -nE 's/^epoch .* val loss [0-9.]+ acc ([0-9.]+)%.*/\1/p' "$log" | tail -1)
-  accuracy=$(sed -nE 's/^test accuracy: ([0-9.]+)%.*/\1/p' "$log" | tail -1)
+  # The model's own answer: with flip TTA when the preset asks for it (printed after the plain one).
+  accuracy=$(sed -nE 's/^test accuracy( with flip TTA)?: ([0-9.]+)%.*/\2/p' "$log" | tail -1)
   total=$(python3 -c "print(f'{$finished - $started:.1f}')")
   echo "atelier-recipe $preset seed=$seed threads=$threads total_secs=$total val_accuracy=${validation:-0} test_accuracy=${accuracy:-0}" | tee -a "$raw"
 done

@@ -157,16 +157,18 @@ fn backward<T: Real>(
         if saved.argmax.is_empty() { index % area } else { saved.argmax[index] as usize }
     };
     // Per channel: Σ dz·x̂ and Σ dz, where dz (the gradient at batch norm's output) is the
-    // output gradient where ReLU let it through, at the position it came from.
-    let sums = (0..g.batch)
+    // output gradient where ReLU let it through, at the position it came from. Each image's sums
+    // are added in image order, so that the result does not depend on how the work was split (a
+    // resumed run must repeat an uninterrupted one bit for bit).
+    let per_image: Vec<Vec<(f64, f64)>> = (0..g.batch)
         .into_par_iter()
-        .fold(
-            || vec![(0.0_f64, 0.0_f64); channels],
-            |mut sums, image| {
-                for (c, sum) in sums.iter_mut().enumerate() {
+        .map(|image| {
+            (0..channels)
+                .map(|c| {
                     let plane = (image * channels + c) * out_area;
                     let pre_plane = &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
                     let (mean, inv_std) = (stats.mean[c], stats.inv_std[c]);
+                    let mut sum = (0.0, 0.0);
                     for index in plane..plane + out_area {
                         if y[index] > T::ZERO {
                             let d = dy[index].to_f64();
@@ -174,20 +176,18 @@ fn backward<T: Real>(
                             sum.1 += d;
                         }
                     }
-                }
-                sums
-            },
-        )
-        .reduce(
-            || vec![(0.0, 0.0); channels],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    x.0 += y.0;
-                    x.1 += y.1;
-                }
-                a
-            },
-        );
+                    sum
+                })
+                .collect()
+        })
+        .collect();
+    let mut sums = vec![(0.0_f64, 0.0_f64); channels];
+    for image in &per_image {
+        for (total, part) in sums.iter_mut().zip(image) {
+            total.0 += part.0;
+            total.1 += part.1;
+        }
+    }
     // d pre = a·dz + p·pre + q per channel (see `BatchNormTrain::bwd`).
     #[allow(clippy::cast_precision_loss)]
     let count = (g.batch * area) as f64;
