@@ -136,7 +136,7 @@ const PRESETS: [Preset; 5] = [
         name: "fast",
         title: "Fast CNN with batch norm",
         description: "The batch-norm CNN trained for speed: six epochs at batch 128 with label smoothing, answering with flip TTA.",
-        expected_accuracy: "~93.1% (6 epochs, about a minute)",
+        expected_accuracy: "~93.1% (6 epochs, ~80 s on two cores)",
     },
 ];
 

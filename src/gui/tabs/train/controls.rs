@@ -121,8 +121,8 @@ pub fn controls_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         if ui
             .add_enabled(fast_ready, fast_button)
             .on_hover_text(format!(
-                "One click: train the {} preset ({}). {} on Fashion-MNIST in about a minute on two \
-                 cores. It replaces the Model tab's network and these settings.",
+                "One click: train the {} preset ({}). Expect {} on Fashion-MNIST. It replaces the \
+                 Model tab's network and these settings.",
                 fast.name,
                 fast.description.trim_end_matches('.'),
                 fast.expected_accuracy
