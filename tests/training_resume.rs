@@ -67,8 +67,18 @@ fn one_go_and_continued(
     stop_after: usize,
     total: usize,
 ) -> (TrainOutcome, TrainOutcome) {
+    one_go_and_continued_with(PresetId::Cnn, config, stop_after, total)
+}
+
+/// As [`one_go_and_continued`] with `preset`'s layers.
+fn one_go_and_continued_with(
+    preset: PresetId,
+    config: &TrainConfig,
+    stop_after: usize,
+    total: usize,
+) -> (TrainOutcome, TrainOutcome) {
     let data = small_sample();
-    let spec = PresetId::Cnn.spec();
+    let spec = preset.spec();
     let one_go =
         train(&data, &spec, &TrainConfig { epochs: total, ..config.clone() }, &mut NullSink, &Control::new())
             .unwrap();
@@ -97,6 +107,18 @@ fn a_cnn_stopped_after_two_of_four_cosine_epochs_and_continued_equals_four_in_on
     assert_eq!(weights(&continued.network), weights(&one_go.network));
     assert_eq!(curves(&continued.summary.history), curves(&one_go.summary.history));
     assert_eq!(continued.summary.test_accuracy, one_go.summary.test_accuracy);
+    assert_eq!(continued.test_predictions, one_go.test_predictions);
+}
+
+#[test]
+fn a_batch_norm_network_stopped_and_continued_equals_one_go_bit_for_bit() {
+    // The fused conv + batch norm op and the running statistics: a resumed run must repeat the
+    // uninterrupted one exactly, however the threads split the batch.
+    let config = TrainConfig { epochs: 3, ..TrainConfig::for_preset(PresetId::Fast) };
+    let (one_go, continued) = one_go_and_continued_with(PresetId::Fast, &config, 1, 3);
+    assert_eq!(continued.summary.stop_reason, StopReason::Completed);
+    assert_eq!(weights(&continued.network), weights(&one_go.network), "weights and running statistics");
+    assert_eq!(curves(&continued.summary.history), curves(&one_go.summary.history));
     assert_eq!(continued.test_predictions, one_go.test_predictions);
 }
 
