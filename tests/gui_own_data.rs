@@ -105,7 +105,7 @@ fn twenty_six_letters_dropped_imported_trained_evaluated_and_predicted() {
     harness.get_by_label("All 26 classes");
     // The cards speak of this data set: no "Sneaker vs Ankle boot", accuracies said to be Fashion-MNIST's.
     assert!(harness.query_by_label("Sneaker vs Ankle boot").is_none());
-    assert_eq!(harness.query_all_by_label_contains("On Fashion-MNIST: ").count(), 4);
+    assert_eq!(harness.query_all_by_label_contains("On Fashion-MNIST: ").count(), PresetId::ALL.len());
 
     open_tab(&mut harness, Tab::Train);
     // A small set: small batches and some epochs, so the network gets enough steps.
