@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use atelier::evaluation::TestTimeAugmentation;
 use atelier::gui::tabs::Tab;
-use atelier::gui::tabs::train::{FAST_RUN_LABEL, TrainPhase};
+use atelier::gui::tabs::train::{FAST_RUN_LABEL, FLIP_TTA_LABEL, TrainPhase};
 use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::PresetId;
 use atelier::training::TrainConfig;
@@ -57,6 +57,10 @@ fn one_click_trains_the_fast_preset_shows_the_time_spent_and_keeps_flip_tta() {
     assert_eq!(harness.state().settings().model.spec.name, "fast");
     assert_eq!(harness.state().settings().train.config, TrainConfig::for_preset(PresetId::Fast));
     assert!(harness.get_by_label(FAST_RUN_LABEL).accesskit_node().is_disabled(), "no second run");
+    // The form shows what the preset set: label smoothing and flip TTA included.
+    harness.get_by_label("Label smoothing");
+    harness.get_by_label("Weight decay");
+    harness.get_by_label(FLIP_TTA_LABEL);
 
     wait_until(&mut harness, 120, |app| !app.state().train.batches.is_empty());
     harness.get_by_label_contains("elapsed");
@@ -67,6 +71,10 @@ fn one_click_trains_the_fast_preset_shows_the_time_spent_and_keeps_flip_tta() {
     let model = harness.state().state().current_model.clone().expect("the run's model is current");
     assert_eq!(model.tta, TestTimeAugmentation::HorizontalFlip);
     assert!(model.test_accuracy.is_some());
+    // Without flip TTA the next run's model answers plainly.
+    harness.get_by_label(FLIP_TTA_LABEL).click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().train.config.test_time_augmentation, TestTimeAugmentation::None);
     // The finished run's summary says how long it took.
     harness.get_by_label_contains("with flip TTA");
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::evaluation::TestTimeAugmentation;
 use crate::model::PresetId;
 use crate::training::{OptimizerKind, Schedule, TrainConfig};
 
@@ -101,6 +102,7 @@ pub fn form_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, enabled: bool) {
             learning_rate_ui(ui, cx);
             schedule_ui(ui, &mut cx.settings.train.config);
             regularisation_ui(ui, &mut cx.settings.train.config);
+            loss_and_answer_ui(ui, &mut cx.settings.train.config);
             threads_ui(ui, &mut cx.settings.train.threads);
         });
         ui.add_space(4.0);
@@ -337,6 +339,36 @@ fn regularisation_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
     ui.add(egui::DragValue::new(&mut config.seed).range(0..=u64::from(u32::MAX)))
         .labelled_by(label)
         .on_hover_text(tip);
+    ui.end_row();
+}
+
+/// The label of the flip-TTA checkbox (tests find it by this).
+pub const FLIP_TTA_LABEL: &str = "Flip TTA";
+
+/// Weight decay, label smoothing, and whether the trained model answers with flip TTA.
+fn loss_and_answer_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
+    let tip = "Pulls the weights towards zero a little every step (AdamW: decoupled; Adam and SGD: L2).";
+    let label = row_label(ui, "Weight decay", tip);
+    ui.add(egui::DragValue::new(&mut config.weight_decay).range(0.0..=0.1).speed(1e-5).max_decimals(5))
+        .labelled_by(label)
+        .on_hover_text(tip);
+    ui.end_row();
+
+    let tip = "Spreads this share of each target over all classes, so the network is less sure of itself.";
+    let label = row_label(ui, "Label smoothing", tip);
+    ui.add(egui::DragValue::new(&mut config.label_smoothing).range(0.0..=0.5).speed(0.01).fixed_decimals(2))
+        .labelled_by(label)
+        .on_hover_text(tip);
+    ui.end_row();
+
+    let tip = "The trained model answers with the mean of each picture and its mirror image (saved in the \
+               model file). Helps models trained with flips; hurts ones that never saw a mirrored picture.";
+    let label = row_label(ui, FLIP_TTA_LABEL, tip);
+    let mut flip = config.test_time_augmentation == TestTimeAugmentation::HorizontalFlip;
+    if ui.checkbox(&mut flip, "answer with the mirror too").labelled_by(label).on_hover_text(tip).changed() {
+        config.test_time_augmentation =
+            if flip { TestTimeAugmentation::HorizontalFlip } else { TestTimeAugmentation::None };
+    }
     ui.end_row();
 }
 
