@@ -6,20 +6,22 @@
 // Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod gui_harness;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use atelier::data;
+use atelier::gui::AtelierApp;
 use atelier::gui::tabs::Tab;
 use atelier::gui::tabs::evaluate::Section;
-use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::{LayerSpec, ModelSpec, Task};
 use atelier::model_file::{ModelMetadata, save_model};
 use atelier::runs::{RunRecord, RunStore};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
-use atelier::worker::{DataRequest, ModelOrigin};
+use atelier::worker::ModelOrigin;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
+use gui_harness::{app_on_evaluate, wait_until};
 
 /// A small dense model trained for one epoch on the sample through the core, saved as a file.
 fn trained_model(dir: &Path) -> PathBuf {
@@ -54,31 +56,6 @@ fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
     (spec, config, outcome)
 }
 
-fn app(runs_dir: &Path) -> Harness<'static, AtelierApp> {
-    let runs_dir = runs_dir.to_path_buf();
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        let options =
-            AppOptions { runs_dir: Some(runs_dir), data: Some(DataRequest::Sample), ..AppOptions::default() };
-        AtelierApp::new(cc, options).expect("app starts")
-    });
-    wait_until(&mut harness, |app| matches!(app.state().data, DataState::Ready(_)));
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num4);
-    harness.run_steps(3);
-    assert_eq!(harness.state().settings().tab, Tab::Evaluate);
-    harness
-}
-
-/// Steps the app until `done` holds (the test fails after 60 s).
-fn wait_until(harness: &mut Harness<'static, AtelierApp>, done: impl Fn(&AtelierApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for the worker");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
-}
-
 /// Opens `model` through the "Model file" field; the tab evaluates it once it is current.
 fn open_and_evaluate(harness: &mut Harness<'static, AtelierApp>, model: &Path) {
     harness.get_by_label("Model file:").click();
@@ -87,7 +64,7 @@ fn open_and_evaluate(harness: &mut Harness<'static, AtelierApp>, model: &Path) {
     harness.run_steps(1);
     harness.get_by_label("Open and evaluate").click();
     harness.run_steps(1);
-    wait_until(harness, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
+    wait_until(harness, 120, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
 }
 
 fn report_name(harness: &Harness<'static, AtelierApp>, class: usize) -> String {
@@ -97,7 +74,7 @@ fn report_name(harness: &Harness<'static, AtelierApp>, class: usize) -> String {
 #[test]
 fn without_a_model_the_tab_says_how_to_get_one() {
     let runs = tempfile::tempdir().unwrap();
-    let mut harness = app(runs.path());
+    let mut harness = app_on_evaluate(runs.path());
     harness.get_by_label("No model to evaluate yet");
     harness.get_by_label("Open a model file");
     harness.get_by_label("Go to the Train tab").click();
@@ -109,12 +86,12 @@ fn without_a_model_the_tab_says_how_to_get_one() {
 fn a_saved_run_is_opened_and_evaluated_from_the_list() {
     let runs = tempfile::tempdir().unwrap();
     let id = stored_run(runs.path());
-    let mut harness = app(runs.path());
-    wait_until(&mut harness, |app| !app.state().runs.runs.is_empty());
+    let mut harness = app_on_evaluate(runs.path());
+    wait_until(&mut harness, 120, |app| !app.state().runs.runs.is_empty());
     harness.get_by_label("tiny run");
     harness.get_by_label("Evaluate this run").click();
     harness.run_steps(1);
-    wait_until(&mut harness, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
+    wait_until(&mut harness, 120, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
     let result = harness.state().state().evaluate.result.as_ref().unwrap();
     assert_eq!(result.model.origin, ModelOrigin::Run { id });
     assert_eq!(result.evaluation.predictions.len(), 500);
@@ -126,7 +103,7 @@ fn a_saved_run_is_opened_and_evaluated_from_the_list() {
 fn clicking_a_confusion_cell_opens_exactly_its_images_and_one_opens_large_with_its_map() {
     let runs = tempfile::tempdir().unwrap();
     let model = trained_model(runs.path());
-    let mut harness = app(runs.path());
+    let mut harness = app_on_evaluate(runs.path());
     open_and_evaluate(&mut harness, &model);
     let (cell, count) = {
         let view = &harness.state().state().evaluate;
@@ -184,7 +161,7 @@ fn clicking_a_confusion_cell_opens_exactly_its_images_and_one_opens_large_with_i
     };
     harness.get_by_label(&format!("{predicted_name} {:.1}%", probabilities[p] * 100.0));
     harness.get_by_label(&format!("{true_name} {:.1}%", probabilities[t] * 100.0));
-    wait_until(&mut harness, |app| app.state().evaluate.explanation.is_some());
+    wait_until(&mut harness, 120, |app| app.state().evaluate.explanation.is_some());
     let explanation = harness.state().state().evaluate.explanation.as_ref().unwrap();
     assert_eq!(explanation.map.class_index, t);
     assert_eq!(explanation.map.heat.len(), 784);
@@ -196,7 +173,7 @@ fn clicking_a_confusion_cell_opens_exactly_its_images_and_one_opens_large_with_i
 fn the_report_sorts_mistakes_filter_and_the_files_export() {
     let runs = tempfile::tempdir().unwrap();
     let model = trained_model(runs.path());
-    let mut harness = app(runs.path());
+    let mut harness = app_on_evaluate(runs.path());
     open_and_evaluate(&mut harness, &model);
 
     harness.get_by_label("Report").click();
@@ -243,7 +220,7 @@ fn the_report_sorts_mistakes_filter_and_the_files_export() {
     // Enter in the field exports, like the Export button.
     harness.key_press(egui::Key::Enter);
     harness.run_steps(1);
-    wait_until(&mut harness, |app| app.state().evaluate.exported.is_some());
+    wait_until(&mut harness, 120, |app| app.state().evaluate.exported.is_some());
     for file in ["report.csv", "report.json", "confusion.csv", "confusion.png"] {
         assert!(out.join(file).is_file(), "{file} written");
     }

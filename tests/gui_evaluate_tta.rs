@@ -6,22 +6,22 @@
 // Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod gui_harness;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use atelier::data;
 use atelier::evaluation::TestTimeAugmentation;
-use atelier::gui::tabs::Tab;
+use atelier::gui::AtelierApp;
 use atelier::gui::tabs::evaluate::TTA_CHECKBOX_LABEL;
-use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::inference::Predictor;
 use atelier::model::{LayerSpec, ModelSpec, Task};
 use atelier::model_file::{ModelMetadata, load_model, save_model};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
-use atelier::worker::DataRequest;
 use candle_core::Device;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gui_harness::{app_on_evaluate, wait_until};
 
 /// A small dense model trained for one epoch on the sample, saved without TTA.
 fn trained_model(dir: &Path) -> PathBuf {
@@ -44,34 +44,9 @@ fn trained_model(dir: &Path) -> PathBuf {
     path
 }
 
-fn app(runs_dir: &Path) -> Harness<'static, AtelierApp> {
-    let runs_dir = runs_dir.to_path_buf();
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        let options =
-            AppOptions { runs_dir: Some(runs_dir), data: Some(DataRequest::Sample), ..AppOptions::default() };
-        AtelierApp::new(cc, options).expect("app starts")
-    });
-    wait_until(&mut harness, |app| matches!(app.state().data, DataState::Ready(_)));
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num4);
-    harness.run_steps(3);
-    assert_eq!(harness.state().settings().tab, Tab::Evaluate);
-    harness
-}
-
-/// Steps the app until `done` holds (the test fails after 60 s).
-fn wait_until(harness: &mut Harness<'static, AtelierApp>, done: impl Fn(&AtelierApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for the worker");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
-}
-
 /// Waits for an evaluation made with `tta` to be shown.
 fn wait_for_evaluation(harness: &mut Harness<'static, AtelierApp>, tta: TestTimeAugmentation) {
-    wait_until(harness, |app| {
+    wait_until(harness, 120, |app| {
         app.state().busy.is_none()
             && app.state().evaluate.result.as_ref().is_some_and(|result| result.evaluation.tta == tta)
     });
@@ -91,7 +66,7 @@ fn accuracy_in_process(model: &Path, tta: TestTimeAugmentation) -> f64 {
 fn ticking_flip_tta_evaluates_again_with_it_says_so_and_saves_it() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
-    let mut harness = app(dir.path());
+    let mut harness = app_on_evaluate(dir.path());
     harness.get_by_label("Model file:").click();
     harness.run_steps(1);
     harness.get_by_label("Model file:").type_text(&model.display().to_string());
@@ -125,7 +100,7 @@ fn ticking_flip_tta_evaluates_again_with_it_says_so_and_saves_it() {
     harness.run_steps(1);
     harness.get_by_label("Save model").click();
     harness.run_steps(1);
-    wait_until(&mut harness, |app| app.state().busy.is_none() && copy.is_file());
+    wait_until(&mut harness, 120, |app| app.state().busy.is_none() && copy.is_file());
     assert_eq!(load_model(&copy, &Device::Cpu).unwrap().metadata.tta, TestTimeAugmentation::HorizontalFlip);
     assert!(!harness.state().state().current_model.as_ref().unwrap().tta_unsaved);
     assert!(harness.query_by_label("Save model").is_none(), "saved: the row is gone");

@@ -5,42 +5,20 @@
 // Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
 #![allow(clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+mod gui_harness;
 
 use atelier::evaluation::TestTimeAugmentation;
 use atelier::gui::tabs::Tab;
 use atelier::gui::tabs::train::{FAST_RUN_LABEL, FLIP_TTA_LABEL, TrainPhase};
-use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::PresetId;
 use atelier::training::TrainConfig;
-use atelier::worker::DataRequest;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-
-type App = Harness<'static, AtelierApp>;
-
-fn wait_until(harness: &mut App, secs: u64, done: impl Fn(&AtelierApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "the worker did not get there in {secs} s");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    harness.run_steps(2);
-}
+use gui_harness::{app_on_sample, wait_until};
 
 #[test]
 fn one_click_trains_the_fast_preset_shows_the_time_spent_and_keeps_flip_tta() {
     let runs = tempfile::tempdir().expect("temporary folder");
-    let runs_dir = runs.path().to_path_buf();
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        let options =
-            AppOptions { runs_dir: Some(runs_dir), data: Some(DataRequest::Sample), ..AppOptions::default() };
-        AtelierApp::new(cc, options).expect("app starts")
-    });
-    wait_until(&mut harness, 60, |app| {
-        matches!(app.state().data, DataState::Ready(_)) && app.state().busy.is_none()
-    });
+    let mut harness = app_on_sample(runs.path());
     // Another model and other settings first: the fast run replaces both.
     harness.get_by_label(Tab::Model.label()).click();
     harness.run_steps(2);

@@ -5,17 +5,17 @@
 // Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod gui_harness;
 
-use atelier::gui::tabs::Tab;
-use atelier::gui::{AppOptions, AtelierApp, DataState};
+use std::path::{Path, PathBuf};
+
+use atelier::gui::AtelierApp;
 use atelier::model::{Network, PresetId};
 use atelier::model_file::{ModelMetadata, save_model};
-use atelier::worker::DataRequest;
 use candle_core::Device;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
+use gui_harness::{app_on_evaluate, wait_until};
 
 /// A cnn-bn model (untrained weights are enough to compare two runtimes), saved as a file.
 fn model_file(dir: &Path) -> PathBuf {
@@ -23,31 +23,6 @@ fn model_file(dir: &Path) -> PathBuf {
     let path = dir.join("cnn-bn.safetensors");
     save_model(&path, &network, &ModelMetadata::for_network(&network)).unwrap();
     path
-}
-
-fn app(runs_dir: &Path) -> Harness<'static, AtelierApp> {
-    let runs_dir = runs_dir.to_path_buf();
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        let options =
-            AppOptions { runs_dir: Some(runs_dir), data: Some(DataRequest::Sample), ..AppOptions::default() };
-        AtelierApp::new(cc, options).expect("app starts")
-    });
-    wait_until(&mut harness, |app| matches!(app.state().data, DataState::Ready(_)));
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num4);
-    harness.run_steps(3);
-    assert_eq!(harness.state().settings().tab, Tab::Evaluate);
-    harness
-}
-
-/// Steps the app until `done` holds (the test fails after 120 s).
-fn wait_until(harness: &mut Harness<'static, AtelierApp>, done: impl Fn(&AtelierApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for the worker");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
 }
 
 fn type_into(harness: &mut Harness<'static, AtelierApp>, label: &str, text: &str) {
@@ -63,7 +38,7 @@ fn export(harness: &mut Harness<'static, AtelierApp>, model: &Path, out: &Path) 
         type_into(harness, "Model file:", &model.display().to_string());
         harness.get_by_label("Open and evaluate").click();
         harness.run_steps(1);
-        wait_until(harness, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
+        wait_until(harness, 120, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
         harness.get_by_label("Export as ONNX…").click();
         harness.run_steps(2);
     }
@@ -75,13 +50,13 @@ fn export(harness: &mut Harness<'static, AtelierApp>, model: &Path, out: &Path) 
     harness.run_steps(1);
     harness.get_by_label("Export").click();
     harness.run_steps(1);
-    wait_until(harness, |app| app.state().onnx_export.outcome.is_some() && app.state().busy.is_none());
+    wait_until(harness, 120, |app| app.state().onnx_export.outcome.is_some() && app.state().busy.is_none());
 }
 
 #[test]
 fn the_evaluate_tab_exports_the_model_and_shows_the_check() {
     let dir = tempfile::tempdir().unwrap();
-    let mut harness = app(dir.path());
+    let mut harness = app_on_evaluate(dir.path());
     let model = model_file(dir.path());
     let out = dir.path().join("exported.onnx");
     export(&mut harness, &model, &out);

@@ -5,42 +5,22 @@
 // Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
 #![allow(clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+mod gui_harness;
 
+use std::time::Duration;
+
+use atelier::gui::AtelierApp;
 use atelier::gui::tabs::Tab;
 use atelier::gui::tabs::train::TrainPhase;
-use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::model::PresetId;
 use atelier::training::StopReason;
-use atelier::worker::{DataRequest, Job, ModelOrigin};
-use egui_kittest::Harness;
+use atelier::worker::{Job, ModelOrigin};
 use egui_kittest::kittest::{NodeT as _, Queryable};
-
-type App = Harness<'static, AtelierApp>;
+use gui_harness::{App, app_on_sample, wait_until};
 
 /// The app on the sample data, with its run history in `runs`, data loaded and runs listed.
 fn app(runs: &tempfile::TempDir) -> App {
-    let runs_dir = runs.path().to_path_buf();
-    let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
-        let options =
-            AppOptions { runs_dir: Some(runs_dir), data: Some(DataRequest::Sample), ..AppOptions::default() };
-        AtelierApp::new(cc, options).expect("app starts")
-    });
-    wait_until(&mut harness, 60, |app| {
-        matches!(app.state().data, DataState::Ready(_)) && app.state().busy.is_none()
-    });
-    harness
-}
-
-/// Steps the harness until `done` holds (the test fails after `secs` seconds).
-fn wait_until(harness: &mut App, secs: u64, done: impl Fn(&AtelierApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "the worker did not get there in {secs} s");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    harness.run_steps(2);
+    app_on_sample(runs.path())
 }
 
 fn phase(harness: &App) -> TrainPhase {
