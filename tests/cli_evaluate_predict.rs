@@ -10,7 +10,6 @@ use std::process::Output;
 
 use atelier::data::{self, LoadedData};
 use atelier::inference::Predictor;
-use atelier::model::{LayerSpec, ModelSpec, Task};
 use atelier::model_file::{ModelMetadata, load_model, save_model};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use candle_core::Device;
@@ -30,16 +29,7 @@ fn discovered() -> LoadedData {
 /// network itself, as it was before saving.
 fn trained(dir: &Path) -> (PathBuf, Predictor) {
     let data = sample();
-    let spec = ModelSpec {
-        name: "tiny-dense".to_owned(),
-        task: Task::all(10),
-        layers: vec![
-            LayerSpec::Flatten,
-            LayerSpec::Dense { units: 32 },
-            LayerSpec::Relu,
-            LayerSpec::Dense { units: 10 },
-        ],
-    };
+    let spec = common::tiny_dense_spec();
     let config = TrainConfig { epochs: 2, batch_size: 50, ..TrainConfig::default() };
     let training = TrainingData::new(data.train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).unwrap();

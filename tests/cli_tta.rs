@@ -48,16 +48,7 @@ fn ok(output: &Output) -> String {
 /// A small dense net trained for two epochs on the sample (its weights see left from right, so
 /// the mirror changes its answers), saved with `tta`.
 fn trained(dir: &Path, tta: TestTimeAugmentation) -> PathBuf {
-    let spec = ModelSpec {
-        name: "tiny-dense".to_owned(),
-        task: Task::all(10),
-        layers: vec![
-            LayerSpec::Flatten,
-            LayerSpec::Dense { units: 32 },
-            LayerSpec::Relu,
-            LayerSpec::Dense { units: 10 },
-        ],
-    };
+    let spec = common::tiny_dense_spec();
     let config = TrainConfig { epochs: 2, batch_size: 50, ..TrainConfig::default() };
     let training = TrainingData::new(sample().train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).unwrap();

@@ -6,6 +6,7 @@
 // Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
 mod gui_harness;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use atelier::data;
 use atelier::gui::AtelierApp;
 use atelier::gui::tabs::Tab;
 use atelier::gui::tabs::evaluate::Section;
-use atelier::model::{LayerSpec, ModelSpec, Task};
+use atelier::model::ModelSpec;
 use atelier::model_file::{ModelMetadata, save_model};
 use atelier::runs::{RunRecord, RunStore};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
@@ -40,16 +41,7 @@ fn stored_run(runs_dir: &Path) -> String {
 
 fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
     let sample = data::load_sample().expect("sample");
-    let spec = ModelSpec {
-        name: "tiny-dense".to_owned(),
-        task: Task::all(10),
-        layers: vec![
-            LayerSpec::Flatten,
-            LayerSpec::Dense { units: 32 },
-            LayerSpec::Relu,
-            LayerSpec::Dense { units: 10 },
-        ],
-    };
+    let spec = common::tiny_dense_spec();
     let config = TrainConfig { epochs: 1, batch_size: 50, seed: 7, ..TrainConfig::default() };
     let training = TrainingData::new(sample.train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).expect("trains");

@@ -6,6 +6,7 @@
 // Helpers outside #[test] functions may panic too: a failed set-up is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
 mod gui_harness;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +16,6 @@ use atelier::evaluation::TestTimeAugmentation;
 use atelier::gui::AtelierApp;
 use atelier::gui::tabs::evaluate::TTA_CHECKBOX_LABEL;
 use atelier::inference::Predictor;
-use atelier::model::{LayerSpec, ModelSpec, Task};
 use atelier::model_file::{ModelMetadata, load_model, save_model};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use candle_core::Device;
@@ -26,16 +26,7 @@ use gui_harness::{app_on_evaluate, wait_until};
 /// A small dense model trained for one epoch on the sample, saved without TTA.
 fn trained_model(dir: &Path) -> PathBuf {
     let sample = data::load_sample().expect("sample");
-    let spec = ModelSpec {
-        name: "tiny-dense".to_owned(),
-        task: Task::all(10),
-        layers: vec![
-            LayerSpec::Flatten,
-            LayerSpec::Dense { units: 32 },
-            LayerSpec::Relu,
-            LayerSpec::Dense { units: 10 },
-        ],
-    };
+    let spec = common::tiny_dense_spec();
     let config = TrainConfig { epochs: 1, batch_size: 50, seed: 7, ..TrainConfig::default() };
     let training = TrainingData::new(sample.train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).expect("trains");

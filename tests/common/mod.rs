@@ -41,3 +41,20 @@ pub fn assert_no_panic(output: &Output) {
         assert!(!stream.contains("panicked") && !stream.contains("RUST_BACKTRACE"), "{stream}");
     }
 }
+
+/// The small dense network the model-file tests train for a few seconds on the sample:
+/// Flatten → Dense 32 → ReLU → Dense 10 (its weights see left from right, so a mirror changes
+/// its answers).
+pub fn tiny_dense_spec() -> atelier::model::ModelSpec {
+    use atelier::model::{LayerSpec, ModelSpec, Task};
+    ModelSpec {
+        name: "tiny-dense".to_owned(),
+        task: Task::all(10),
+        layers: vec![
+            LayerSpec::Flatten,
+            LayerSpec::Dense { units: 32 },
+            LayerSpec::Relu,
+            LayerSpec::Dense { units: 10 },
+        ],
+    }
+}
