@@ -349,9 +349,12 @@ pub const FLIP_TTA_LABEL: &str = "Flip TTA";
 fn loss_and_answer_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
     let tip = "Pulls the weights towards zero a little every step (AdamW: decoupled; Adam and SGD: L2).";
     let label = row_label(ui, "Weight decay", tip);
-    ui.add(egui::DragValue::new(&mut config.weight_decay).range(0.0..=0.1).speed(1e-5).max_decimals(5))
-        .labelled_by(label)
-        .on_hover_text(tip);
+    let field = egui::DragValue::new(&mut config.weight_decay)
+        .range(0.0..=0.1)
+        .speed(1e-5)
+        .custom_formatter(|value, _| scientific_text(value))
+        .custom_parser(|text| text.trim().parse().ok());
+    ui.add(field).labelled_by(label).on_hover_text(tip);
     ui.end_row();
 
     let tip = "Spreads this share of each target over all classes, so the network is less sure of itself.";
@@ -370,6 +373,11 @@ fn loss_and_answer_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
             if flip { TestTimeAugmentation::HorizontalFlip } else { TestTimeAugmentation::None };
     }
     ui.end_row();
+}
+
+/// A small rate as people write it: `0`, `1e-4`, `2.5e-4` (not `0.00010`).
+fn scientific_text(value: f64) -> String {
+    if value == 0.0 { "0".to_owned() } else { format!("{:e}", round_significant(value, 3)) }
 }
 
 fn threads_ui(ui: &mut egui::Ui, threads: &mut Option<usize>) {
@@ -392,4 +400,17 @@ fn threads_ui(ui: &mut egui::Ui, threads: &mut Option<usize>) {
         }
     });
     ui.end_row();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scientific_text;
+
+    #[test]
+    fn weight_decay_reads_as_people_write_it() {
+        assert_eq!(scientific_text(0.0), "0");
+        assert_eq!(scientific_text(1e-4), "1e-4");
+        assert_eq!(scientific_text(1e-4 + 1e-5), "1.1e-4");
+        assert_eq!(scientific_text(0.05), "5e-2");
+    }
 }
