@@ -84,6 +84,37 @@ fn evaluate_prints_the_in_process_accuracy_and_writes_the_report() {
 }
 
 #[test]
+fn evaluate_on_the_validation_split_measures_the_pictures_training_held_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model_path, trained_network) = trained(dir.path());
+    // The model file's config (seed 1, a tenth held out) picks the same pictures training did.
+    let config = load_model(&model_path, &Device::Cpu).unwrap().metadata.train_config.unwrap();
+    let train = discovered().train;
+    let (_, positions) = data::validation_split(train.len(), config.validation_fraction, config.seed);
+    let held_out = train.select(&positions);
+    let report = trained_network.evaluate(&held_out, &mut |_, _| {}).unwrap().predictions.report();
+    assert_eq!(report.total, u64::try_from(train.len() / 10).unwrap());
+
+    let output =
+        atelier(&["evaluate".as_ref(), model_path.as_os_str(), "--split".as_ref(), "validation".as_ref()]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}\n{stdout}", text(&output.stderr));
+    assert!(stdout.contains(&format!("validation split, {} images", report.total)), "{stdout}");
+    let expected = format!("accuracy: {:.2}% ({}/{})", report.accuracy * 100.0, report.correct, report.total);
+    assert!(stdout.contains(&expected), "expected `{expected}` in:\n{stdout}");
+
+    // A model trained with nothing held out has no validation split: one line, no guess.
+    let mut file = load_model(&model_path, &Device::Cpu).unwrap();
+    file.metadata.train_config = Some(TrainConfig { validation_fraction: 0.0, ..config });
+    let none_held_out = dir.path().join("none-held-out.safetensors");
+    save_model(&none_held_out, &file.network, &file.metadata).unwrap();
+    let output =
+        atelier(&["evaluate".as_ref(), none_held_out.as_os_str(), "--split".as_ref(), "validation".as_ref()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("trained without a validation split"), "{}", text(&output.stderr));
+}
+
+#[test]
 fn bad_model_files_fail_with_one_line_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
     let model_path = trained_model(dir.path());

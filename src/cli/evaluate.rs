@@ -7,9 +7,12 @@ use candle_core::Device;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::data::{Dataset, LoadedData, validation_split};
 use crate::evaluation::{TestTimeAugmentation, write_report_files};
 use crate::inference::Predictor;
+use crate::model::Task;
 use crate::model_file;
+use crate::training::TrainConfig;
 
 /// Options of `atelier evaluate`.
 #[derive(Debug, Args)]
@@ -20,9 +23,9 @@ pub struct EvaluateArgs {
     /// `fashion-mnist` (the default). It must have the classes the model learned.
     #[arg(long, value_name = "DIR|NAME")]
     pub data: Option<String>,
-    /// Which split to evaluate on.
+    /// Which pictures to evaluate on.
     #[arg(long, value_enum, default_value = "test")]
-    pub split: crate::data::Split,
+    pub split: EvaluationSplit,
     /// Also write report.csv, report.json, confusion.csv and confusion.png into this folder.
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
@@ -30,6 +33,28 @@ pub struct EvaluateArgs {
     /// uses the picture alone (default: what the model file says).
     #[arg(long, value_name = "flip|none")]
     pub tta: Option<String>,
+}
+
+/// Which pictures `atelier evaluate` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvaluationSplit {
+    /// The training pictures (60,000 in Fashion-MNIST).
+    Train,
+    /// The training pictures the model's run held out to choose settings by (its seed and
+    /// validation share; or the data set's own validation folder): compare recipes here, not on test.
+    Validation,
+    /// The test pictures (10,000 in Fashion-MNIST).
+    Test,
+}
+
+impl EvaluationSplit {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Train => "train",
+            Self::Validation => "validation",
+            Self::Test => "test",
+        }
+    }
 }
 
 /// Evaluates a model and prints the report.
@@ -56,8 +81,15 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         .check_compatible(&data_identity)
         .map_err(|mismatch| anyhow::anyhow!("{mismatch}"))?;
     let task = model.metadata.spec.task.describe(&model.metadata.dataset.classes);
+    let dataset = match args.split {
+        EvaluationSplit::Train => data.train.clone(),
+        EvaluationSplit::Test => data.test.clone(),
+        EvaluationSplit::Validation => {
+            held_out(model.metadata.train_config.as_ref(), &model.metadata.spec.task, &data)?
+        }
+    };
+    let dataset = &dataset;
     let predictor = Predictor::from(model).with_tta(tta_override.unwrap_or(file_tta));
-    let dataset = data.split(args.split);
 
     let bar = ProgressBar::new(dataset.len() as u64).with_style(
         ProgressStyle::with_template("evaluating {bar:30} {pos}/{len} images")
@@ -96,6 +128,29 @@ pub fn run(args: &EvaluateArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         println!("wrote {} to {}", names.join(", "), folder.display());
     }
     Ok(())
+}
+
+/// The pictures the model's training run held out for validation, chosen exactly as training chose
+/// them: the data set's own validation split if it has one, else the run's seeded share of the
+/// training pictures (of the binary task's two classes, for a binary model).
+fn held_out(config: Option<&TrainConfig>, task: &Task, data: &LoadedData) -> anyhow::Result<Dataset> {
+    if let Some(validation) = &data.validation {
+        return Ok(validation.clone());
+    }
+    let config = config.context(
+        "the model file does not say how it was trained, so the pictures it held out are unknown; \
+         use --split test or train",
+    )?;
+    let train = match task {
+        Task::AllClasses { .. } => data.train.clone(),
+        Task::Binary { positive, negative } => data.train.filter_labels(&[*negative, *positive]),
+    };
+    let (_, positions) = validation_split(train.len(), config.validation_fraction, config.seed);
+    anyhow::ensure!(
+        !positions.is_empty(),
+        "the model was trained without a validation split (validation share 0); use --split test or train"
+    );
+    Ok(train.select(&positions))
 }
 
 /// Reads `--tta` (`None` when not given): a bad name is a one-line error.
