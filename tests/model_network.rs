@@ -32,6 +32,7 @@ fn built_presets_have_the_reference_parameter_counts() {
         (PresetId::Dense, 235_146),
         (PresetId::Cnn, 225_034),
         (PresetId::CnnBn, 315_594),
+        (PresetId::Best, 352_650),
     ];
     for (id, count) in expected {
         let spec = id.spec();
