@@ -100,6 +100,9 @@ pub struct AppState {
     /// The run history as last listed: app state, as the Train tab lists it and Evaluate opens
     /// from it.
     pub runs: RunsListing,
+    /// The run history has been listed at least once: before that, an empty `runs` means "not
+    /// read yet", not "no runs".
+    pub runs_listed: bool,
     /// Evaluate tab state.
     pub evaluate: EvaluateView,
     /// Predict tab state.
@@ -132,6 +135,7 @@ impl AppState {
             current_model: None,
             train: TrainView::default(),
             runs: RunsListing::default(),
+            runs_listed: false,
             evaluate: EvaluateView::default(),
             predict: PredictView::default(),
             onnx_export: OnnxExportPanel::default(),

@@ -14,7 +14,7 @@ use egui_kittest::Harness;
 pub type App = Harness<'static, AtelierApp>;
 
 /// The app at 1280×800 on the bundled sample, its run history in `runs_dir`, once the data is
-/// loaded and the worker is idle.
+/// loaded, the run history listed and the worker idle.
 pub fn app_on_sample(runs_dir: &Path) -> App {
     let runs_dir = runs_dir.to_path_buf();
     let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_eframe(move |cc| {
@@ -22,8 +22,11 @@ pub fn app_on_sample(runs_dir: &Path) -> App {
             AppOptions { runs_dir: Some(runs_dir), data: Some(DataRequest::Sample), ..AppOptions::default() };
         AtelierApp::new(cc, options).expect("app starts")
     });
+    // Start-up queues two jobs, the data and then the run history: idle between them is not idle.
     wait_until(&mut harness, 60, |app| {
-        matches!(app.state().data, DataState::Ready(_)) && app.state().busy.is_none()
+        matches!(app.state().data, DataState::Ready(_))
+            && app.state().runs_listed
+            && app.state().busy.is_none()
     });
     harness
 }

@@ -50,6 +50,8 @@ pub(super) fn cleared(cx: &mut Ctx<'_>, name: &str) {
 
 /// A model that no longer opens is not reopened at the next start.
 pub(super) fn load_failed(cx: &mut Ctx<'_>) {
+    // "Open and evaluate" waited for this model: it will not come.
+    cx.state.evaluate.evaluate_when_current = None;
     if cx.state.current_model.is_none() {
         cx.settings.current_model = None;
     }

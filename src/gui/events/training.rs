@@ -60,4 +60,5 @@ pub(super) fn runs_listed(cx: &mut Ctx<'_>, listing: RunsListing) {
         cx.state.inform_about(Job::Runs, NoticeKind::Error, format!("Skipped a damaged run: {warning}"));
     }
     cx.state.runs = listing;
+    cx.state.runs_listed = true;
 }

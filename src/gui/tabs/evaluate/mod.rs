@@ -160,8 +160,10 @@ pub(super) fn start_evaluation(cx: &mut Ctx<'_>, tta: TestTimeAugmentation) {
     }
 }
 
-/// After "Open and evaluate": once the asked-for model is current, evaluate it; if opening failed,
-/// forget the request.
+/// After "Open and evaluate": once the asked-for model is current and the worker idle, evaluate it
+/// (if opening fails, `events::models::load_failed` forgets the request). Waiting for the model
+/// itself, not for the first idle moment: a job queued before the load (the run history listed at
+/// start-up) ends first, and the load has not run yet then.
 fn evaluate_when_loaded(cx: &mut Ctx<'_>) {
     let Some(wanted) = &cx.state.evaluate.evaluate_when_current else { return };
     if cx.state.busy.is_some() {
@@ -169,8 +171,8 @@ fn evaluate_when_loaded(cx: &mut Ctx<'_>) {
     }
     let arrived =
         cx.state.current_model.as_ref().filter(|model| &model.origin == wanted).map(|model| model.tta);
-    cx.state.evaluate.evaluate_when_current = None;
     if let Some(tta) = arrived {
+        cx.state.evaluate.evaluate_when_current = None;
         start_evaluation(cx, tta);
     }
 }
