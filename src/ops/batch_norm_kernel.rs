@@ -7,6 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::simd::vectorised;
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, DType, Layout, Result, Shape, Tensor, WithDType};
 use rayon::prelude::*;
@@ -96,22 +97,24 @@ fn channel_sums<T: WithDType>(
     (0..channels)
         .into_par_iter()
         .map(|channel| {
-            let (mut weighted, mut total) = (0.0, 0.0);
-            for image in 0..batch {
-                let start = (image * channels + channel) * spatial;
-                let xs = &x[start..start + spatial];
-                match weights {
-                    Some(weights) => {
-                        for (&v, &w) in xs.iter().zip(&weights[start..start + spatial]) {
-                            let w = w.to_f64();
-                            weighted += (v.to_f64() - center[channel]) * scale[channel] * w;
-                            total += w;
+            vectorised(|| {
+                let (mut weighted, mut total) = (0.0, 0.0);
+                for image in 0..batch {
+                    let start = (image * channels + channel) * spatial;
+                    let xs = &x[start..start + spatial];
+                    match weights {
+                        Some(weights) => {
+                            for (&v, &w) in xs.iter().zip(&weights[start..start + spatial]) {
+                                let w = w.to_f64();
+                                weighted += (v.to_f64() - center[channel]) * scale[channel] * w;
+                                total += w;
+                            }
                         }
+                        None => total += lane_sum(xs, |v| v),
                     }
-                    None => total += lane_sum(xs, |v| v),
                 }
-            }
-            (weighted, total)
+                (weighted, total)
+            })
         })
         .collect()
 }
@@ -120,7 +123,7 @@ fn channel_sums<T: WithDType>(
 /// single running sum is a chain of dependent additions, ~4 cycles per value: a tenth of a
 /// `cnn-bn` step), returned as f64 for the sums over planes. A plane is at most a few thousand
 /// values, so f32 partial sums lose nothing batch norm could notice.
-#[inline]
+#[inline(always)]
 fn lane_sum<T: WithDType>(xs: &[T], f: impl Fn(T) -> T) -> f64 {
     let mut lanes = [T::from_f64(0.0); 16];
     let chunks = xs.chunks_exact(16);
@@ -145,14 +148,16 @@ pub(crate) fn channel_stats<T: WithDType>(x: &[T], dims: (usize, usize, usize), 
     let variance: Vec<f64> = (0..channels)
         .into_par_iter()
         .map(|channel| {
-            let center = T::from_f64(mean[channel]);
-            let squares: f64 = (0..batch)
-                .map(|image| {
-                    let start = (image * channels + channel) * spatial;
-                    lane_sum(&x[start..start + spatial], |v| (v - center) * (v - center))
-                })
-                .sum();
-            squares / count
+            vectorised(|| {
+                let center = T::from_f64(mean[channel]);
+                let squares: f64 = (0..batch)
+                    .map(|image| {
+                        let start = (image * channels + channel) * spatial;
+                        lane_sum(&x[start..start + spatial], |v| (v - center) * (v - center))
+                    })
+                    .sum();
+                squares / count
+            })
         })
         .collect();
     let inv_std = variance.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();

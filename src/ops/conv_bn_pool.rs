@@ -23,6 +23,7 @@ use super::batch_norm_kernel::{ChannelStats, channel_stats};
 use super::conv::{self, Activation, Geometry};
 use super::kernel::{self, Data, Float, Real};
 use super::pool::{self, Windows};
+use super::simd::{lane_total, vectorised};
 
 /// What the forward pass keeps for the backward pass (and hands the caller: the statistics).
 #[derive(Debug)]
@@ -103,25 +104,35 @@ fn forward<T: Real>(
                 .zip(pre.par_chunks(channels * area))
                 .for_each(|((y_img, at_img), pre_img)| {
                     let mut plane = vec![T::ZERO; area];
-                    for c in 0..channels {
-                        let (s, t) = (scale[c], shift[c]);
-                        for (z, &v) in plane.iter_mut().zip(&pre_img[c * area..(c + 1) * area]) {
-                            *z = v * s + t;
+                    vectorised(|| {
+                        for c in 0..channels {
+                            let (s, t) = (scale[c], shift[c]);
+                            for (z, &v) in plane.iter_mut().zip(&pre_img[c * area..(c + 1) * area]) {
+                                *z = v * s + t;
+                            }
+                            let span = c * out_area..(c + 1) * out_area;
+                            pool::pool_plane(
+                                &windows,
+                                &plane,
+                                &mut y_img[span.clone()],
+                                &mut at_img[span],
+                                true,
+                            );
                         }
-                        let span = c * out_area..(c + 1) * out_area;
-                        pool::pool_plane(&windows, &plane, &mut y_img[span.clone()], &mut at_img[span], true);
-                    }
+                    });
                 });
         }
         None => {
             y.par_chunks_mut(area).zip(pre.par_chunks(area)).enumerate().for_each(|(plane, (y_p, pre_p))| {
                 let c = plane % channels;
                 let (s, t) = (scale[c], shift[c]);
-                for (out, &v) in y_p.iter_mut().zip(pre_p) {
-                    let z = v * s + t;
-                    // `z < 0` is false for NaN, which passes through.
-                    *out = if z < T::ZERO { T::ZERO } else { z };
-                }
+                vectorised(|| {
+                    for (out, &v) in y_p.iter_mut().zip(pre_p) {
+                        let z = v * s + t;
+                        // `z < 0` is false for NaN, which passes through.
+                        *out = if z < T::ZERO { T::ZERO } else { z };
+                    }
+                });
             });
         }
     }
@@ -160,25 +171,27 @@ fn backward<T: Real>(
     // output gradient where ReLU let it through, at the position it came from. Each image's sums
     // are added in image order, so that the result does not depend on how the work was split (a
     // resumed run must repeat an uninterrupted one bit for bit).
+    let argmax = (!saved.argmax.is_empty()).then_some(saved.argmax.as_slice());
     let per_image: Vec<Vec<(f64, f64)>> = (0..g.batch)
         .into_par_iter()
         .map(|image| {
-            (0..channels)
-                .map(|c| {
-                    let plane = (image * channels + c) * out_area;
-                    let pre_plane = &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
-                    let (mean, inv_std) = (stats.mean[c], stats.inv_std[c]);
-                    let mut sum = (0.0, 0.0);
-                    for index in plane..plane + out_area {
-                        if y[index] > T::ZERO {
-                            let d = dy[index].to_f64();
-                            sum.0 += d * (pre_plane[source(index)].to_f64() - mean) * inv_std;
-                            sum.1 += d;
-                        }
-                    }
-                    sum
-                })
-                .collect()
+            vectorised(|| {
+                (0..channels)
+                    .map(|c| {
+                        let plane = (image * channels + c) * out_area..(image * channels + c + 1) * out_area;
+                        let pre_plane =
+                            &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
+                        let (weighted, total) = plane_sums(
+                            &y[plane.clone()],
+                            &dy[plane.clone()],
+                            argmax.map(|at| &at[plane]),
+                            pre_plane,
+                            T::from_f64(stats.mean[c]),
+                        );
+                        (weighted.to_f64() * stats.inv_std[c], total.to_f64())
+                    })
+                    .collect()
+            })
         })
         .collect();
     let mut sums = vec![(0.0_f64, 0.0_f64); channels];
@@ -199,28 +212,58 @@ fn backward<T: Real>(
         coefficients.push((T::from_f64(k), T::from_f64(-slope), T::from_f64(q)));
     }
     let conv_grads = conv::backward_with(g, x, weight, want_x, |images, dfull, dbias| {
-        let columns = images.len() * area;
-        for (i, image) in images.enumerate() {
-            for (c, db) in dbias.iter_mut().enumerate() {
-                let (a, p, q) = coefficients[c];
-                let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
-                let pre_plane = &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
-                for (d, &v) in plane.iter_mut().zip(pre_plane) {
-                    *d = p * v + q;
+        vectorised(|| {
+            let columns = images.len() * area;
+            for (i, image) in images.enumerate() {
+                for (c, db) in dbias.iter_mut().enumerate() {
+                    let (a, p, q) = coefficients[c];
+                    let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
+                    let pre_plane = &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
+                    for (d, &v) in plane.iter_mut().zip(pre_plane) {
+                        *d = p * v + q;
+                    }
+                    let first = (image * channels + c) * out_area;
+                    for index in first..first + out_area {
+                        let passed = if y[index] > T::ZERO { dy[index] } else { T::ZERO };
+                        plane[source(index)] += a * passed;
+                    }
+                    *db += lane_total(plane);
                 }
-                let first = (image * channels + c) * out_area;
-                for index in first..first + out_area {
-                    let passed = if y[index] > T::ZERO { dy[index] } else { T::ZERO };
-                    plane[source(index)] += a * passed;
-                }
-                *db += plane.iter().fold(T::ZERO, |acc, &v| acc + v);
             }
-        }
+        });
     });
     let mut params = conv_grads.bias;
     params.extend(sums.iter().map(|s| T::from_f64(s.0)));
     params.extend(sums.iter().map(|s| T::from_f64(s.1)));
     Grads { x: conv_grads.x, weight: conv_grads.weight, params }
+}
+
+/// Over one output plane: `(Σ dz·(pre − center), Σ dz)`, where `dz` is the output gradient where
+/// ReLU let it through (`y > 0`), `pre` read at the position each output came from (`argmax`, or
+/// the same position without pooling). Eight running sums without a branch: one f64 sum with a
+/// branch on the data was a chain of dependent additions the predictor kept missing. A plane is at
+/// most a few thousand values, so the partial sums in the values' own type lose nothing.
+#[inline(always)]
+fn plane_sums<T: Real>(y: &[T], dy: &[T], argmax: Option<&[u32]>, pre: &[T], center: T) -> (T, T) {
+    const LANES: usize = 8;
+    let source = |k: usize| argmax.map_or(k, |at| at[k] as usize);
+    let (mut weighted, mut total) = ([T::ZERO; LANES], [T::ZERO; LANES]);
+    let whole = y.len() / LANES * LANES;
+    let mut add = |k: usize, lane: usize| {
+        let passed = if y[k] > T::ZERO { dy[k] } else { T::ZERO };
+        weighted[lane] += passed * (pre[source(k)] - center);
+        total[lane] += passed;
+    };
+    for start in (0..whole).step_by(LANES) {
+        for lane in 0..LANES {
+            add(start + lane, lane);
+        }
+    }
+    for k in whole..y.len() {
+        add(k, 0);
+    }
+    let sum = |lanes: [T; LANES]| lanes.iter().fold(T::ZERO, |acc, &v| acc + v);
+    (sum(weighted), sum(total))
 }
 
 impl ConvBnReluPoolOp {

@@ -17,6 +17,7 @@ pub(crate) fn group_len(g: &Geometry, limit: usize) -> usize {
 
 /// Unfolds one image `[in, h, w]` into rows `[in·k·k]` of `cols`, each row `pitch` long, this
 /// image's `oh·ow` columns starting at `offset`.
+#[inline(always)]
 fn im2col_at<T: Real>(g: &Geometry, image: &[T], cols: &mut [T], pitch: usize, offset: usize) {
     let area = g.out_area();
     let mut row = 0;
@@ -50,6 +51,7 @@ fn im2col_at<T: Real>(g: &Geometry, image: &[T], cols: &mut [T], pitch: usize, o
 
 /// Folds one image's columns (rows `pitch` long, starting at `offset`) back onto the image
 /// `[in, h, w]`, adding overlapping patches.
+#[inline(always)]
 fn col2im_at<T: Real>(g: &Geometry, cols: &[T], image: &mut [T], pitch: usize, offset: usize) {
     let area = g.out_area();
     image.fill(T::ZERO);
@@ -84,6 +86,7 @@ fn col2im_at<T: Real>(g: &Geometry, cols: &[T], image: &mut [T], pitch: usize, o
 
 /// Unfolds `images` `[n, in, h, w]` into `cols` `[in·k·k, n·oh·ow]` (image `i` in columns
 /// `i·oh·ow..`), the right-hand side of one grouped product.
+#[inline(always)]
 pub(crate) fn im2col<T: Real>(g: &Geometry, images: &[T], cols: &mut [T]) {
     let pitch = images.len() / g.in_len() * g.out_area();
     for (i, image) in images.chunks_exact(g.in_len()).enumerate() {
@@ -92,6 +95,7 @@ pub(crate) fn im2col<T: Real>(g: &Geometry, images: &[T], cols: &mut [T]) {
 }
 
 /// The inverse of [`im2col`]: folds `cols` `[in·k·k, n·oh·ow]` onto `images` `[n, in, h, w]`.
+#[inline(always)]
 pub(crate) fn col2im<T: Real>(g: &Geometry, cols: &[T], images: &mut [T]) {
     let pitch = images.len() / g.in_len() * g.out_area();
     for (i, image) in images.chunks_exact_mut(g.in_len()).enumerate() {
@@ -119,6 +123,7 @@ pub(crate) fn product<T: Real>(g: &Geometry, weight: &[T], bias: &[T], cols: &[T
 /// The weight gradient (added to `dweight`) and, when `dx` is given, the input gradient of a
 /// group of images from their grouped output gradient `dfull [out, n·oh·ow]`. `cols` holds the
 /// group's [`im2col`] on entry and is reused as scratch.
+#[inline(always)]
 pub(crate) fn backward_group<T: Real>(
     g: &Geometry,
     weight: &[T],

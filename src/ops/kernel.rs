@@ -10,27 +10,16 @@ pub(crate) trait Real: WithDType + Copy + Send + Sync + PartialOrd {
     const ZERO: Self;
     /// Multiplicative identity.
     const ONE: Self;
-    /// The larger of the two, or the other one when one is NaN (`f32::max`): compiles to a single
-    /// instruction, where an `if` on data can become a branch the predictor keeps missing.
-    fn maximum(self, other: Self) -> Self;
 }
 
 impl Real for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
-    #[inline(always)]
-    fn maximum(self, other: Self) -> Self {
-        self.max(other)
-    }
 }
 
 impl Real for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
-    #[inline(always)]
-    fn maximum(self, other: Self) -> Self {
-        self.max(other)
-    }
 }
 
 /// Which element type a storage holds, for the ops that support it.
