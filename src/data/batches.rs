@@ -6,6 +6,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
 use super::{Augmentation, Dataset, IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ops::simd::vectorised;
 
 /// The generator behind every random choice in training (initialisation, shuffles, the validation
 /// hold-out, augmentation): ChaCha with 8 rounds, whose output for a seed is fixed by its
@@ -116,10 +117,10 @@ impl Batch {
         augmentation: &Augmentation,
         augmentation_seed: u64,
     ) -> Self {
-        let mut images = Vec::with_capacity(positions.len() * IMAGE_PIXELS);
+        let mut images = vec![0.0_f32; positions.len() * IMAGE_PIXELS];
         let mut rng = seeded_rng(augmentation_seed);
         let mut scratch = [0_u8; IMAGE_PIXELS];
-        for &position in positions {
+        for (&position, image) in positions.iter().zip(images.chunks_exact_mut(IMAGE_PIXELS)) {
             let pixels = if augmentation.is_enabled() {
                 scratch.copy_from_slice(dataset.image(position));
                 augmentation.apply(&mut scratch, &mut rng);
@@ -127,7 +128,13 @@ impl Batch {
             } else {
                 dataset.image(position)
             };
-            images.extend(pixels.iter().map(|&p| f32::from(p) / 255.0));
+            // Written in place, eight pixels at a time where the CPU has AVX2 (as `extend`, a
+            // division at a time, this was 5% of a `dense` training step).
+            vectorised(|| {
+                for (value, &pixel) in image.iter_mut().zip(pixels) {
+                    *value = f32::from(pixel) / 255.0;
+                }
+            });
         }
         let targets = positions.iter().map(|&position| targets.of(dataset.label(position))).collect();
         Self { images, targets }

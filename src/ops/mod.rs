@@ -20,7 +20,7 @@ mod loss;
 mod pool;
 mod process;
 pub mod reference;
-mod simd;
+pub(crate) mod simd;
 
 use std::sync::{Arc, OnceLock};
 
