@@ -130,11 +130,14 @@ impl Batch {
             };
             // Written in place, eight pixels at a time where the CPU has AVX2 (as `extend`, a
             // division at a time, this was 5% of a `dense` training step).
-            vectorised(|| {
-                for (value, &pixel) in image.iter_mut().zip(pixels) {
-                    *value = f32::from(pixel) / 255.0;
-                }
-            });
+            vectorised(
+                #[inline(always)]
+                || {
+                    for (value, &pixel) in image.iter_mut().zip(pixels) {
+                        *value = f32::from(pixel) / 255.0;
+                    }
+                },
+            );
         }
         let targets = positions.iter().map(|&position| targets.of(dataset.label(position))).collect();
         Self { images, targets }

@@ -97,24 +97,27 @@ fn channel_sums<T: WithDType>(
     (0..channels)
         .into_par_iter()
         .map(|channel| {
-            vectorised(|| {
-                let (mut weighted, mut total) = (0.0, 0.0);
-                for image in 0..batch {
-                    let start = (image * channels + channel) * spatial;
-                    let xs = &x[start..start + spatial];
-                    match weights {
-                        Some(weights) => {
-                            for (&v, &w) in xs.iter().zip(&weights[start..start + spatial]) {
-                                let w = w.to_f64();
-                                weighted += (v.to_f64() - center[channel]) * scale[channel] * w;
-                                total += w;
+            vectorised(
+                #[inline(always)]
+                || {
+                    let (mut weighted, mut total) = (0.0, 0.0);
+                    for image in 0..batch {
+                        let start = (image * channels + channel) * spatial;
+                        let xs = &x[start..start + spatial];
+                        match weights {
+                            Some(weights) => {
+                                for (&v, &w) in xs.iter().zip(&weights[start..start + spatial]) {
+                                    let w = w.to_f64();
+                                    weighted += (v.to_f64() - center[channel]) * scale[channel] * w;
+                                    total += w;
+                                }
                             }
+                            None => total += lane_sum(xs, |v| v),
                         }
-                        None => total += lane_sum(xs, |v| v),
                     }
-                }
-                (weighted, total)
-            })
+                    (weighted, total)
+                },
+            )
         })
         .collect()
 }
@@ -148,16 +151,19 @@ pub(crate) fn channel_stats<T: WithDType>(x: &[T], dims: (usize, usize, usize), 
     let variance: Vec<f64> = (0..channels)
         .into_par_iter()
         .map(|channel| {
-            vectorised(|| {
-                let center = T::from_f64(mean[channel]);
-                let squares: f64 = (0..batch)
-                    .map(|image| {
-                        let start = (image * channels + channel) * spatial;
-                        lane_sum(&x[start..start + spatial], |v| (v - center) * (v - center))
-                    })
-                    .sum();
-                squares / count
-            })
+            vectorised(
+                #[inline(always)]
+                || {
+                    let center = T::from_f64(mean[channel]);
+                    let squares: f64 = (0..batch)
+                        .map(|image| {
+                            let start = (image * channels + channel) * spatial;
+                            lane_sum(&x[start..start + spatial], |v| (v - center) * (v - center))
+                        })
+                        .sum();
+                    squares / count
+                },
+            )
         })
         .collect();
     let inv_std = variance.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();

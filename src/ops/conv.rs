@@ -112,34 +112,37 @@ pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], 
     let group = group_len(g, per_task);
     y.par_chunks_mut(per_task * out_len).zip(x.par_chunks(per_task * g.in_len())).for_each(
         |(y_run, x_run)| {
-            vectorised(|| {
-                let mut cols = vec![T::ZERO; g.patch_len() * group * area];
-                let mut full = vec![T::ZERO; g.out_channels * group * area];
-                for (y_group, x_group) in
-                    y_run.chunks_mut(group * out_len).zip(x_run.chunks(group * g.in_len()))
-                {
-                    let columns = x_group.len() / g.in_len() * area;
-                    let (cols, full) =
-                        (&mut cols[..g.patch_len() * columns], &mut full[..g.out_channels * columns]);
-                    im2col(g, x_group, cols);
-                    product(g, weight, bias, cols, full);
-                    // [out, n·area] → [n, out, area]
-                    for (i, y_img) in y_group.chunks_exact_mut(out_len).enumerate() {
-                        for (c, row) in y_img.chunks_exact_mut(area).enumerate() {
-                            let src = &full[c * columns + i * area..c * columns + (i + 1) * area];
-                            match act {
-                                Activation::Identity => row.copy_from_slice(src),
-                                // `s < 0` is false for NaN, which passes through.
-                                Activation::Relu => {
-                                    for (d, &s) in row.iter_mut().zip(src) {
-                                        *d = if s < T::ZERO { T::ZERO } else { s };
+            vectorised(
+                #[inline(always)]
+                || {
+                    let mut cols = vec![T::ZERO; g.patch_len() * group * area];
+                    let mut full = vec![T::ZERO; g.out_channels * group * area];
+                    for (y_group, x_group) in
+                        y_run.chunks_mut(group * out_len).zip(x_run.chunks(group * g.in_len()))
+                    {
+                        let columns = x_group.len() / g.in_len() * area;
+                        let (cols, full) =
+                            (&mut cols[..g.patch_len() * columns], &mut full[..g.out_channels * columns]);
+                        im2col(g, x_group, cols);
+                        product(g, weight, bias, cols, full);
+                        // [out, n·area] → [n, out, area]
+                        for (i, y_img) in y_group.chunks_exact_mut(out_len).enumerate() {
+                            for (c, row) in y_img.chunks_exact_mut(area).enumerate() {
+                                let src = &full[c * columns + i * area..c * columns + (i + 1) * area];
+                                match act {
+                                    Activation::Identity => row.copy_from_slice(src),
+                                    // `s < 0` is false for NaN, which passes through.
+                                    Activation::Relu => {
+                                        for (d, &s) in row.iter_mut().zip(src) {
+                                            *d = if s < T::ZERO { T::ZERO } else { s };
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                }
-            });
+                },
+            );
         },
     );
     y
@@ -180,27 +183,30 @@ pub(crate) fn backward_with<T: Real>(
         .into_par_iter()
         .enumerate()
         .map(|(run, mut dx_run)| {
-            vectorised(|| {
-                let mut dweight = vec![T::ZERO; weight_len];
-                let mut dbias = vec![T::ZERO; g.out_channels];
-                let mut cols = vec![T::ZERO; g.patch_len() * group * area];
-                let mut dfull = vec![T::ZERO; g.out_channels * group * area];
-                let run_images = run * per_task..((run + 1) * per_task).min(g.batch);
-                for (index, first) in run_images.clone().step_by(group).enumerate() {
-                    let images = first..(first + group).min(run_images.end);
-                    let columns = images.len() * area;
-                    let dfull = &mut dfull[..g.out_channels * columns];
-                    group_grad(images.clone(), dfull, &mut dbias);
-                    let cols = &mut cols[..g.patch_len() * columns];
-                    im2col(g, &x[images.start * g.in_len()..images.end * g.in_len()], cols);
-                    let dx_group = dx_run.as_deref_mut().map(|dx_run| {
-                        let local = index * group;
-                        &mut dx_run[local * g.in_len()..(local + images.len()) * g.in_len()]
-                    });
-                    backward_group(g, weight, dfull, cols, &mut dweight, dx_group);
-                }
-                (dweight, dbias)
-            })
+            vectorised(
+                #[inline(always)]
+                || {
+                    let mut dweight = vec![T::ZERO; weight_len];
+                    let mut dbias = vec![T::ZERO; g.out_channels];
+                    let mut cols = vec![T::ZERO; g.patch_len() * group * area];
+                    let mut dfull = vec![T::ZERO; g.out_channels * group * area];
+                    let run_images = run * per_task..((run + 1) * per_task).min(g.batch);
+                    for (index, first) in run_images.clone().step_by(group).enumerate() {
+                        let images = first..(first + group).min(run_images.end);
+                        let columns = images.len() * area;
+                        let dfull = &mut dfull[..g.out_channels * columns];
+                        group_grad(images.clone(), dfull, &mut dbias);
+                        let cols = &mut cols[..g.patch_len() * columns];
+                        im2col(g, &x[images.start * g.in_len()..images.end * g.in_len()], cols);
+                        let dx_group = dx_run.as_deref_mut().map(|dx_run| {
+                            let local = index * group;
+                            &mut dx_run[local * g.in_len()..(local + images.len()) * g.in_len()]
+                        });
+                        backward_group(g, weight, dfull, cols, &mut dweight, dx_group);
+                    }
+                    (dweight, dbias)
+                },
+            )
         })
         .reduce(|| (vec![T::ZERO; weight_len], vec![T::ZERO; g.out_channels]), sum_grads);
     Grads { x: want_x.then_some(dx), weight: dweight, bias: dbias }

@@ -104,35 +104,41 @@ fn forward<T: Real>(
                 .zip(pre.par_chunks(channels * area))
                 .for_each(|((y_img, at_img), pre_img)| {
                     let mut plane = vec![T::ZERO; area];
-                    vectorised(|| {
-                        for c in 0..channels {
-                            let (s, t) = (scale[c], shift[c]);
-                            for (z, &v) in plane.iter_mut().zip(&pre_img[c * area..(c + 1) * area]) {
-                                *z = v * s + t;
+                    vectorised(
+                        #[inline(always)]
+                        || {
+                            for c in 0..channels {
+                                let (s, t) = (scale[c], shift[c]);
+                                for (z, &v) in plane.iter_mut().zip(&pre_img[c * area..(c + 1) * area]) {
+                                    *z = v * s + t;
+                                }
+                                let span = c * out_area..(c + 1) * out_area;
+                                pool::pool_plane(
+                                    &windows,
+                                    &plane,
+                                    &mut y_img[span.clone()],
+                                    &mut at_img[span],
+                                    true,
+                                );
                             }
-                            let span = c * out_area..(c + 1) * out_area;
-                            pool::pool_plane(
-                                &windows,
-                                &plane,
-                                &mut y_img[span.clone()],
-                                &mut at_img[span],
-                                true,
-                            );
-                        }
-                    });
+                        },
+                    );
                 });
         }
         None => {
             y.par_chunks_mut(area).zip(pre.par_chunks(area)).enumerate().for_each(|(plane, (y_p, pre_p))| {
                 let c = plane % channels;
                 let (s, t) = (scale[c], shift[c]);
-                vectorised(|| {
-                    for (out, &v) in y_p.iter_mut().zip(pre_p) {
-                        let z = v * s + t;
-                        // `z < 0` is false for NaN, which passes through.
-                        *out = if z < T::ZERO { T::ZERO } else { z };
-                    }
-                });
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for (out, &v) in y_p.iter_mut().zip(pre_p) {
+                            let z = v * s + t;
+                            // `z < 0` is false for NaN, which passes through.
+                            *out = if z < T::ZERO { T::ZERO } else { z };
+                        }
+                    },
+                );
             });
         }
     }
@@ -175,9 +181,12 @@ fn backward<T: Real>(
     let per_image: Vec<Vec<(f64, f64)>> = (0..g.batch)
         .into_par_iter()
         .map(|image| {
-            vectorised(|| {
-                (0..channels)
-                    .map(|c| {
+            // A loop, not an iterator chain: the chain's fold was not inlined into the AVX2 copy.
+            vectorised(
+                #[inline(always)]
+                || {
+                    let mut sums = Vec::with_capacity(channels);
+                    for c in 0..channels {
                         let plane = (image * channels + c) * out_area..(image * channels + c + 1) * out_area;
                         let pre_plane =
                             &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
@@ -188,10 +197,11 @@ fn backward<T: Real>(
                             pre_plane,
                             T::from_f64(stats.mean[c]),
                         );
-                        (weighted.to_f64() * stats.inv_std[c], total.to_f64())
-                    })
-                    .collect()
-            })
+                        sums.push((weighted.to_f64() * stats.inv_std[c], total.to_f64()));
+                    }
+                    sums
+                },
+            )
         })
         .collect();
     let mut sums = vec![(0.0_f64, 0.0_f64); channels];
@@ -212,25 +222,29 @@ fn backward<T: Real>(
         coefficients.push((T::from_f64(k), T::from_f64(-slope), T::from_f64(q)));
     }
     let conv_grads = conv::backward_with(g, x, weight, want_x, |images, dfull, dbias| {
-        vectorised(|| {
-            let columns = images.len() * area;
-            for (i, image) in images.enumerate() {
-                for (c, db) in dbias.iter_mut().enumerate() {
-                    let (a, p, q) = coefficients[c];
-                    let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
-                    let pre_plane = &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
-                    for (d, &v) in plane.iter_mut().zip(pre_plane) {
-                        *d = p * v + q;
+        vectorised(
+            #[inline(always)]
+            || {
+                let columns = images.len() * area;
+                for (i, image) in images.enumerate() {
+                    for (c, db) in dbias.iter_mut().enumerate() {
+                        let (a, p, q) = coefficients[c];
+                        let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
+                        let pre_plane =
+                            &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
+                        for (d, &v) in plane.iter_mut().zip(pre_plane) {
+                            *d = p * v + q;
+                        }
+                        let first = (image * channels + c) * out_area;
+                        for index in first..first + out_area {
+                            let passed = if y[index] > T::ZERO { dy[index] } else { T::ZERO };
+                            plane[source(index)] += a * passed;
+                        }
+                        *db += lane_total(plane);
                     }
-                    let first = (image * channels + c) * out_area;
-                    for index in first..first + out_area {
-                        let passed = if y[index] > T::ZERO { dy[index] } else { T::ZERO };
-                        plane[source(index)] += a * passed;
-                    }
-                    *db += lane_total(plane);
                 }
-            }
-        });
+            },
+        );
     });
     let mut params = conv_grads.bias;
     params.extend(sums.iter().map(|s| T::from_f64(s.0)));
@@ -246,7 +260,10 @@ fn backward<T: Real>(
 #[inline(always)]
 fn plane_sums<T: Real>(y: &[T], dy: &[T], argmax: Option<&[u32]>, pre: &[T], center: T) -> (T, T) {
     const LANES: usize = 8;
-    let source = |k: usize| argmax.map_or(k, |at| at[k] as usize);
+    // Clamped (argmax positions are in the plane anyway) so that the reads need no bounds check
+    // and the loop can vectorise as gathers.
+    let last = pre.len().saturating_sub(1);
+    let source = |k: usize| argmax.map_or(k, |at| at[k] as usize).min(last);
     let (mut weighted, mut total) = ([T::ZERO; LANES], [T::ZERO; LANES]);
     let whole = y.len() / LANES * LANES;
     let mut add = |k: usize, lane: usize| {

@@ -51,26 +51,31 @@ fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T])
         .zip(argmax.par_chunks_mut(per_task * out_len))
         .zip(x.par_chunks(per_task * g.in_len()))
         .for_each(|((y_run, idx_run), x_run)| {
-            vectorised(|| {
-                let mut cols = vec![T::ZERO; g.patch_len() * group * area];
-                let mut full = vec![T::ZERO; g.out_channels * group * area];
-                let groups = y_run.chunks_mut(group * out_len).zip(idx_run.chunks_mut(group * out_len));
-                for ((y_group, idx_group), x_group) in groups.zip(x_run.chunks(group * g.in_len())) {
-                    let columns = x_group.len() / g.in_len() * area;
-                    let (cols, full) =
-                        (&mut cols[..g.patch_len() * columns], &mut full[..g.out_channels * columns]);
-                    im2col(g, x_group, cols);
-                    product(g, weight, bias, cols, full);
-                    let images = y_group.chunks_exact_mut(out_len).zip(idx_group.chunks_exact_mut(out_len));
-                    for (i, (y_img, idx_img)) in images.enumerate() {
-                        let planes = y_img.chunks_exact_mut(p.area()).zip(idx_img.chunks_exact_mut(p.area()));
-                        for (c, (y_plane, idx_plane)) in planes.enumerate() {
-                            let plane = &full[c * columns + i * area..c * columns + (i + 1) * area];
-                            pool_relu_plane(g, p, plane, y_plane, idx_plane);
+            vectorised(
+                #[inline(always)]
+                || {
+                    let mut cols = vec![T::ZERO; g.patch_len() * group * area];
+                    let mut full = vec![T::ZERO; g.out_channels * group * area];
+                    let groups = y_run.chunks_mut(group * out_len).zip(idx_run.chunks_mut(group * out_len));
+                    for ((y_group, idx_group), x_group) in groups.zip(x_run.chunks(group * g.in_len())) {
+                        let columns = x_group.len() / g.in_len() * area;
+                        let (cols, full) =
+                            (&mut cols[..g.patch_len() * columns], &mut full[..g.out_channels * columns]);
+                        im2col(g, x_group, cols);
+                        product(g, weight, bias, cols, full);
+                        let images =
+                            y_group.chunks_exact_mut(out_len).zip(idx_group.chunks_exact_mut(out_len));
+                        for (i, (y_img, idx_img)) in images.enumerate() {
+                            let planes =
+                                y_img.chunks_exact_mut(p.area()).zip(idx_img.chunks_exact_mut(p.area()));
+                            for (c, (y_plane, idx_plane)) in planes.enumerate() {
+                                let plane = &full[c * columns + i * area..c * columns + (i + 1) * area];
+                                pool_relu_plane(g, p, plane, y_plane, idx_plane);
+                            }
                         }
                     }
-                }
-            });
+                },
+            );
         });
     (y, argmax)
 }
@@ -99,7 +104,10 @@ fn backward<T: Real>(
     let (out_len, area) = (g.out_channels * p.area(), g.out_area());
     conv::backward_with(g, x, weight, want_x, |images, dfull, dbias| {
         let columns = images.len() * area;
-        vectorised(|| dfull.fill(T::ZERO));
+        vectorised(
+            #[inline(always)]
+            || dfull.fill(T::ZERO),
+        );
         // Each pooled gradient goes back to its window's maximum, if ReLU let it through.
         for (i, image) in images.enumerate() {
             let span = image * out_len..(image + 1) * out_len;

@@ -50,19 +50,22 @@ fn mask_values<T: Copy + Default>(count: usize, threshold: u64, seed: u64, keep:
     let first = splitmix64(seed);
     let pick = |draw: u64| if draw >= threshold { keep } else { T::default() };
     let mut values = vec![T::default(); count];
-    vectorised(|| {
-        let mut pairs = values.chunks_exact_mut(2);
-        let mut state = first;
-        for pair in &mut pairs {
-            state = state.wrapping_add(1);
-            let bits = splitmix64(state);
-            pair[0] = pick(bits & 0xFFFF_FFFF);
-            pair[1] = pick(bits >> 32);
-        }
-        if let [last] = pairs.into_remainder() {
-            *last = pick(splitmix64(state.wrapping_add(1)) & 0xFFFF_FFFF);
-        }
-    });
+    vectorised(
+        #[inline(always)]
+        || {
+            let mut pairs = values.chunks_exact_mut(2);
+            let mut state = first;
+            for pair in &mut pairs {
+                state = state.wrapping_add(1);
+                let bits = splitmix64(state);
+                pair[0] = pick(bits & 0xFFFF_FFFF);
+                pair[1] = pick(bits >> 32);
+            }
+            if let [last] = pairs.into_remainder() {
+                *last = pick(splitmix64(state.wrapping_add(1)) & 0xFFFF_FFFF);
+            }
+        },
+    );
     values
 }
 

@@ -71,11 +71,14 @@ pub(crate) fn forward<T: Real>(g: &PoolGeometry, x: &[T]) -> (Vec<T>, Vec<u32>) 
             let planes = y_run.chunks_exact_mut(g.out_area()).zip(idx_run.chunks_exact_mut(g.out_area()));
             let windows =
                 Windows { width: g.width, out_height: g.out_height, out_width: g.out_width, size: g.size };
-            vectorised(|| {
-                for ((y_plane, idx_plane), x_plane) in planes.zip(x_run.chunks_exact(g.in_area())) {
-                    pool_plane(&windows, x_plane, y_plane, idx_plane, false);
-                }
-            });
+            vectorised(
+                #[inline(always)]
+                || {
+                    for ((y_plane, idx_plane), x_plane) in planes.zip(x_run.chunks_exact(g.in_area())) {
+                        pool_plane(&windows, x_plane, y_plane, idx_plane, false);
+                    }
+                },
+            );
         });
     (y, argmax)
 }
@@ -313,7 +316,10 @@ mod tests {
         let w = Windows { width: 9, out_height: 4, out_width: 4, size: 2 };
         for relu in [false, true] {
             let (mut fast, mut fast_at) = (vec![0.0_f32; 16], vec![0_u32; 16]);
-            super::super::simd::vectorised(|| pool_plane(&w, &plane, &mut fast, &mut fast_at, relu));
+            super::super::simd::vectorised(
+                #[inline(always)]
+                || pool_plane(&w, &plane, &mut fast, &mut fast_at, relu),
+            );
             for (o, (&value, &at)) in fast.iter().zip(&fast_at).enumerate() {
                 let (oy, ox) = (o / 4, o % 4);
                 let (best, position) = window_max(&plane, 2 * oy * 9 + 2 * ox, 2, 9);

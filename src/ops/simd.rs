@@ -4,8 +4,10 @@
 //! showed `xmm` registers everywhere outside `gemm`. [`vectorised`] runs a piece of work through
 //! a copy compiled with AVX2 and FMA when the CPU has them (every x86-64 laptop of the last ten
 //! years), so the same source gets eight lanes there; on other CPUs it runs the baseline copy.
-//! Only what is inlined into the work is recompiled: the leaf loops it calls are marked
-//! `#[inline(always)]` for that reason. Rust never contracts `a * b + c` into a fused
+//! Only what is inlined into the copy is recompiled, so the work is passed as a closure marked
+//! `#[inline(always)]` (`vectorised(#[inline(always)] || …)`: without it LLVM kept the larger
+//! closures as separate baseline functions) and the leaf loops it calls are `#[inline(always)]`
+//! too. Loops written as plain `for` loops over slices vectorise best. Rust never contracts `a * b + c` into a fused
 //! multiply-add on its own, so both copies compute the same values bit for bit.
 
 use super::kernel::Real;
