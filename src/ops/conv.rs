@@ -6,7 +6,7 @@ use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::conv_columns::{backward_group, group_len, im2col, product, sum_grads};
-use super::kernel::{self, Data, Float, Real};
+use super::kernel::{self, Data, Float, Real, Scratch};
 use super::simd::{lane_total, vectorised};
 
 /// What runs after the convolution and bias, inside the same pass.
@@ -115,8 +115,9 @@ pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], 
             vectorised(
                 #[inline(always)]
                 || {
-                    let mut cols = vec![T::ZERO; g.patch_len() * group * area];
-                    let mut full = vec![T::ZERO; g.out_channels * group * area];
+                    let mut scratch =
+                        Scratch::take(g.patch_len() * group * area, g.out_channels * group * area);
+                    let (cols, full) = (&mut scratch.first, &mut scratch.second);
                     for (y_group, x_group) in
                         y_run.chunks_mut(group * out_len).zip(x_run.chunks(group * g.in_len()))
                     {
@@ -188,8 +189,9 @@ pub(crate) fn backward_with<T: Real>(
                 || {
                     let mut dweight = vec![T::ZERO; weight_len];
                     let mut dbias = vec![T::ZERO; g.out_channels];
-                    let mut cols = vec![T::ZERO; g.patch_len() * group * area];
-                    let mut dfull = vec![T::ZERO; g.out_channels * group * area];
+                    let mut scratch =
+                        Scratch::take(g.patch_len() * group * area, g.out_channels * group * area);
+                    let (cols, dfull) = (&mut scratch.first, &mut scratch.second);
                     let run_images = run * per_task..((run + 1) * per_task).min(g.batch);
                     for (index, first) in run_images.clone().step_by(group).enumerate() {
                         let images = first..(first + group).min(run_images.end);
