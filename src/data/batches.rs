@@ -6,7 +6,6 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
 use super::{Augmentation, Dataset, IMAGE_PIXELS, IMAGE_SIDE};
-use crate::ops::simd::vectorised;
 
 /// The generator behind every random choice in training (initialisation, shuffles, the validation
 /// hold-out, augmentation): ChaCha with 8 rounds, whose output for a seed is fixed by its
@@ -128,16 +127,9 @@ impl Batch {
             } else {
                 dataset.image(position)
             };
-            // Written in place, eight pixels at a time where the CPU has AVX2 (as `extend`, a
-            // division at a time, this was 5% of a `dense` training step).
-            vectorised(
-                #[inline(always)]
-                || {
-                    for (value, &pixel) in image.iter_mut().zip(pixels) {
-                        *value = f32::from(pixel) / 255.0;
-                    }
-                },
-            );
+            for (value, &pixel) in image.iter_mut().zip(pixels) {
+                *value = f32::from(pixel) / 255.0;
+            }
         }
         let targets = positions.iter().map(|&position| targets.of(dataset.label(position))).collect();
         Self { images, targets }

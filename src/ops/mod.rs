@@ -20,7 +20,7 @@ mod loss;
 mod pool;
 mod process;
 pub mod reference;
-pub(crate) mod simd;
+mod simd;
 
 use std::sync::{Arc, OnceLock};
 
