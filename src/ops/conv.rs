@@ -5,8 +5,8 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::conv_columns::{backward_group, group_len, im2col, product, sum_grads};
-use super::kernel::{self, Data, Float, Real, Scratch};
+use super::conv_columns::{backward_group, group_buffers, group_len, im2col, product, sum_grads};
+use super::kernel::{self, Data, Float, Real};
 use super::simd::{lane_total, vectorised};
 
 /// What runs after the convolution and bias, inside the same pass.
@@ -115,8 +115,7 @@ pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], 
             vectorised(
                 #[inline(always)]
                 || {
-                    let mut scratch =
-                        Scratch::take(g.patch_len() * group * area, g.out_channels * group * area);
+                    let mut scratch = group_buffers(g, group);
                     let (cols, full) = (&mut scratch.first, &mut scratch.second);
                     for (y_group, x_group) in
                         y_run.chunks_mut(group * out_len).zip(x_run.chunks(group * g.in_len()))
@@ -189,8 +188,7 @@ pub(crate) fn backward_with<T: Real>(
                 || {
                     let mut dweight = vec![T::ZERO; weight_len];
                     let mut dbias = vec![T::ZERO; g.out_channels];
-                    let mut scratch =
-                        Scratch::take(g.patch_len() * group * area, g.out_channels * group * area);
+                    let mut scratch = group_buffers(g, group);
                     let (cols, dfull) = (&mut scratch.first, &mut scratch.second);
                     let run_images = run * per_task..((run + 1) * per_task).min(g.batch);
                     for (index, first) in run_images.clone().step_by(group).enumerate() {

@@ -3,7 +3,7 @@
 //! the grouped backward products.
 
 use super::conv::Geometry;
-use super::kernel::{self, Accumulate, Mat, Real};
+use super::kernel::{self, Accumulate, Mat, Real, Scratch};
 
 /// Columns per matrix product that amortise the GEMM's packing: [`group_len`] images share one
 /// product, so conv2 of the CNN (121 output positions) multiplies 64 × 288 by 288 × 968 instead
@@ -13,6 +13,13 @@ const GROUP_COLUMNS: usize = 1024;
 /// Images per matrix product for this geometry, at most `limit`.
 pub(crate) fn group_len(g: &Geometry, limit: usize) -> usize {
     (GROUP_COLUMNS / g.out_area().max(1)).clamp(1, limit.max(1))
+}
+
+/// This thread's buffers for a group of `group` images: the column matrix `[in·k·k, columns]`
+/// (first) and the product or its gradient `[out, columns]` (second).
+pub(crate) fn group_buffers<T: Real>(g: &Geometry, group: usize) -> Scratch<T> {
+    let columns = group * g.out_area();
+    Scratch::take(g.patch_len() * columns, g.out_channels * columns)
 }
 
 /// Unfolds one image `[in, h, w]` into rows `[in·k·k]` of `cols`, each row `pitch` long, this

@@ -10,8 +10,8 @@ use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::conv::{self, Geometry};
-use super::conv_columns::{group_len, im2col, product};
-use super::kernel::{self, Data, Float, Real, Scratch};
+use super::conv_columns::{group_buffers, group_len, im2col, product};
+use super::kernel::{self, Data, Float, Real};
 use super::pool;
 use super::simd::vectorised;
 
@@ -54,8 +54,7 @@ fn forward<T: Real>(g: &Geometry, p: &Pooled, x: &[T], weight: &[T], bias: &[T])
             vectorised(
                 #[inline(always)]
                 || {
-                    let mut scratch =
-                        Scratch::take(g.patch_len() * group * area, g.out_channels * group * area);
+                    let mut scratch = group_buffers(g, group);
                     let (cols, full) = (&mut scratch.first, &mut scratch.second);
                     let groups = y_run.chunks_mut(group * out_len).zip(idx_run.chunks_mut(group * out_len));
                     for ((y_group, idx_group), x_group) in groups.zip(x_run.chunks(group * g.in_len())) {

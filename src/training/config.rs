@@ -1,11 +1,10 @@
-//! `TrainConfig`: every knob of a training run (serde, with defaults), its validation, the
-//! per-preset defaults and the parsing of the command line's short names.
+//! `TrainConfig`: every knob of a training run (serde, with defaults), its validation and the
+//! parsing of the command line's short names; the per-preset defaults are in `preset_recipes.rs`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::Augmentation;
 use crate::evaluation::TestTimeAugmentation;
-use crate::model::PresetId;
 
 /// Which optimizer updates the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -227,80 +226,6 @@ pub enum ConfigError {
 }
 
 impl TrainConfig {
-    /// The default configuration of a preset, chosen to reach the preset's expected accuracy.
-    #[must_use]
-    pub fn for_preset(id: PresetId) -> Self {
-        let base = Self::default();
-        match id {
-            // Measured on the full data in 10 epochs: batch 64 / lr 1e-3 reached 96.95%; batch 32,
-            // lr 2e-3 and label smoothing 0.1 reached 97.10%.
-            PresetId::BinaryDense => {
-                Self { batch_size: 32, learning_rate: 2e-3, label_smoothing: 0.1, ..base }
-            }
-            // Batch 64: measured 88.85% test accuracy in 10 epochs, 88.68% with 128.
-            PresetId::Dense => Self { batch_size: 64, ..base },
-            PresetId::Cnn => Self { batch_size: 64, ..base },
-            // Flips only: with 2-px shifts as well the (older, smaller) model reached 90.43% against
-            // 91.60% with flips only in 15 epochs; it underfitted, so shifts cost more than they gave.
-            // Chosen on the validation split for the time to ~93% (bench/time_to_accuracy.sh;
-            // the candidates and their validation accuracies are in bench/PERF.md).
-            // Validation accuracy after the last epoch (seed 1, no TTA): 6 epochs at batch 128,
-            // lr 3e-3, smoothing 0.1: 92.85%; at batch 256, lr 4e-3: 92.73%; 5 epochs at batch 128:
-            // 92.58%; 5 epochs at batch 64, lr 2e-3: 92.73% (twice the steps, slower per image).
-            PresetId::Fast => Self {
-                epochs: 6,
-                batch_size: 128,
-                optimizer: OptimizerKind::AdamW,
-                learning_rate: 3e-3,
-                weight_decay: 1e-4,
-                label_smoothing: 0.1,
-                augmentation: Augmentation {
-                    max_shift_pixels: 0,
-                    horizontal_flip: true,
-                    random_erasing: false,
-                    ..Augmentation::default()
-                },
-                test_time_augmentation: TestTimeAugmentation::HorizontalFlip,
-                ..base
-            },
-            // Chosen on the validation split (seed 1, 20 epochs at batch 128, AdamW 3e-3, cosine,
-            // label smoothing 0.1; `atelier evaluate --split validation`, without / with flip TTA):
-            // flips + erasing, dropout 0.25: 93.93 / 94.12%; + 2-px shifts: 94.13 / 94.07%; the same
-            // at batch 64, lr 2e-3: 94.15 / 94.20%; shifts and no dropout (the preset): 94.40 / 94.58%.
-            // 20 epochs take ~12 min on two cores, inside the 15-minute budget. bench/PERF.md step 15.
-            PresetId::Best => Self {
-                epochs: 20,
-                batch_size: 128,
-                optimizer: OptimizerKind::AdamW,
-                learning_rate: 3e-3,
-                weight_decay: 1e-4,
-                label_smoothing: 0.1,
-                augmentation: Augmentation {
-                    max_shift_pixels: 2,
-                    horizontal_flip: true,
-                    random_erasing: true,
-                    ..Augmentation::default()
-                },
-                test_time_augmentation: TestTimeAugmentation::HorizontalFlip,
-                ..base
-            },
-            PresetId::CnnBn => Self {
-                epochs: 15,
-                batch_size: 64,
-                optimizer: OptimizerKind::AdamW,
-                learning_rate: 2e-3,
-                weight_decay: 1e-4,
-                augmentation: Augmentation {
-                    max_shift_pixels: 0,
-                    horizontal_flip: true,
-                    random_erasing: false,
-                    ..Augmentation::default()
-                },
-                ..base
-            },
-        }
-    }
-
     /// Checks every field once, where a config enters (file, command line, GUI).
     ///
     /// # Errors
@@ -413,14 +338,6 @@ mod tests {
         assert_eq!(config.batch_size, TrainConfig::default().batch_size);
         let json = serde_json::to_string(&config).unwrap();
         assert_eq!(serde_json::from_str::<TrainConfig>(&json).unwrap(), config);
-    }
-
-    #[test]
-    fn every_preset_default_is_valid() {
-        for id in PresetId::ALL {
-            TrainConfig::for_preset(id).validate().unwrap();
-        }
-        assert_eq!(TrainConfig::for_preset(PresetId::CnnBn).epochs, 15);
     }
 
     #[test]

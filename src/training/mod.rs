@@ -8,6 +8,7 @@ mod control;
 mod early_stopping;
 mod epochs;
 mod optimizer;
+mod preset_recipes;
 mod progress;
 mod resume;
 mod resume_file;
