@@ -42,7 +42,7 @@ pub struct TrainArgs {
     /// Optimizer: adam, adamw or sgd.
     #[arg(long)]
     pub optimizer: Option<String>,
-    /// Learning-rate schedule: constant, step, cosine or plateau.
+    /// Learning-rate schedule: constant, step, cosine, one-cycle or plateau.
     #[arg(long)]
     pub schedule: Option<String>,
     /// Augmentations, comma separated: shift, flip, erase, rotate, tone, or `photos` (shift 1 px,

@@ -62,6 +62,13 @@ pub enum Schedule {
     },
     /// Half a cosine from the base rate down towards zero over the run's epochs.
     Cosine,
+    /// Changes after every batch: up in a straight line from a tenth of the base rate to the base
+    /// rate over the first `warmup_fraction` of the run, then down in a straight line to zero at
+    /// its end (Smith's one-cycle policy, the usual schedule of short, fast runs).
+    OneCycle {
+        /// Share of the run spent warming up, in `0.0..1.0`.
+        warmup_fraction: f64,
+    },
     /// Multiply the learning rate by `factor` after `patience` epochs without a better
     /// validation loss.
     ReduceOnPlateau {
@@ -73,6 +80,9 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// One-cycle with its usual warm-up, the first fifth of the run.
+    pub const ONE_CYCLE: Self = Self::OneCycle { warmup_fraction: 0.2 };
+
     /// Short name as typed on the command line (`constant`, `step`, `cosine`, `plateau`).
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -80,11 +90,13 @@ impl Schedule {
             Self::Constant => "constant",
             Self::Step { .. } => "step",
             Self::Cosine => "cosine",
+            Self::OneCycle { .. } => "one-cycle",
             Self::ReduceOnPlateau { .. } => "plateau",
         }
     }
 
-    /// Parses `constant`, `step` (×0.5 every 3 epochs), `cosine` or `plateau` (×0.5 after 2 epochs).
+    /// Parses `constant`, `step` (×0.5 every 3 epochs), `cosine`, `one-cycle` (warming up over the
+    /// first 20% of the run) or `plateau` (×0.5 after 2 epochs).
     ///
     /// # Errors
     /// Any other name.
@@ -93,6 +105,7 @@ impl Schedule {
             "constant" | "none" => Ok(Self::Constant),
             "step" => Ok(Self::Step { every_epochs: 3, factor: 0.5 }),
             "cosine" => Ok(Self::Cosine),
+            "one-cycle" | "onecycle" | "one_cycle" => Ok(Self::ONE_CYCLE),
             "plateau" | "reduce-on-plateau" | "reduce_on_plateau" => {
                 Ok(Self::ReduceOnPlateau { patience: 2, factor: 0.5 })
             }
@@ -218,7 +231,7 @@ pub enum ConfigError {
     #[error("unknown optimizer {0:?}; choose adam, adamw or sgd")]
     UnknownOptimizer(String),
     /// A schedule name the command line does not know.
-    #[error("unknown schedule {0:?}; choose constant, step, cosine or plateau")]
+    #[error("unknown schedule {0:?}; choose constant, step, cosine, one-cycle or plateau")]
     UnknownSchedule(String),
     /// An augmentation name the command line does not know.
     #[error("unknown augmentation {0:?}; choose shift, flip, erase, rotate, tone, photos or none")]
@@ -287,6 +300,8 @@ impl TrainConfig {
     fn validate_schedule(&self) -> Result<(), ConfigError> {
         let problem = match self.schedule {
             Schedule::Constant | Schedule::Cosine => None,
+            Schedule::OneCycle { warmup_fraction } => (!(0.0..1.0).contains(&warmup_fraction))
+                .then(|| format!("warmup_fraction must be in 0..1, got {warmup_fraction}")),
             Schedule::Step { every_epochs, factor } => {
                 if every_epochs == 0 {
                     Some("every_epochs must be at least 1".to_owned())
@@ -311,13 +326,29 @@ impl TrainConfig {
         }
     }
 
-    /// The learning rate of each epoch as the schedule plans it (for the GUI's preview plot).
+    /// The learning rate at the start of each epoch as the schedule plans it.
     ///
     /// Reduce-on-plateau depends on the validation losses, so its preview is flat.
     #[must_use]
     pub fn learning_rate_preview(&self) -> Vec<f64> {
         let schedule = super::schedule::LrSchedule::new(self);
         (0..self.epochs).map(|epoch| schedule.learning_rate(epoch)).collect()
+    }
+
+    /// The planned learning rate at `points_per_epoch` evenly spaced moments of each epoch, as
+    /// `[epoch, rate]` with fractional epochs (for the GUI's preview plot, where one-cycle changes
+    /// within an epoch).
+    #[must_use]
+    pub fn learning_rate_curve(&self, points_per_epoch: usize) -> Vec<[f64; 2]> {
+        let schedule = super::schedule::LrSchedule::new(self);
+        let points = points_per_epoch.max(1);
+        #[allow(clippy::cast_precision_loss)]
+        (0..self.epochs * points)
+            .map(|point| {
+                let position = point as f64 / points as f64;
+                [position, schedule.learning_rate_at(position)]
+            })
+            .collect()
     }
 }
 

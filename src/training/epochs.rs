@@ -179,10 +179,12 @@ impl<'a> EpochLoop<'a> {
             if control.is_cancelled() {
                 return Ok(Err(StopReason::Cancelled));
             }
+            #[allow(clippy::cast_precision_loss)]
+            let position = epoch as f64 + batch as f64 / batches_per_epoch as f64;
             if let Some(new_rate) = control.take_learning_rate() {
-                self.schedule.override_learning_rate(epoch, new_rate);
+                self.schedule.override_learning_rate(position, new_rate);
             }
-            totals.learning_rate = self.schedule.learning_rate(epoch);
+            totals.learning_rate = self.schedule.learning_rate_at(position);
             let augmentation_seed = derive_seed(config.seed, SeedStream::Augmentation, epoch, batch);
             let (x, y) = Batch::assemble(
                 &prepared.train,

@@ -42,8 +42,11 @@ impl LrSchedule {
         self.epochs = total_epochs;
     }
 
-    /// The multiplier of the base rate in `epoch` (0-based); always above 0.
-    fn factor(&self, epoch: usize) -> f64 {
+    /// The multiplier of the base rate at `position`, in epochs from the start (2.5 is half-way
+    /// through the third epoch); always above 0. Only one-cycle changes within an epoch.
+    fn factor(&self, position: f64) -> f64 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let epoch = position.max(0.0).floor() as usize;
         match self.schedule {
             Schedule::Constant => 1.0,
             Schedule::Step { every_epochs, factor } => {
@@ -56,21 +59,39 @@ impl LrSchedule {
                 let progress = epoch as f64 / self.epochs.max(1) as f64;
                 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
             }
+            #[allow(clippy::cast_precision_loss)]
+            Schedule::OneCycle { warmup_fraction } => {
+                let progress = (position / self.epochs.max(1) as f64).clamp(0.0, 1.0);
+                const START: f64 = 0.1;
+                if progress < warmup_fraction {
+                    START + (1.0 - START) * progress / warmup_fraction
+                } else {
+                    (1.0 - progress) / (1.0 - warmup_fraction)
+                }
+            }
             Schedule::ReduceOnPlateau { .. } => self.plateau_factor,
         }
         .max(f64::MIN_POSITIVE)
     }
 
-    /// The learning rate of `epoch` (0-based).
+    /// The learning rate at the start of `epoch` (0-based).
     #[must_use]
+    #[allow(clippy::cast_precision_loss)]
     pub fn learning_rate(&self, epoch: usize) -> f64 {
-        self.base_learning_rate * self.factor(epoch)
+        self.learning_rate_at(epoch as f64)
     }
 
-    /// Makes `learning_rate` the rate of `epoch` from now on; later epochs keep the schedule's
-    /// shape relative to it (a user's override while paused).
-    pub fn override_learning_rate(&mut self, epoch: usize, learning_rate: f64) {
-        self.base_learning_rate = learning_rate / self.factor(epoch);
+    /// The learning rate at `position`, in epochs from the start of the run (batch `b` of `n` in
+    /// epoch `e` is at `e + b / n`).
+    #[must_use]
+    pub fn learning_rate_at(&self, position: f64) -> f64 {
+        self.base_learning_rate * self.factor(position)
+    }
+
+    /// Makes `learning_rate` the rate at `position` (in epochs) from now on; the rest of the run
+    /// keeps the schedule's shape relative to it (a user's override while paused).
+    pub fn override_learning_rate(&mut self, position: f64, learning_rate: f64) {
+        self.base_learning_rate = learning_rate / self.factor(position);
     }
 
     /// Records an epoch's validation loss; reduce-on-plateau lowers the rate after `patience`
@@ -125,6 +146,28 @@ mod tests {
     }
 
     #[test]
+    fn one_cycle_warms_up_then_falls_to_zero_within_epochs() {
+        let schedule = LrSchedule::new(&config(Schedule::OneCycle { warmup_fraction: 0.25 }, 4));
+        let at = |position: f64| schedule.learning_rate_at(position);
+        assert!((at(0.0) - 0.01).abs() < 1e-12, "starts at a tenth of the base rate");
+        assert!((at(0.5) - 0.055).abs() < 1e-12, "half-way up the warm-up");
+        assert!((at(1.0) - 0.1).abs() < 1e-12, "the base rate at the end of the warm-up");
+        assert!((at(2.5) - 0.05).abs() < 1e-12, "half-way down");
+        assert!(at(3.99) > 0.0 && at(3.99) < 0.001, "near zero at the end: {}", at(3.99));
+        assert!(at(3.25) < at(3.0), "changes within an epoch");
+        assert!((schedule.learning_rate(2) - at(2.0)).abs() < 1e-15);
+        assert_eq!(Schedule::parse("one-cycle").unwrap(), Schedule::ONE_CYCLE);
+        assert_eq!(Schedule::ONE_CYCLE.name(), "one-cycle");
+    }
+
+    #[test]
+    fn one_cycle_rejects_a_warmup_of_the_whole_run() {
+        let bad = config(Schedule::OneCycle { warmup_fraction: 1.0 }, 4);
+        assert!(bad.validate().unwrap_err().to_string().contains("warmup_fraction"));
+        config(Schedule::ONE_CYCLE, 4).validate().unwrap();
+    }
+
+    #[test]
     fn constant_is_flat() {
         assert!(close(&config(Schedule::Constant, 3).learning_rate_preview(), &[0.1; 3]));
     }
@@ -145,7 +188,7 @@ mod tests {
     #[test]
     fn override_sets_the_current_rate_and_keeps_the_shape() {
         let mut schedule = LrSchedule::new(&config(Schedule::Step { every_epochs: 1, factor: 0.5 }, 4));
-        schedule.override_learning_rate(2, 0.2);
+        schedule.override_learning_rate(2.0, 0.2);
         assert!((schedule.learning_rate(2) - 0.2).abs() < 1e-12);
         assert!((schedule.learning_rate(3) - 0.1).abs() < 1e-12);
     }

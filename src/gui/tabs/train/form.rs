@@ -268,6 +268,7 @@ fn schedule_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
             (Schedule::Constant, "constant"),
             (Schedule::Step { every_epochs: 3, factor: 0.5 }, "step"),
             (Schedule::Cosine, "cosine"),
+            (Schedule::ONE_CYCLE, "one-cycle"),
             (Schedule::ReduceOnPlateau { patience: 2, factor: 0.5 }, "reduce on plateau"),
         ];
         let current =
@@ -298,6 +299,22 @@ fn schedule_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
                 ui.add(egui::DragValue::new(factor).range(0.01..=1.0).speed(0.01)).labelled_by(times);
                 let after = ui.label("after").id;
                 ui.add(egui::DragValue::new(patience).range(1..=50)).labelled_by(after);
+            }
+            Schedule::OneCycle { warmup_fraction } => {
+                let warmup = ui.label("warm-up").id;
+                ui.add(
+                    egui::DragValue::new(warmup_fraction)
+                        .range(0.0..=0.9)
+                        .speed(0.01)
+                        .custom_formatter(|share, _| format!("{:.0}%", share * 100.0))
+                        .custom_parser(|text| {
+                            text.trim().trim_end_matches('%').trim().parse::<f64>().ok().map(|p| p / 100.0)
+                        }),
+                )
+                .labelled_by(warmup)
+                .on_hover_text(
+                    "Share of the run spent raising the rate from a tenth of it to the full rate.",
+                );
             }
             Schedule::Constant | Schedule::Cosine => {}
         }
