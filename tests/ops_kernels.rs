@@ -13,8 +13,9 @@ use kernel_checks::{
 };
 use rand::Rng;
 
-/// (input shape, filters, kernel, stride, padding): odd and even sizes, stride 2, `Same`.
-const CONV_CASES: [([usize; 4], usize, usize, usize, Padding); 7] = [
+/// (input shape, filters, kernel, stride, padding): odd and even sizes, stride 2, `Same`, and
+/// rows of 8-32 values (copied in blocks of eight) as well as shorter ones.
+const CONV_CASES: [([usize; 4], usize, usize, usize, Padding); 9] = [
     ([2, 1, 8, 8], 4, 3, 1, Padding::Valid),
     ([3, 3, 7, 9], 5, 3, 1, Padding::Valid),
     ([2, 2, 9, 7], 3, 3, 2, Padding::Valid),
@@ -22,6 +23,8 @@ const CONV_CASES: [([usize; 4], usize, usize, usize, Padding); 7] = [
     ([1, 2, 8, 9], 3, 5, 2, Padding::Same),
     ([2, 4, 5, 6], 6, 1, 1, Padding::Valid),
     ([1, 2, 6, 6], 2, 5, 1, Padding::Same),
+    ([1, 2, 5, 30], 3, 3, 1, Padding::Same),
+    ([2, 1, 4, 19], 2, 3, 1, Padding::Valid),
 ];
 
 #[test]
