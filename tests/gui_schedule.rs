@@ -29,9 +29,6 @@ fn one_cycle_is_picked_from_the_schedule_list_and_its_warm_up_is_set() {
 
     harness.get_by_label("warm-up").set_value_accesskit(0.3);
     harness.run_steps(3);
-    assert_eq!(
-        harness.state().settings().train.config.schedule,
-        Schedule::OneCycle { warmup_fraction: 0.3 }
-    );
+    assert_eq!(harness.state().settings().train.config.schedule, Schedule::OneCycle { warmup_fraction: 0.3 });
     harness.get_by_label_contains("over the first 30% of the batches");
 }
