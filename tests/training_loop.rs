@@ -308,3 +308,26 @@ fn an_invalid_config_is_refused_before_training() {
     .unwrap_err();
     assert_eq!(error.to_string(), "invalid training configuration: batch size must be at least 1");
 }
+
+#[test]
+fn the_test_answers_use_the_configs_flip_tta_exactly_as_the_predictor_does() {
+    use atelier::evaluation::TestTimeAugmentation;
+    use atelier::inference::Predictor;
+    let flip = TrainConfig { test_time_augmentation: TestTimeAugmentation::HorizontalFlip, ..config() };
+    let outcome = run(&flip, &mut NullSink, &Control::new());
+    let answers = outcome.test_predictions.clone().unwrap();
+    let predictor = Predictor::new(outcome.network).with_tta(TestTimeAugmentation::HorizontalFlip);
+    let expected = predictor.evaluate(&synthetic(100, 2, false), &mut |_, _| {}).unwrap().predictions;
+    assert_eq!(answers.targets.len(), expected.len());
+    for (index, row) in answers.probabilities.chunks_exact(10).enumerate() {
+        assert_eq!(row, expected.probabilities(index), "test example {index}");
+    }
+    // Without TTA the same weights answer differently: the loop did average the mirror.
+    let plain = run(&config(), &mut NullSink, &Control::new()).test_predictions.unwrap();
+    assert_ne!(plain.probabilities, answers.probabilities);
+    // The loss and accuracy in the summary are the plain pictures', whatever the TTA.
+    assert_eq!(
+        outcome.summary.test_accuracy,
+        run(&config(), &mut NullSink, &Control::new()).summary.test_accuracy
+    );
+}

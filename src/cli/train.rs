@@ -326,8 +326,8 @@ fn read_spec(args: &TrainArgs) -> anyhow::Result<ModelSpec> {
 
 /// Writes the model file with its metadata (spec, config, test-time augmentation, the test
 /// split's report) and the resume state beside it. The report comes from the loop's one test
-/// pass, or with flip TTA from a pass that averages each picture with its mirror, so that it
-/// says what the saved model does.
+/// pass, whose answers use the config's test-time augmentation, so that it says what the saved
+/// model does.
 fn save(
     args: &TrainArgs,
     config: TrainConfig,
@@ -339,12 +339,13 @@ fn save(
     let mut metadata = ModelMetadata::new(predictor.network(), data.identity());
     metadata.train_config = Some(config);
     metadata.tta = tta;
-    metadata.report = match (&outcome.test_predictions, tta) {
-        (None, _) => None,
-        (Some(test), TestTimeAugmentation::None) => Some(predictor.test_predictions(test)?.report()),
-        (Some(_), TestTimeAugmentation::HorizontalFlip) => {
-            let report = predictor.evaluate(&data.test, &mut |_, _| {})?.predictions.report();
-            println!("test accuracy with {}: {:.2}%", tta.short_label(), report.accuracy * 100.0);
+    metadata.report = match &outcome.test_predictions {
+        None => None,
+        Some(test) => {
+            let report = predictor.test_predictions(test)?.report();
+            if tta != TestTimeAugmentation::None {
+                println!("test accuracy with {}: {:.2}%", tta.short_label(), report.accuracy * 100.0);
+            }
             Some(report)
         }
     };

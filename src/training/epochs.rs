@@ -16,6 +16,7 @@ use super::resume::{ResumeState, to_tensors, to_values};
 use super::schedule::LrSchedule;
 use super::train::{Prepared, Start, TestPredictions, TrainError};
 use crate::data::{Augmentation, Batch, Dataset, SeedStream, Targets, derive_seed, shuffled_positions};
+use crate::evaluation::TestTimeAugmentation;
 use crate::model::{ForwardMode, Network};
 
 /// A mean batch loss above this counts as diverged even when finite: at the start a 10-class
@@ -315,8 +316,9 @@ impl<'a> EpochLoop<'a> {
     }
 }
 
-/// Loss, accuracy and (with `keep_outputs`) the softmax outputs of the run's network on
-/// `dataset` (evaluation mode, no augmentation).
+/// Loss, accuracy and (with `keep_outputs`) the answers of the run's network on `dataset`
+/// (evaluation mode, no augmentation): loss and accuracy of the plain pictures; the answers with the
+/// config's test-time augmentation, as the saved model gives them.
 pub(super) fn evaluate(
     run: &EpochLoop<'_>,
     dataset: &Dataset,
@@ -340,7 +342,15 @@ pub(super) fn evaluate(
         loss_sum += f64::from(loss.to_scalar::<f32>()?) * weight;
         correct += correct_count(&logits, &y)?;
         if let Some(outputs) = &mut outputs {
-            let probabilities = candle_nn::ops::softmax_last_dim(&logits)?;
+            let mut probabilities = candle_nn::ops::softmax_last_dim(&logits)?; // [chunk, classes]
+            if run.config.test_time_augmentation == TestTimeAugmentation::HorizontalFlip {
+                // What the model answers: the mean with its answer on the mirrored pictures (the
+                // same arithmetic as inference's flip TTA), so that the report after training
+                // needs no second pass over the plain pictures.
+                let mirrored = x.flip(&[3])?; // [chunk, 1, h, w], each row reversed
+                let flipped = run.network.forward(&mirrored, ForwardMode::Eval)?;
+                probabilities = ((probabilities + candle_nn::ops::softmax_last_dim(&flipped)?)? * 0.5)?;
+            }
             outputs.probabilities.extend(probabilities.flatten_all()?.to_vec1::<f32>()?);
         }
     }

@@ -60,7 +60,9 @@ pub enum Start<'a> {
 pub struct TestPredictions {
     /// The target (output index) of each test example, in the order of the filtered test split.
     pub targets: Vec<u32>,
-    /// Softmax probabilities, row-major `[example, class]`.
+    /// Softmax probabilities, row-major `[example, class]`: the model's answers, so with the
+    /// config's test-time augmentation (flip TTA: the mean of the softmax on each picture and on
+    /// its mirror, as [`crate::inference::Predictor`] computes it).
     pub probabilities: Vec<f32>,
 }
 

@@ -109,17 +109,12 @@ pub(super) fn train(
     .map_err(JobError::from)?;
     let tta = request.config.test_time_augmentation;
     let predictor = Predictor::with_classes(outcome.network, &data.classes).with_tta(tta);
-    // The report comes from the loop's own test pass (the test split is run through once), or
-    // with flip TTA from a pass that averages each picture with its mirror: what the model does.
-    let report = match (&outcome.test_predictions, tta) {
-        (Some(test), _) if test.targets.is_empty() => None,
-        (Some(test), TestTimeAugmentation::None) => {
-            Some(predictor.test_predictions(test).map_err(JobError::from)?.report())
-        }
-        (Some(_), TestTimeAugmentation::HorizontalFlip) => {
-            Some(predictor.evaluate(&data.test, &mut |_, _| {}).map_err(JobError::from)?.predictions.report())
-        }
-        (None, _) => None,
+    // The report comes from the loop's own test pass (the test split is run through once), whose
+    // answers use the config's test-time augmentation: what the model does.
+    let report = match &outcome.test_predictions {
+        Some(test) if test.targets.is_empty() => None,
+        Some(test) => Some(predictor.test_predictions(test).map_err(JobError::from)?.report()),
+        None => None,
     };
     let summary: TrainSummary = outcome.summary;
     let mut resume = outcome.resume;
