@@ -5,7 +5,7 @@ use candle_core::{DType, Device, Tensor};
 
 use super::InferenceError;
 use crate::data::IMAGE_SIDE;
-use crate::evaluation::{TestTimeAugmentation, mirror_rows};
+use crate::evaluation::TestTimeAugmentation;
 use crate::model::{ForwardMode, Network};
 
 /// Class probabilities for `count` inputs given as row-major 28×28 values in `0.0..=1.0`, returned
@@ -17,38 +17,25 @@ pub(super) fn probabilities(
     count: usize,
     tta: TestTimeAugmentation,
 ) -> Result<Vec<f32>, InferenceError> {
-    let probabilities = match tta {
-        TestTimeAugmentation::None => softmax(network, values, count)?,
-        TestTimeAugmentation::HorizontalFlip => {
-            let mut mirrored = values.clone();
-            // Reversing every row of 28 flips the last axis of [count, 1, 28, 28].
-            mirror_rows(&mut mirrored, IMAGE_SIDE);
-            // Two passes of `count` rather than one of 2·count: evaluation's batch size was chosen
-            // for the memory of one pass.
-            let plain = softmax(network, values, count)?;
-            let flipped = softmax(network, mirrored, count)?;
-            // [count, classes]
-            ((plain + flipped)? * 0.5)?
-        }
-    };
-    Ok(probabilities.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
-}
-
-/// Softmax of the logits, `[count, classes]`, in the network's dtype and on its device.
-fn softmax(network: &Network, values: Vec<f32>, count: usize) -> Result<Tensor, InferenceError> {
     // [count, 1, 28, 28]
     let x = Tensor::from_vec(values, (count, 1, IMAGE_SIDE, IMAGE_SIDE), &Device::Cpu)?
         .to_device(network.device())?
         .to_dtype(network.dtype())?;
     // [count, classes]
-    let logits = network.forward(&x, ForwardMode::Eval)?;
-    Ok(candle_nn::ops::softmax_last_dim(&logits)?)
+    let mut probabilities = candle_nn::ops::softmax_last_dim(&network.forward(&x, ForwardMode::Eval)?)?;
+    if tta == TestTimeAugmentation::HorizontalFlip {
+        // Two passes of `count` rather than one of 2·count: evaluation's batch size was chosen
+        // for the memory of one pass.
+        probabilities = network.average_with_mirror(&x, &probabilities)?;
+    }
+    Ok(probabilities.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::IMAGE_PIXELS;
+    use crate::evaluation::mirror_rows;
     use crate::inference::Predictor;
     use crate::model::{LayerSpec, ModelSpec, Task};
 

@@ -326,15 +326,6 @@ impl TrainConfig {
         }
     }
 
-    /// The learning rate at the start of each epoch as the schedule plans it.
-    ///
-    /// Reduce-on-plateau depends on the validation losses, so its preview is flat.
-    #[must_use]
-    pub fn learning_rate_preview(&self) -> Vec<f64> {
-        let schedule = super::schedule::LrSchedule::new(self);
-        (0..self.epochs).map(|epoch| schedule.learning_rate(epoch)).collect()
-    }
-
     /// The planned learning rate at `points_per_epoch` evenly spaced moments of each epoch, as
     /// `[epoch, rate]` with fractional epochs (for the GUI's preview plot, where one-cycle changes
     /// within an epoch).

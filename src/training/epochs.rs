@@ -344,12 +344,9 @@ pub(super) fn evaluate(
         if let Some(outputs) = &mut outputs {
             let mut probabilities = candle_nn::ops::softmax_last_dim(&logits)?; // [chunk, classes]
             if run.config.test_time_augmentation == TestTimeAugmentation::HorizontalFlip {
-                // What the model answers: the mean with its answer on the mirrored pictures (the
-                // same arithmetic as inference's flip TTA), so that the report after training
-                // needs no second pass over the plain pictures.
-                let mirrored = x.flip(&[3])?; // [chunk, 1, h, w], each row reversed
-                let flipped = run.network.forward(&mirrored, ForwardMode::Eval)?;
-                probabilities = ((probabilities + candle_nn::ops::softmax_last_dim(&flipped)?)? * 0.5)?;
+                // What the model answers (inference's own arithmetic), so that the report after
+                // training needs no second pass over the plain pictures.
+                probabilities = run.network.average_with_mirror(&x, &probabilities)?;
             }
             outputs.probabilities.extend(probabilities.flatten_all()?.to_vec1::<f32>()?);
         }

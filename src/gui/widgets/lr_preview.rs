@@ -4,23 +4,23 @@ use egui_plot::{Line, Plot, PlotPoints};
 
 use crate::training::{Schedule, TrainConfig};
 
-/// The core's planned learning rate as `[epoch, rate]` points: steps that hold through each epoch,
-/// or for one-cycle (which changes after every batch) a line sampled 16 times per epoch and at the
-/// end. Reduce-on-plateau depends on validation losses not known yet, so it is flat.
+/// Samples per epoch of the preview: one-cycle changes after every batch; the other schedules
+/// hold a rate through an epoch and come out as the same steps.
+const POINTS_PER_EPOCH: usize = 16;
+
+/// The core's planned learning rate as `[epoch, rate]` steps, each rate held until the next
+/// sample ([`POINTS_PER_EPOCH`] per epoch). Reduce-on-plateau depends on validation losses not
+/// known yet, so it is flat.
 #[must_use]
 pub fn learning_rate_steps(config: &TrainConfig) -> Vec<[f64; 2]> {
-    if let Schedule::OneCycle { .. } = config.schedule {
-        let mut points = config.learning_rate_curve(16);
-        #[allow(clippy::cast_precision_loss)]
-        points.push([config.epochs as f64, 0.0]);
-        return points;
-    }
-    let mut points = Vec::with_capacity(config.epochs * 2);
-    for (epoch, rate) in config.learning_rate_preview().into_iter().enumerate() {
-        #[allow(clippy::cast_precision_loss)]
-        let start = epoch as f64;
+    let samples = config.learning_rate_curve(POINTS_PER_EPOCH);
+    #[allow(clippy::cast_precision_loss)]
+    let end = config.epochs as f64;
+    let mut points = Vec::with_capacity(samples.len() * 2);
+    for (index, &[start, rate]) in samples.iter().enumerate() {
+        let until = samples.get(index + 1).map_or(end, |next| next[0]);
         points.push([start, rate]);
-        points.push([start + 1.0, rate]);
+        points.push([until, rate]);
     }
     points
 }
@@ -66,37 +66,37 @@ pub fn lr_preview_ui(ui: &mut egui::Ui, config: &TrainConfig, height: f32) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn cosine_steps_start_at_the_base_rate_and_fall() {
-        let config = TrainConfig {
-            epochs: 4,
-            learning_rate: 0.01,
-            schedule: Schedule::Cosine,
-            ..TrainConfig::default()
-        };
-        let steps = learning_rate_steps(&config);
-        assert_eq!(steps.len(), 8);
-        assert!((steps[0][1] - 0.01).abs() < 1e-12);
-        assert!(steps.windows(2).all(|pair| pair[1][1] <= pair[0][1]));
-        assert!(steps[7][1] < 0.002, "the last epoch is near 0: {}", steps[7][1]);
+    fn preview(epochs: usize, schedule: Schedule) -> Vec<[f64; 2]> {
+        learning_rate_steps(&TrainConfig { epochs, learning_rate: 0.01, schedule, ..TrainConfig::default() })
     }
 
     #[test]
-    fn one_cycle_is_a_line_that_rises_then_falls_to_zero() {
-        let config = TrainConfig {
-            epochs: 5,
-            learning_rate: 0.01,
-            schedule: Schedule::ONE_CYCLE,
-            ..TrainConfig::default()
-        };
-        let points = learning_rate_steps(&config);
-        assert_eq!(points.len(), 5 * 16 + 1);
-        let peak = points.iter().map(|p| p[1]).fold(0.0, f64::max);
+    fn cosine_holds_each_epochs_rate_and_falls() {
+        let steps = preview(4, Schedule::Cosine);
+        assert_eq!(steps.len(), 4 * POINTS_PER_EPOCH * 2);
+        assert_eq!(steps[0], [0.0, 0.01]);
+        assert!(steps.windows(2).all(|pair| pair[1][1] <= pair[0][1]));
+        // Within an epoch the rate holds; it changes at the epoch's end.
+        let first_epoch = &steps[..POINTS_PER_EPOCH * 2];
+        assert!(first_epoch.iter().all(|p| (p[1] - 0.01).abs() < 1e-15));
+        assert!(steps[POINTS_PER_EPOCH * 2][1] < 0.01);
+        let last = steps.last().unwrap();
+        assert_eq!(last[0], 4.0);
+        assert!(last[1] < 0.002, "the last epoch is near 0: {}", last[1]);
+    }
+
+    #[test]
+    fn one_cycle_rises_then_falls_towards_zero_within_epochs() {
+        let steps = preview(5, Schedule::ONE_CYCLE);
+        let peak = steps.iter().map(|p| p[1]).fold(0.0, f64::max);
         assert!((peak - 0.01).abs() < 1e-12);
-        let top = points.iter().position(|p| p[1] == peak).unwrap();
-        assert!((points[top][0] - 1.0).abs() < 1e-12, "the peak is a fifth into the run");
-        assert!(points[..=top].windows(2).all(|w| w[1][1] > w[0][1]));
-        assert!(points[top..].windows(2).all(|w| w[1][1] < w[0][1]));
-        assert_eq!(*points.last().unwrap(), [5.0, 0.0]);
+        let top = steps.iter().position(|p| p[1] == peak).unwrap();
+        assert!((steps[top][0] - 1.0).abs() < 1e-12, "the peak is a fifth into the run");
+        assert!(steps[..=top].windows(2).all(|w| w[1][1] >= w[0][1]));
+        assert!(steps[top..].windows(2).all(|w| w[1][1] <= w[0][1]));
+        assert!(steps[1][1] < steps[2][1], "it changes within the first epoch");
+        let last = steps.last().unwrap();
+        assert_eq!(last[0], 5.0);
+        assert!(last[1] > 0.0 && last[1] < 0.0002, "near 0 at the end: {}", last[1]);
     }
 }
