@@ -8,7 +8,7 @@ mod kernel_checks;
 
 use atelier::data::{SeededRng, seeded_rng};
 use atelier::ops::{self, Padding, reference};
-use candle_core::{DType, Result, Tensor};
+use candle_core::{DType, Result, Tensor, Var};
 use kernel_checks::{
     Compare, assert_close, check_against_reference_on, check_finite_differences, conv_inputs, random_vec,
     tensor, values,
@@ -117,6 +117,80 @@ fn inference_folds_batch_norm_into_the_convolution_with_the_same_result() {
             };
             assert_eq!(got.dims(), want.dims());
             assert_close(&format!("eval {case:?} {dtype:?}"), &values(&got), &values(&want), tolerance);
+        }
+    }
+}
+
+/// Output and the gradients of `sum(output · upstream)` with respect to every input but the first,
+/// which is a plain tensor (a first layer's pictures: nothing needs their gradient, so the op
+/// skips the input gradient's product).
+fn grads_without_input_gradient(
+    layer: &kernel_checks::Layer,
+    inputs: &[(Vec<f64>, Vec<usize>)],
+    upstream: &[f64],
+    dtype: DType,
+) -> Vec<Vec<f64>> {
+    let x = tensor(&inputs[0].0, &inputs[0].1, dtype);
+    let vars: Vec<Var> = inputs[1..]
+        .iter()
+        .map(|(data, shape)| Var::from_tensor(&tensor(data, shape, dtype)).unwrap())
+        .collect();
+    let mut tensors = vec![x.clone()];
+    tensors.extend(vars.iter().map(|v| v.as_tensor().clone()));
+    let y = layer(&tensors).unwrap();
+    let loss = (&y * &tensor(upstream, y.dims(), dtype)).unwrap().sum_all().unwrap();
+    let grads = loss.backward().unwrap();
+    assert!(grads.get(&x).is_none(), "the pictures got a gradient although nothing needs it");
+    let mut out = vec![values(&y)];
+    out.extend(tensors[1..].iter().map(|t| values(grads.get(t).expect("every parameter gets a gradient"))));
+    out
+}
+
+#[test]
+fn a_first_layer_gets_the_same_parameter_gradients_without_the_full_gradient_map() {
+    // A first layer (the pictures need no gradient): batch 1, odd sizes, one and three input
+    // channels, a 5×5 kernel, a 3×3 pool, stride 2, and a batch of 37 on two threads.
+    let cases: [Case; 6] = [
+        ([3, 1, 8, 8], 4, 3, 1, Padding::Same, Some(2)),
+        ([1, 1, 9, 7], 3, 3, 1, Padding::Same, Some(2)),
+        ([2, 3, 9, 7], 3, 3, 1, Padding::Valid, Some(2)),
+        ([2, 1, 11, 10], 3, 5, 1, Padding::Same, Some(3)),
+        ([2, 1, 11, 11], 3, 3, 2, Padding::Valid, Some(2)),
+        ([37, 1, 12, 12], 5, 3, 1, Padding::Same, Some(2)),
+    ];
+    let mut rng = seeded_rng(24);
+    for (index, case) in cases.iter().enumerate() {
+        let inputs = inputs(&mut rng, case);
+        let (_, _, _, stride, padding, pool) = *case;
+        let how = (stride, padding, pool);
+        let out_len = layers(&inputs.iter().map(|(d, s)| tensor(d, s, DType::F64)).collect::<Vec<_>>(), how)
+            .unwrap()
+            .elem_count();
+        let upstream = random_vec(&mut rng, out_len);
+        for (dtype, tolerance) in [(DType::F64, 1e-9), (DType::F32, 1e-4)] {
+            let mut got = Vec::new();
+            kernel_checks::on_two_threads(|| {
+                got = grads_without_input_gradient(
+                    &move |t: &[Tensor]| fused(t, how),
+                    &inputs,
+                    &upstream,
+                    dtype,
+                );
+            });
+            // The reference: the four layers with the same inputs (its gradients of the
+            // pictures are not compared).
+            let want = &kernel_checks::run_with_grads(
+                &move |t: &[Tensor]| layers(t, how),
+                &inputs,
+                &upstream,
+                dtype,
+            );
+            let want: Vec<&Vec<f64>> =
+                want.iter().enumerate().filter(|(k, _)| *k != 1).map(|(_, v)| v).collect();
+            for (k, (g, w)) in got.iter().zip(want).enumerate() {
+                let part = ["output", "weight", "bias", "gamma", "beta"][k];
+                assert_close(&format!("first layer case {index} {case:?} {dtype:?} {part}"), g, w, tolerance);
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use atelier::ops::{self, Padding, reference};
 use candle_core::{DType, Device, Tensor, Var};
 use kernel_checks::{
     Compare, check_against_reference, check_against_reference_on, check_finite_differences, conv_inputs,
-    random_vec, tensor,
+    on_two_threads, random_vec, tensor,
 };
 use rand::Rng;
 
@@ -174,18 +174,6 @@ fn fused_conv_relu_pool_matches_the_three_layers_and_finite_differences() {
         );
         check_finite_differences(&format!("conv+relu+pool case {case}"), &fused, &inputs, case as u64);
     }
-}
-
-/// Runs `f` on a pool of two threads, whatever the machine: the kernels cut a batch into
-/// `4 × threads` tasks, so the splits and groups these tests are named after happen only with a
-/// known thread count (on 16 cores a batch of 37 would be one image per task, nothing grouped).
-fn on_two_threads(f: impl FnOnce() + Send) {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .thread_name(|i| format!("test-pool-{i}"))
-        .build()
-        .unwrap()
-        .install(f);
 }
 
 #[test]

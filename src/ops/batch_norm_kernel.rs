@@ -170,6 +170,52 @@ pub(crate) fn channel_stats<T: WithDType>(x: &[T], dims: (usize, usize, usize), 
     ChannelStats { mean, variance, inv_std }
 }
 
+/// One plane's share of its channel's statistics: `Σ v` and `Σ (v − m)²` around the plane's own
+/// mean `m`, taken while the plane is in cache (see [`stats_from_planes`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PlaneMoments {
+    pub(crate) sum: f64,
+    pub(crate) squares: f64,
+}
+
+/// The [`PlaneMoments`] of one plane: two passes over it, both in cache.
+#[inline(always)]
+pub(crate) fn plane_moments<T: WithDType>(plane: &[T]) -> PlaneMoments {
+    let sum = lane_sum(plane, |v| v);
+    #[allow(clippy::cast_precision_loss)]
+    let center = T::from_f64(sum / plane.len().max(1) as f64);
+    PlaneMoments { sum, squares: lane_sum(plane, |v| (v - center) * (v - center)) }
+}
+
+/// The statistics of `[batch, channels, spatial]` from its planes' moments (`[batch, channels]`
+/// in order): the mean from the sums, the variance as `Σ squares + n·(m − mean)²` over planes
+/// (each term ≥ 0: no cancellation), added in image order whatever split made them.
+pub(crate) fn stats_from_planes(
+    moments: &[PlaneMoments],
+    (batch, channels, spatial): (usize, usize, usize),
+    eps: f64,
+) -> ChannelStats {
+    #[allow(clippy::cast_precision_loss)]
+    let (count, n) = ((batch * spatial) as f64, spatial as f64);
+    let mut mean = vec![0.0; channels];
+    for image in moments.chunks_exact(channels) {
+        for (total, m) in mean.iter_mut().zip(image) {
+            *total += m.sum;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= count);
+    let mut variance = vec![0.0; channels];
+    for image in moments.chunks_exact(channels) {
+        for ((total, m), &channel_mean) in variance.iter_mut().zip(image).zip(&mean) {
+            let offset = m.sum / n - channel_mean;
+            *total += m.squares + n * offset * offset;
+        }
+    }
+    variance.iter_mut().for_each(|v| *v /= count);
+    let inv_std = variance.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+    ChannelStats { mean, variance, inv_std }
+}
+
 fn to_f64s(t: &Tensor) -> Result<Vec<f64>> {
     t.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()
 }

@@ -106,6 +106,20 @@ pub(crate) fn image_runs(batch: usize) -> (usize, usize) {
 
 /// Forward: `y = act(conv(x, w) + b)`, `[batch, out, oh, ow]`.
 pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], act: Activation) -> Vec<T> {
+    forward_summarised(g, x, weight, bias, act, |_| ()).0
+}
+
+/// [`forward`], plus `summary(plane)` of each output plane (`[oh·ow]`, before the activation),
+/// `[batch, out]` in order, taken while the plane is still in cache: batch norm's statistics
+/// without another pass over the whole map.
+pub(crate) fn forward_summarised<T: Real, S: Send>(
+    g: &Geometry,
+    x: &[T],
+    weight: &[T],
+    bias: &[T],
+    act: Activation,
+    summary: impl Fn(&[T]) -> S + Sync,
+) -> (Vec<T>, Vec<S>) {
     let (out_len, area) = (g.out_len(), g.out_area());
     let total = g.batch * out_len;
     // Not zero-filled: every value is written below (a first convolution's output is 6.4 MB per
@@ -113,15 +127,16 @@ pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], 
     let mut y: Vec<T> = Vec::with_capacity(total);
     let (per_task, _) = image_runs(g.batch);
     let group = group_len(g, per_task);
-    y.spare_capacity_mut()[..total]
+    let summaries: Vec<Vec<S>> = y.spare_capacity_mut()[..total]
         .par_chunks_mut(per_task * out_len)
         .zip(x.par_chunks(per_task * g.in_len()))
-        .for_each(|(y_run, x_run)| {
+        .map(|(y_run, x_run)| {
             vectorised(
                 #[inline(always)]
                 || {
                     let mut scratch = group_buffers(g, group);
                     let (cols, full) = (&mut scratch.first, &mut scratch.second);
+                    let mut summaries = Vec::with_capacity(y_run.len() / area.max(1));
                     for (y_group, x_group) in
                         y_run.chunks_mut(group * out_len).zip(x_run.chunks(group * g.in_len()))
                     {
@@ -147,17 +162,20 @@ pub(crate) fn forward<T: Real>(g: &Geometry, x: &[T], weight: &[T], bias: &[T], 
                                         }
                                     }
                                 }
+                                summaries.push(summary(src));
                             }
                         }
                     }
+                    summaries
                 },
-            );
-        });
+            )
+        })
+        .collect();
     // SAFETY: the runs above cover `0..total` (`batch` images of `out_len` values, split into
     // runs and groups of whole images), and each image's `out` rows of `area` values were all
     // written from the product, which has as many values per row.
     unsafe { y.set_len(total) };
-    y
+    (y, summaries.into_iter().flatten().collect())
 }
 
 /// Gradients of one convolution.

@@ -4,11 +4,13 @@
 //! padded first convolution of `cnn-bn`) existed three times as a tensor (convolution, batch
 //! norm, ReLU outputs), each walked again by the next op and zero-filled and summed by candle's
 //! gradient bookkeeping in the backward pass. Here only the convolution's output is kept (the
-//! batch statistics need it whole), in a buffer candle never sees; batch norm, ReLU and the
+//! normalisation needs the whole batch's statistics first), in a buffer candle never sees; the
+//! statistics are taken from each plane as the convolution writes it; batch norm, ReLU and the
 //! pooling are one pass per plane into a scratch plane, and the backward pass writes the
 //! convolution's output gradient straight into the GEMM's buffer: the gradient through batch
 //! norm is `a·dz + p·pre + q` per channel, where `dz` is non-zero only at the pooled maxima that
-//! ReLU let through, so its two per-channel sums cost one pass over the *pooled* map.
+//! ReLU let through, so its two per-channel sums cost one pass over the *pooled* map (the
+//! forward pass keeps `pre` at each maximum for them).
 //!
 //! The op takes `(x, weight, params)` where `params = [bias ‖ gamma ‖ beta]` (`[3·out]`), since
 //! candle's custom ops take at most three tensors; the caller concatenates (a differentiable
@@ -19,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::batch_norm_kernel::{ChannelStats, channel_stats};
+use super::batch_norm_kernel::{ChannelStats, plane_moments, stats_from_planes};
 use super::conv::{self, Activation, Geometry};
 use super::kernel::{self, Data, Float, Real};
 use super::pool::{self, Windows};
@@ -32,6 +34,9 @@ pub(crate) struct Saved {
     pre: CpuStorage,
     /// Each pooled value's position in its `[oh, ow]` plane (empty without pooling).
     argmax: Vec<u32>,
+    /// `pre` at each pooled value's position, `[batch, out, ph, pw]` (empty without pooling):
+    /// the backward pass's sums read it instead of gathering from the whole map.
+    pre_at_max: CpuStorage,
     /// The batch statistics of `pre`.
     pub(crate) stats: ChannelStats,
 }
@@ -85,8 +90,10 @@ fn forward<T: Real>(
     let channels = g.out_channels;
     let (bias, gamma, beta) = split_params(params, channels)?;
     let area = g.out_area();
-    let pre = conv::forward(g, x, weight, bias, Activation::Identity);
-    let stats = channel_stats(&pre, (g.batch, channels, area), op.eps);
+    // The statistics come from each plane while the convolution has it in cache, not from two
+    // more passes over the whole map.
+    let (pre, moments) = conv::forward_summarised(g, x, weight, bias, Activation::Identity, plane_moments);
+    let stats = stats_from_planes(&moments, (g.batch, channels, area), op.eps);
     let scale: Vec<T> =
         gamma.iter().zip(&stats.inv_std).map(|(gm, s)| T::from_f64(gm.to_f64() * s)).collect();
     let shift: Vec<T> =
@@ -95,31 +102,35 @@ fn forward<T: Real>(
     let out_area = out_height * out_width;
     let mut y = vec![T::ZERO; g.batch * channels * out_area];
     let mut argmax = Vec::new();
+    let mut pre_at_max = Vec::new();
     match op.pool {
         Some(size) => {
             argmax = vec![0_u32; y.len()];
+            pre_at_max = vec![T::ZERO; y.len()];
             let windows = Windows { width: g.out_width, out_height, out_width, size };
             y.par_chunks_mut(channels * out_area)
                 .zip(argmax.par_chunks_mut(channels * out_area))
+                .zip(pre_at_max.par_chunks_mut(channels * out_area))
                 .zip(pre.par_chunks(channels * area))
-                .for_each(|((y_img, at_img), pre_img)| {
+                .for_each(|(((y_img, at_img), pre_at_img), pre_img)| {
                     let mut plane = vec![T::ZERO; area];
                     vectorised(
                         #[inline(always)]
                         || {
                             for c in 0..channels {
                                 let (s, t) = (scale[c], shift[c]);
-                                for (z, &v) in plane.iter_mut().zip(&pre_img[c * area..(c + 1) * area]) {
+                                let pre_plane = &pre_img[c * area..(c + 1) * area];
+                                for (z, &v) in plane.iter_mut().zip(pre_plane) {
                                     *z = v * s + t;
                                 }
                                 let span = c * out_area..(c + 1) * out_area;
-                                pool::pool_plane(
-                                    &windows,
-                                    &plane,
-                                    &mut y_img[span.clone()],
-                                    &mut at_img[span],
-                                    true,
-                                );
+                                let at = &mut at_img[span.clone()];
+                                pool::pool_plane(&windows, &plane, &mut y_img[span.clone()], at, true);
+                                // Clamped: positions are in the plane anyway, and the reads need
+                                // no bounds check.
+                                for (v, &position) in pre_at_img[span].iter_mut().zip(&*at) {
+                                    *v = pre_plane[(position as usize).min(area - 1)];
+                                }
                             }
                         },
                     );
@@ -142,7 +153,8 @@ fn forward<T: Real>(
             });
         }
     }
-    Ok((y, Saved { pre: T::to_cpu_storage_owned(pre), argmax, stats }))
+    let pre_at_max = T::to_cpu_storage_owned(pre_at_max);
+    Ok((y, Saved { pre: T::to_cpu_storage_owned(pre), argmax, pre_at_max, stats }))
 }
 
 /// Gradients of the op: `x` (when asked for), `weight`, and `[bias ‖ gamma ‖ beta]`.
@@ -152,12 +164,13 @@ struct Grads<T> {
     params: Vec<T>,
 }
 
-/// Backward from the output gradient `dy`, the output `y` and what the forward pass saved.
+/// Backward from the output gradient `dy`, the output `y` and what the forward pass saved
+/// (`pre_at_max`: the pre-norm value behind each output, i.e. `pre` itself without pooling).
 #[allow(clippy::too_many_arguments)]
 fn backward<T: Real>(
     g: &Geometry,
     saved: &Saved,
-    pre: &[T],
+    (pre, pre_at_max): (&[T], &[T]),
     x: &[T],
     weight: &[T],
     gamma: &[T],
@@ -169,15 +182,10 @@ fn backward<T: Real>(
     let area = g.out_area();
     let out_area = y.len() / (g.batch * channels).max(1);
     let stats = &saved.stats;
-    // The position in the full plane that each output value came from.
-    let source = |index: usize| -> usize {
-        if saved.argmax.is_empty() { index % area } else { saved.argmax[index] as usize }
-    };
     // Per channel: Σ dz·x̂ and Σ dz, where dz (the gradient at batch norm's output) is the
-    // output gradient where ReLU let it through, at the position it came from. Each image's sums
-    // are added in image order, so that the result does not depend on how the work was split (a
-    // resumed run must repeat an uninterrupted one bit for bit).
-    let argmax = (!saved.argmax.is_empty()).then_some(saved.argmax.as_slice());
+    // output gradient where ReLU let it through. Each image's sums are added in image order, so
+    // that the result does not depend on how the work was split (a resumed run must repeat an
+    // uninterrupted one bit for bit).
     let per_image: Vec<Vec<(f64, f64)>> = (0..g.batch)
         .into_par_iter()
         .map(|image| {
@@ -188,13 +196,10 @@ fn backward<T: Real>(
                     let mut sums = Vec::with_capacity(channels);
                     for c in 0..channels {
                         let plane = (image * channels + c) * out_area..(image * channels + c + 1) * out_area;
-                        let pre_plane =
-                            &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
                         let (weighted, total) = plane_sums(
                             &y[plane.clone()],
                             &dy[plane.clone()],
-                            argmax.map(|at| &at[plane]),
-                            pre_plane,
+                            &pre_at_max[plane],
                             T::from_f64(stats.mean[c]),
                         );
                         sums.push((weighted.to_f64() * stats.inv_std[c], total.to_f64()));
@@ -221,6 +226,10 @@ fn backward<T: Real>(
         let q = -k * sums[c].1 / count + slope * stats.mean[c];
         coefficients.push((T::from_f64(k), T::from_f64(-slope), T::from_f64(q)));
     }
+    // The position in the full plane that each output value came from.
+    let source = |index: usize| -> usize {
+        if saved.argmax.is_empty() { index % area } else { saved.argmax[index] as usize }
+    };
     let conv_grads = conv::backward_with(g, x, weight, want_x, |images, dfull, dbias| {
         vectorised(
             #[inline(always)]
@@ -253,22 +262,18 @@ fn backward<T: Real>(
 }
 
 /// Over one output plane: `(Σ dz·(pre − center), Σ dz)`, where `dz` is the output gradient where
-/// ReLU let it through (`y > 0`), `pre` read at the position each output came from (`argmax`, or
-/// the same position without pooling). Eight running sums without a branch: one f64 sum with a
-/// branch on the data was a chain of dependent additions the predictor kept missing. A plane is at
-/// most a few thousand values, so the partial sums in the values' own type lose nothing.
+/// ReLU let it through (`y > 0`) and `pre` the pre-norm value behind each output. Eight running
+/// sums without a branch: one f64 sum with a branch on the data was a chain of dependent additions
+/// the predictor kept missing. A plane is at most a few thousand values, so the partial sums in
+/// the values' own type lose nothing.
 #[inline(always)]
-fn plane_sums<T: Real>(y: &[T], dy: &[T], argmax: Option<&[u32]>, pre: &[T], center: T) -> (T, T) {
+fn plane_sums<T: Real>(y: &[T], dy: &[T], pre: &[T], center: T) -> (T, T) {
     const LANES: usize = 8;
-    // Clamped (argmax positions are in the plane anyway) so that the reads need no bounds check
-    // and the loop can vectorise as gathers.
-    let last = pre.len().saturating_sub(1);
-    let source = |k: usize| argmax.map_or(k, |at| at[k] as usize).min(last);
     let (mut weighted, mut total) = ([T::ZERO; LANES], [T::ZERO; LANES]);
     let whole = y.len() / LANES * LANES;
     let mut add = |k: usize, lane: usize| {
         let passed = if y[k] > T::ZERO { dy[k] } else { T::ZERO };
-        weighted[lane] += passed * (pre[source(k)] - center);
+        weighted[lane] += passed * (pre[k] - center);
         total[lane] += passed;
     };
     for start in (0..whole).step_by(LANES) {
@@ -311,10 +316,12 @@ impl ConvBnReluPoolOp {
             (Data::new(&x_c), Data::new(&w_c), Data::new(&p_c), Data::new(&y_c), Data::new(&dy_c));
         let (_, gamma, _) = split_params(p_d.slice::<T>()?, g.out_channels)?;
         let pre = T::cpu_storage_as_slice(&saved.pre)?;
+        let pre_at_max =
+            if saved.argmax.is_empty() { pre } else { T::cpu_storage_as_slice(&saved.pre_at_max)? };
         let grads = backward(
             &g,
             saved,
-            pre,
+            (pre, pre_at_max),
             x_d.slice::<T>()?,
             w_d.slice::<T>()?,
             gamma,

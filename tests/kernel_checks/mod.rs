@@ -140,3 +140,15 @@ pub fn conv_inputs(
         (random_vec(rng, out), vec![out]),
     ]
 }
+
+/// Runs `f` on a pool of two threads, whatever the machine: the kernels cut a batch into
+/// `4 × threads` tasks, so the splits and groups these tests are named after happen only with a
+/// known thread count (on 16 cores a batch of 37 would be one image per task, nothing grouped).
+pub fn on_two_threads(f: impl FnOnce() + Send) {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|i| format!("test-pool-{i}"))
+        .build()
+        .unwrap()
+        .install(f);
+}
