@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use candle_core::{DType, Result, Tensor};
 
-use super::batch_norm_kernel::{BatchNormTrain, ChannelAffine, ChannelStats};
+use super::batch_norm_kernel::{BatchNormTrain, ChannelAffine};
+use super::batch_norm_stats::ChannelStats;
 
 /// Added to the variance before the square root (PyTorch's default).
 pub const BATCH_NORM_EPS: f64 = 1e-5;

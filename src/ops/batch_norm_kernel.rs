@@ -1,5 +1,5 @@
-//! Batch-norm kernels as candle custom ops on the CPU (f32/f64): per-channel statistics in one
-//! parallel pass over channels, the normalisation as one fused scale-and-shift pass, and a
+//! Batch-norm kernels as candle custom ops on the CPU (f32/f64): per-channel statistics (see
+//! `batch_norm_stats`), the normalisation as one fused scale-and-shift pass, and a
 //! backward pass of two passes (sums, then input gradient), where candle's generic ops made
 //! ~20 broadcast passes over the activations.
 //!
@@ -7,6 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::batch_norm_stats::{ChannelStats, channel_stats, lane_sum};
 use super::simd::vectorised;
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, DType, Layout, Result, Shape, Tensor, WithDType};
@@ -14,17 +15,6 @@ use rayon::prelude::*;
 
 /// Elements per parallel task, so small tensors do not pay rayon's overhead per row.
 const MIN_TASK_ELEMENTS: usize = 1 << 15;
-
-/// The batch statistics of one forward pass, kept for its backward pass.
-#[derive(Debug)]
-pub(crate) struct ChannelStats {
-    /// Mean per channel.
-    pub(crate) mean: Vec<f64>,
-    /// Biased variance per channel.
-    pub(crate) variance: Vec<f64>,
-    /// `1 / sqrt(variance + eps)` per channel.
-    pub(crate) inv_std: Vec<f64>,
-}
 
 /// `(batch, channels, spatial)` of a tensor layout.
 fn dims3(layout: &Layout) -> Result<(usize, usize, usize)> {
@@ -87,7 +77,7 @@ fn combine<T: WithDType>(
 }
 
 /// Per channel: `(Σ f(x)·w, Σ w)` over batch and space, with `f(x) = (x - center)·scale`.
-fn channel_sums<T: WithDType>(
+pub(super) fn channel_sums<T: WithDType>(
     x: &[T],
     weights: Option<&[T]>,
     center: &[f64],
@@ -120,100 +110,6 @@ fn channel_sums<T: WithDType>(
             )
         })
         .collect()
-}
-
-/// `Σ f(v)` over one plane in the values' own type with sixteen running sums, which vectorise (a
-/// single running sum is a chain of dependent additions, ~4 cycles per value: a tenth of a
-/// `cnn-bn` step), returned as f64 for the sums over planes. A plane is at most a few thousand
-/// values, so f32 partial sums lose nothing batch norm could notice.
-#[inline(always)]
-fn lane_sum<T: WithDType>(xs: &[T], f: impl Fn(T) -> T) -> f64 {
-    let mut lanes = [T::from_f64(0.0); 16];
-    let chunks = xs.chunks_exact(16);
-    let tail: f64 = chunks.remainder().iter().map(|&v| f(v).to_f64()).sum();
-    for chunk in chunks {
-        for (lane, &v) in lanes.iter_mut().zip(chunk) {
-            *lane += f(v);
-        }
-    }
-    lanes.iter().map(|v| v.to_f64()).sum::<f64>() + tail
-}
-
-/// Mean and biased variance per channel (two passes, for accuracy).
-pub(crate) fn channel_stats<T: WithDType>(x: &[T], dims: (usize, usize, usize), eps: f64) -> ChannelStats {
-    let (batch, channels, spatial) = dims;
-    #[allow(clippy::cast_precision_loss)]
-    let count = (batch * spatial) as f64;
-    let zeros = vec![0.0; channels];
-    let ones = vec![1.0; channels];
-    let mean: Vec<f64> =
-        channel_sums(x, None, &zeros, &ones, dims).iter().map(|&(_, sum)| sum / count).collect();
-    let variance: Vec<f64> = (0..channels)
-        .into_par_iter()
-        .map(|channel| {
-            vectorised(
-                #[inline(always)]
-                || {
-                    let center = T::from_f64(mean[channel]);
-                    let squares: f64 = (0..batch)
-                        .map(|image| {
-                            let start = (image * channels + channel) * spatial;
-                            lane_sum(&x[start..start + spatial], |v| (v - center) * (v - center))
-                        })
-                        .sum();
-                    squares / count
-                },
-            )
-        })
-        .collect();
-    let inv_std = variance.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
-    ChannelStats { mean, variance, inv_std }
-}
-
-/// One plane's share of its channel's statistics: `Σ v` and `Σ (v − m)²` around the plane's own
-/// mean `m`, taken while the plane is in cache (see [`stats_from_planes`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct PlaneMoments {
-    pub(crate) sum: f64,
-    pub(crate) squares: f64,
-}
-
-/// The [`PlaneMoments`] of one plane: two passes over it, both in cache.
-#[inline(always)]
-pub(crate) fn plane_moments<T: WithDType>(plane: &[T]) -> PlaneMoments {
-    let sum = lane_sum(plane, |v| v);
-    #[allow(clippy::cast_precision_loss)]
-    let center = T::from_f64(sum / plane.len().max(1) as f64);
-    PlaneMoments { sum, squares: lane_sum(plane, |v| (v - center) * (v - center)) }
-}
-
-/// The statistics of `[batch, channels, spatial]` from its planes' moments (`[batch, channels]`
-/// in order): the mean from the sums, the variance as `Σ squares + n·(m − mean)²` over planes
-/// (each term ≥ 0: no cancellation), added in image order whatever split made them.
-pub(crate) fn stats_from_planes(
-    moments: &[PlaneMoments],
-    (batch, channels, spatial): (usize, usize, usize),
-    eps: f64,
-) -> ChannelStats {
-    #[allow(clippy::cast_precision_loss)]
-    let (count, n) = ((batch * spatial) as f64, spatial as f64);
-    let mut mean = vec![0.0; channels];
-    for image in moments.chunks_exact(channels) {
-        for (total, m) in mean.iter_mut().zip(image) {
-            *total += m.sum;
-        }
-    }
-    mean.iter_mut().for_each(|m| *m /= count);
-    let mut variance = vec![0.0; channels];
-    for image in moments.chunks_exact(channels) {
-        for ((total, m), &channel_mean) in variance.iter_mut().zip(image).zip(&mean) {
-            let offset = m.sum / n - channel_mean;
-            *total += m.squares + n * offset * offset;
-        }
-    }
-    variance.iter_mut().for_each(|v| *v /= count);
-    let inv_std = variance.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
-    ChannelStats { mean, variance, inv_std }
 }
 
 fn to_f64s(t: &Tensor) -> Result<Vec<f64>> {

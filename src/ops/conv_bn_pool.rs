@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::batch_norm_kernel::{ChannelStats, plane_moments, stats_from_planes};
+use super::batch_norm_stats::{ChannelStats, plane_moments, stats_from_planes};
 use super::conv::{self, Activation, Geometry};
 use super::kernel::{self, Data, Float, Real};
 use super::pool::{self, Windows};

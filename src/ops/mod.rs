@@ -8,6 +8,7 @@
 mod activation;
 mod batch_norm;
 mod batch_norm_kernel;
+mod batch_norm_stats;
 mod conv;
 mod conv_bn_pool;
 mod conv_columns;
