@@ -141,7 +141,7 @@ const PRESETS: [Preset; 6] = [
         name: "fast",
         title: "Fast CNN with batch norm",
         description: "The batch-norm CNN with 16 filters in its first convolution and no dropout, trained for speed: six epochs at batch 128 with a one-cycle schedule and label smoothing, answering with flip TTA.",
-        expected_accuracy: "~93.3% (6 epochs, ~41 s on two cores)",
+        expected_accuracy: "~93.3% (6 epochs, ~41\u{a0}s on two cores)",
     },
     Preset {
         id: PresetId::Best,
