@@ -61,6 +61,10 @@ pub struct TrainArgs {
     /// Weight decay (decoupled for adamw, L2 for adam and sgd).
     #[arg(long)]
     pub weight_decay: Option<f64>,
+    /// Share of the training split held out for validation, in 0..=0.5 (0 trains on all of it:
+    /// no validation accuracy per epoch, no early stopping).
+    #[arg(long, value_name = "FRACTION")]
+    pub validation_fraction: Option<f64>,
     /// Where to write the trained model; the state to continue it from goes beside it
     /// (`model.resume.safetensors` for `model.safetensors`).
     #[arg(long, value_name = "FILE", default_value = "model.safetensors")]
@@ -71,7 +75,7 @@ pub struct TrainArgs {
     #[arg(
         long,
         value_name = "RUN_OR_FILE",
-        conflicts_with_all = ["preset", "spec", "batch_size", "lr", "optimizer", "schedule", "augment", "early_stopping", "seed", "label_smoothing", "weight_decay"]
+        conflicts_with_all = ["preset", "spec", "batch_size", "lr", "optimizer", "schedule", "augment", "early_stopping", "seed", "label_smoothing", "weight_decay", "validation_fraction"]
     )]
     pub resume: Option<String>,
     /// Stop after this many epochs (counted from the run's start) and save, so that `--resume`
@@ -124,6 +128,9 @@ impl TrainArgs {
         }
         if let Some(decay) = self.weight_decay {
             config.weight_decay = decay;
+        }
+        if let Some(fraction) = self.validation_fraction {
+            config.validation_fraction = fraction;
         }
         config.validate()?;
         Ok(config)
@@ -419,5 +426,22 @@ mod tests {
         );
         assert_eq!(config(&["--epochs", "0"]).unwrap_err().to_string(), "epochs must be at least 1");
         assert!(config(&["--preset", "resnet"]).unwrap_err().to_string().contains("unknown preset `resnet`"));
+        assert_eq!(
+            config(&["--validation-fraction", "0.6"]).unwrap_err().to_string(),
+            "validation fraction must be in 0..=0.5, got 0.6"
+        );
+        assert!(
+            config(&["--validation-fraction", "0", "--early-stopping", "3"])
+                .unwrap_err()
+                .to_string()
+                .contains("early stopping needs a validation set")
+        );
+    }
+
+    #[test]
+    fn the_validation_fraction_can_be_set_down_to_nothing() {
+        assert_eq!(config(&[]).unwrap().validation_fraction, 0.1);
+        assert_eq!(config(&["--validation-fraction", "0.2"]).unwrap().validation_fraction, 0.2);
+        assert_eq!(config(&["--validation-fraction", "0"]).unwrap().validation_fraction, 0.0);
     }
 }
