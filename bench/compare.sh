@@ -5,9 +5,11 @@
 # --steps N: N optimisation steps after 20 untimed ones (atelier: the preset's optimizer).
 # --epochs N: N whole epochs (batching, shuffling, augmentation, the first epoch included; atelier
 #   does not count its validation pass), which is what a user waits for.
-# --avx2: atelier built without its AVX-512 kernels (gemm's `x86-v4` and the AVX-512 optimizer
-#   step), i.e. exactly what an AVX2-only CPU runs, in target/avx2 (PyTorch picks its own kernels
-#   for this CPU; on an AVX2-only machine both sides then run their AVX2 paths).
+# --avx2: both sides as an AVX2-only CPU runs them: atelier built without its AVX-512 kernels
+#   (gemm's `x86-v4` and the AVX-512 optimizer step) in target/avx2, and PyTorch held to its AVX2
+#   kernels (ATen's ATEN_CPU_CAPABILITY, MKL's MKL_ENABLE_INSTRUCTIONS, oneDNN's ONEDNN_MAX_CPU_ISA;
+#   each PyTorch line ends with the kernel level it ran). Without it, on an AVX-512 CPU both sides
+#   run AVX-512.
 # Needs bench/setup_pytorch.sh once. Everything printed also goes to bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +32,8 @@ python=bench/.venv/bin/python
 if [ "$avx2" = 1 ]; then
   target=target/avx2
   cargo build --release --quiet --no-default-features --bin ops_bench --target-dir "$target" >&2
-  echo "# atelier path: AVX2 (built without the avx512 feature)"
+  echo "# atelier path: AVX2 (built without the avx512 feature); PyTorch held to AVX2 kernels"
+  export ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2
 else
   target=target
   cargo build --release --quiet --no-default-features --features avx512 --bin ops_bench >&2

@@ -160,7 +160,7 @@ def main():
         print(
             f"pytorch {model_name} params={params} threads={args.threads} batch={args.batch_size} "
             f"steps={args.steps} epochs={args.epochs} images_per_sec={args.steps * args.batch_size / elapsed:.0f} "
-            f"ms_per_step={1000 * elapsed / args.steps:.2f}",
+            f"ms_per_step={1000 * elapsed / args.steps:.2f} kernels={torch.backends.cpu.get_cpu_capability()}",
             flush=True,
         )
 

@@ -190,9 +190,13 @@ const DRAW_INTERVAL: Duration = Duration::from_millis(100);
 
 impl ProgressSink for BarSink<'_> {
     fn started(&mut self, info: &TrainingStarted) {
+        let held_out = match info.validation_examples {
+            0 => "none held out for validation".to_owned(),
+            count => format!("{count} held out for validation"),
+        };
         println!(
-            "training on {} images ({} held out for validation, {} test), {} batches per epoch",
-            info.train_examples, info.validation_examples, info.test_examples, info.batches_per_epoch
+            "training on {} images ({held_out}, {} test), {} batches per epoch",
+            info.train_examples, info.test_examples, info.batches_per_epoch
         );
         self.total_epochs = info.total_epochs;
         let total = u64::try_from(info.total_epochs * info.batches_per_epoch).unwrap_or(u64::MAX);
