@@ -11,6 +11,7 @@ mod predict;
 mod presets;
 mod resume;
 mod train;
+mod train_progress;
 
 use std::path::PathBuf;
 
