@@ -82,10 +82,6 @@ fn a_fraction_outside_the_range_is_one_line_and_exit_code_2() {
     let args = ["train", "--epochs", "1", "--validation-fraction", "0.7", "--out"];
     let mut args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
     args.push(out.as_os_str());
-    let output = atelier(&args);
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    common::assert_no_panic(&output);
-    assert_eq!(stderr.trim_end(), "error: validation fraction must be in 0..=0.5, got 0.7");
+    common::assert_refused_with(&atelier(&args), "error: validation fraction must be in 0..=0.5, got 0.7");
     assert!(!out.exists(), "nothing trained or written");
 }

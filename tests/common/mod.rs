@@ -34,6 +34,14 @@ pub fn assert_one_line_failure(output: &Output, names: &Path) {
     assert!(lines[0].contains(&names.display().to_string()), "names the file: {stderr}");
 }
 
+/// A refusal of a bad value: exit code 2, no panic, and stderr exactly `expected` (one line).
+pub fn assert_refused_with(output: &Output, expected: &str) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_no_panic(output);
+    assert_eq!(stderr.trim_end(), expected);
+}
+
 /// Neither stream shows a panic or a backtrace.
 pub fn assert_no_panic(output: &Output) {
     for stream in [&output.stdout, &output.stderr] {
