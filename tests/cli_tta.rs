@@ -187,7 +187,7 @@ fn a_bad_tta_value_is_one_line_and_exit_code_2() {
         let output = atelier(&args);
         common::assert_refused_with(
             &output,
-            "error: unknown test-time augmentation \"spin\"; choose flip or none",
+            "error: unknown test-time augmentation \"spin\"; choose none, flip or flip-shift",
         );
         assert!(!out.exists(), "nothing trained or written");
     }

@@ -29,9 +29,10 @@ pub struct EvaluateArgs {
     /// Also write report.csv, report.json, confusion.csv and confusion.png into this folder.
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
-    /// Test-time augmentation: `flip` averages each picture with its left-right mirror, `none`
-    /// uses the picture alone (default: what the model file says).
-    #[arg(long, value_name = "flip|none")]
+    /// Test-time augmentation: `flip` averages each picture with its left-right mirror,
+    /// `flip-shift` also with both moved one pixel each way (ten looks), `none` uses the picture
+    /// alone (default: what the model file says).
+    #[arg(long, value_name = "none|flip|flip-shift")]
     pub tta: Option<String>,
 }
 

@@ -19,9 +19,10 @@ pub struct PredictArgs {
     /// How many classes to print per picture.
     #[arg(long, default_value_t = 3)]
     pub top: usize,
-    /// Test-time augmentation: `flip` averages each picture with its left-right mirror, `none`
-    /// uses the picture alone (default: what the model file says).
-    #[arg(long, value_name = "flip|none")]
+    /// Test-time augmentation: `flip` averages each picture with its left-right mirror,
+    /// `flip-shift` also with both moved one pixel each way (ten looks), `none` uses the picture
+    /// alone (default: what the model file says).
+    #[arg(long, value_name = "none|flip|flip-shift")]
     pub tta: Option<String>,
 }
 

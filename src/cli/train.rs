@@ -82,9 +82,9 @@ pub struct TrainArgs {
     #[arg(long, value_name = "EPOCHS")]
     pub stop_after: Option<usize>,
     /// Test-time augmentation to save in the model file: `flip` averages each picture with its
-    /// left-right mirror when evaluating and predicting (and the saved report is measured so);
-    /// default none.
-    #[arg(long, value_name = "flip|none")]
+    /// left-right mirror when evaluating and predicting (and the saved report is measured so),
+    /// `flip-shift` also with both moved one pixel each way; default: the preset's, else none.
+    #[arg(long, value_name = "none|flip|flip-shift")]
     pub tta: Option<String>,
 }
 

@@ -16,7 +16,7 @@ pub use export::{confusion_csv, report_csv, write_report_files};
 pub use heatmap::{confusion_heatmap, save_confusion_png};
 pub use predictions::{Example, Predictions};
 pub use report::{AverageMetrics, ClassMetrics, ClassificationReport};
-pub use tta::{TestTimeAugmentation, UnknownTta, mirror_rows};
+pub use tta::{Look, TestTimeAugmentation, UnknownTta, mirror_rows};
 
 use std::path::PathBuf;
 

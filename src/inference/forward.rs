@@ -9,8 +9,9 @@ use crate::evaluation::TestTimeAugmentation;
 use crate::model::{ForwardMode, Network};
 
 /// Class probabilities for `count` inputs given as row-major 28×28 values in `0.0..=1.0`, returned
-/// row-major `[count, classes]`. With [`TestTimeAugmentation::HorizontalFlip`] each row is the
-/// mean of the softmax on the picture and the softmax on its left-right mirror.
+/// row-major `[count, classes]`. With test-time augmentation each row is the mean of the softmaxes
+/// on the picture's looks (with [`TestTimeAugmentation::HorizontalFlip`], the picture and its
+/// left-right mirror).
 pub(super) fn probabilities(
     network: &Network,
     values: Vec<f32>,
@@ -23,10 +24,10 @@ pub(super) fn probabilities(
         .to_dtype(network.dtype())?;
     // [count, classes]
     let mut probabilities = candle_nn::ops::softmax_last_dim(&network.forward(&x, ForwardMode::Eval)?)?;
-    if tta == TestTimeAugmentation::HorizontalFlip {
-        // Two passes of `count` rather than one of 2·count: evaluation's batch size was chosen
-        // for the memory of one pass.
-        probabilities = network.average_with_mirror(&x, &probabilities)?;
+    if tta != TestTimeAugmentation::None {
+        // One pass of `count` per look rather than one of looks·count: evaluation's batch size was
+        // chosen for the memory of one pass.
+        probabilities = network.mean_over_looks(&probabilities, tta.other_looks(&x))?;
     }
     Ok(probabilities.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
 }
@@ -75,6 +76,47 @@ mod tests {
         }
         let sum: f32 = averaged.probabilities.iter().sum();
         assert!((sum - 1.0).abs() < 1e-5);
+    }
+
+    /// `picture` mirrored (or not) and moved `dx` right, `dy` down, background coming in.
+    fn look_at(picture: &[u8], mirrored: bool, dx: i64, dy: i64) -> Vec<u8> {
+        let side = i64::try_from(IMAGE_SIDE).unwrap();
+        let mut seen = vec![0; IMAGE_PIXELS];
+        for y in 0..side {
+            for x in 0..side {
+                let (from_x, from_y) = (x - dx, y - dy);
+                if (0..side).contains(&from_x) && (0..side).contains(&from_y) {
+                    let from_x = if mirrored { side - 1 - from_x } else { from_x };
+                    seen[usize::try_from(y * side + x).unwrap()] =
+                        picture[usize::try_from(from_y * side + from_x).unwrap()];
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn flip_shift_tta_is_the_mean_over_the_ten_looks() {
+        let plain = Predictor::new(cnn());
+        let tta = Predictor::new(cnn()).with_tta(TestTimeAugmentation::FlipAndShifts);
+        // Lopsided in both directions, with content up to the edges.
+        let picture: Vec<u8> = (0..IMAGE_PIXELS)
+            .map(|i| u8::try_from((i % IMAGE_SIDE) * 5 + i / IMAGE_SIDE * 4).unwrap())
+            .collect();
+        let looks: Vec<Vec<u8>> = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
+            .into_iter()
+            .flat_map(|(dx, dy)| [false, true].map(|mirrored| look_at(&picture, mirrored, dx, dy)))
+            .collect();
+        let singles = plain.predict_pixels(&looks.iter().map(Vec::as_slice).collect::<Vec<_>>()).unwrap();
+        let averaged = &tta.predict_pixels(&[&picture]).unwrap()[0];
+        assert_eq!(averaged.tta, TestTimeAugmentation::FlipAndShifts);
+        for class in 0..10 {
+            let mean = singles.iter().map(|single| single.probabilities[class]).sum::<f32>() / 10.0;
+            let probability = averaged.probabilities[class];
+            assert!((probability - mean).abs() < 1e-6, "class {class}: {probability} vs {mean}");
+        }
+        let flip_only = Predictor::new(cnn()).with_tta(TestTimeAugmentation::HorizontalFlip);
+        assert_ne!(flip_only.predict_pixels(&[&picture]).unwrap()[0].probabilities, averaged.probabilities);
     }
 
     #[test]

@@ -188,17 +188,26 @@ impl Network {
         self.dtype
     }
 
-    /// Flip test-time augmentation's answer: the mean of `probabilities` (the softmax of this
-    /// network on `x`, evaluation mode, `[batch, classes]`) and the softmax on `x` mirrored left to
-    /// right. The one place that arithmetic lives: inference and a training run's test pass both
-    /// come here, so the report saved after training is what the model answers later.
+    /// Test-time augmentation's answer: the mean of `probabilities` (the softmax of this network
+    /// on the plain pictures, evaluation mode, `[batch, classes]`) and the softmaxes on the
+    /// `other_looks` at the same pictures (`TestTimeAugmentation::other_looks`). The one place
+    /// that arithmetic lives: inference and a training run's test pass both come here, so the
+    /// report saved after training is what the model answers later.
     ///
     /// # Errors
     /// An input of another shape or dtype, or a failure inside candle.
-    pub fn average_with_mirror(&self, x: &Tensor, probabilities: &Tensor) -> candle_core::Result<Tensor> {
-        let mirrored = x.flip(&[3])?; // each row of each picture reversed
-        let flipped = candle_nn::ops::softmax_last_dim(&self.forward(&mirrored, ForwardMode::Eval)?)?;
-        (probabilities + flipped)? * 0.5
+    pub fn mean_over_looks(
+        &self,
+        probabilities: &Tensor,
+        other_looks: impl IntoIterator<Item = candle_core::Result<Tensor>>,
+    ) -> candle_core::Result<Tensor> {
+        let mut sum = probabilities.clone();
+        let mut looks = 1u32;
+        for x in other_looks {
+            sum = (sum + candle_nn::ops::softmax_last_dim(&self.forward(&x?, ForwardMode::Eval)?)?)?;
+            looks += 1;
+        }
+        if looks == 1 { Ok(sum) } else { sum / f64::from(looks) }
     }
 
     /// Logits `[batch, classes]` for `x` `[batch, 1, 28, 28]` (pixels in `0.0..=1.0`, the

@@ -343,10 +343,11 @@ pub(super) fn evaluate(
         correct += correct_count(&logits, &y)?;
         if let Some(outputs) = &mut outputs {
             let mut probabilities = candle_nn::ops::softmax_last_dim(&logits)?; // [chunk, classes]
-            if run.config.test_time_augmentation == TestTimeAugmentation::HorizontalFlip {
+            let tta = run.config.test_time_augmentation;
+            if tta != TestTimeAugmentation::None {
                 // What the model answers (inference's own arithmetic), so that the report after
                 // training needs no second pass over the plain pictures.
-                probabilities = run.network.average_with_mirror(&x, &probabilities)?;
+                probabilities = run.network.mean_over_looks(&probabilities, tta.other_looks(&x))?;
             }
             outputs.probabilities.extend(probabilities.flatten_all()?.to_vec1::<f32>()?);
         }

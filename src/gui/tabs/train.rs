@@ -18,7 +18,7 @@ use super::super::file_dialogs::PendingDialog;
 use super::super::widgets::augmentation_strip::AugmentationPreview;
 
 pub use controls::FAST_RUN_LABEL;
-pub use form::{FLIP_TTA_LABEL, FormState, TrainSettings, available_cores};
+pub use form::{FLIP_TTA_LABEL, FormState, SHIFT_TTA_LABEL, TrainSettings, available_cores};
 pub use runs::RunsPanel;
 
 /// Width of the hyperparameter column.

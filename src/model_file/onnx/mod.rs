@@ -123,6 +123,10 @@ pub fn tta_note(tta: TestTimeAugmentation) -> Option<&'static str> {
             "the ONNX graph is the plain network: it does not average each picture with its mirror \
              image (flip TTA) as this model does in Atelier",
         ),
+        TestTimeAugmentation::FlipAndShifts => Some(
+            "the ONNX graph is the plain network: it does not average each picture over its mirror \
+             image and one-pixel shifts (flip + shift TTA) as this model does in Atelier",
+        ),
     }
 }
 

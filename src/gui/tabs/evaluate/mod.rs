@@ -13,7 +13,7 @@ mod report_page;
 mod tta;
 mod view;
 
-pub use tta::CHECKBOX_LABEL as TTA_CHECKBOX_LABEL;
+pub use tta::{CHECKBOX_LABEL as TTA_CHECKBOX_LABEL, SHIFT_CHECKBOX_LABEL as TTA_SHIFT_CHECKBOX_LABEL};
 pub use view::{EvaluateView, EvaluationSummary, Gallery, Inspected, MistakeFilter, Section};
 
 use crate::evaluation::TestTimeAugmentation;

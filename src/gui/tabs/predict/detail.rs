@@ -58,14 +58,17 @@ pub fn detail_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, index: usize) -> Option<Pr
                         .color(ui.visuals().strong_text_color()),
                 );
             }
-            if prediction.tta != TestTimeAugmentation::None {
-                ui.weak(format!(
-                    "{}: the mean of the picture and its mirror image",
-                    prediction.tta.short_label()
-                ))
-                .on_hover_text(
-                    "This model averages its answer over the picture and the picture mirrored left to \
-                         right (its test-time augmentation, set on the Evaluate tab or with --tta).",
+            let looks = match prediction.tta {
+                TestTimeAugmentation::None => None,
+                TestTimeAugmentation::HorizontalFlip => Some("the picture and its mirror image"),
+                TestTimeAugmentation::FlipAndShifts => {
+                    Some("the picture and its mirror image, each also moved one pixel each way")
+                }
+            };
+            if let Some(looks) = looks {
+                ui.weak(format!("{}: the mean over {looks}", prediction.tta.short_label())).on_hover_text(
+                    "This model averages its answer over several looks at the picture (its test-time \
+                     augmentation, set on the Evaluate tab or with --tta).",
                 );
             }
             for warning in picture.warnings() {

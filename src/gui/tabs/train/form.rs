@@ -362,7 +362,10 @@ fn regularisation_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
 /// The label of the flip-TTA checkbox (tests find it by this).
 pub const FLIP_TTA_LABEL: &str = "Flip TTA";
 
-/// Weight decay, label smoothing, and whether the trained model answers with flip TTA.
+/// The label of the checkbox adding one-pixel shifts to flip TTA.
+pub const SHIFT_TTA_LABEL: &str = "Shift TTA";
+
+/// Weight decay, label smoothing, and whether the trained model answers with flip (+ shift) TTA.
 fn loss_and_answer_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
     let tip = "Pulls the weights towards zero a little every step (AdamW: decoupled; Adam and SGD: L2).";
     let label = row_label(ui, "Weight decay", tip);
@@ -384,10 +387,26 @@ fn loss_and_answer_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
     let tip = "The trained model answers with the mean of each picture and its mirror image (saved in the \
                model file). Helps models trained with flips; hurts ones that never saw a mirrored picture.";
     let label = row_label(ui, FLIP_TTA_LABEL, tip);
-    let mut flip = config.test_time_augmentation == TestTimeAugmentation::HorizontalFlip;
+    let mut flip = config.test_time_augmentation != TestTimeAugmentation::None;
     if ui.checkbox(&mut flip, "answer with the mirror too").labelled_by(label).on_hover_text(tip).changed() {
         config.test_time_augmentation =
             if flip { TestTimeAugmentation::HorizontalFlip } else { TestTimeAugmentation::None };
+    }
+    ui.end_row();
+
+    let tip = "With flip TTA, both looks also moved one pixel left, right, up and down: ten looks per \
+               picture. Helps models trained with shifts; hurts ones that never saw a moved picture.";
+    let label = row_label(ui, SHIFT_TTA_LABEL, tip);
+    let mut shifts = config.test_time_augmentation == TestTimeAugmentation::FlipAndShifts;
+    if ui
+        .add_enabled(flip, egui::Checkbox::new(&mut shifts, "and with one-pixel shifts"))
+        .labelled_by(label)
+        .on_hover_text(tip)
+        .on_disabled_hover_text("Needs flip TTA")
+        .changed()
+    {
+        config.test_time_augmentation =
+            if shifts { TestTimeAugmentation::FlipAndShifts } else { TestTimeAugmentation::HorizontalFlip };
     }
     ui.end_row();
 }
