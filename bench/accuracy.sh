@@ -49,9 +49,12 @@ for preset in $presets; do
         echo
         epochs=$(grep -cE '^epoch +[0-9]+/' "$log" || true)
         validation=$(sed -nE 's/^epoch .* val loss [0-9.]+ acc ([0-9.]+%).*/\1/p' "$log" | tail -1)
-        # A preset that answers with flip TTA prints its accuracy with TTA after the plain one.
-        accuracy=$(sed -nE 's/^test accuracy( with flip TTA)?: ([0-9.]+%).*/\2/p' "$log" | tail -1)
-        grep -q '^test accuracy with flip TTA' "$log" && accuracy="$accuracy (flip TTA)"
+        # A preset that answers with test-time augmentation prints its accuracy with it ("test
+        # accuracy with flip TTA: …", "… with flip + shift TTA: …") after the plain one: what the
+        # model answers is the number to report.
+        accuracy=$(sed -nE 's/^test accuracy( with [^:]+ TTA)?: ([0-9.]+%).*/\2/p' "$log" | tail -1)
+        tta=$(sed -nE 's/^test accuracy with ([^:]+ TTA): .*/\1/p' "$log" | tail -1)
+        [ -n "$tta" ] && accuracy="$accuracy ($tta)"
         seconds=$(sed -nE 's/^test accuracy: .* in ([0-9.]+) s$/\1/p' "$log" | tail -1)
         rows+=("$(printf '| %-18s | %6s | %19s | %20s | %10s s | %8.1f s | %s |' "$name" "$epochs" "${validation:-n/a}" "${accuracy:-n/a}" "${seconds:-n/a}" "$wall" "$status")")
         accuracy_number=${accuracy%%%*}
