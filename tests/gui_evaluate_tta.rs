@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use atelier::data;
 use atelier::evaluation::TestTimeAugmentation;
 use atelier::gui::AtelierApp;
-use atelier::gui::tabs::evaluate::TTA_CHECKBOX_LABEL;
+use atelier::gui::tabs::evaluate::{TTA_CHECKBOX_LABEL, TTA_SHIFT_CHECKBOX_LABEL};
 use atelier::inference::Predictor;
 use atelier::model_file::{ModelMetadata, load_model, save_model};
 use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use candle_core::Device;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use gui_harness::{app_on_evaluate, wait_until};
 
 /// A small dense model trained for one epoch on the sample, saved without TTA.
@@ -101,4 +101,38 @@ fn ticking_flip_tta_evaluates_again_with_it_says_so_and_saves_it() {
     harness.run_steps(1);
     wait_for_evaluation(&mut harness, TestTimeAugmentation::None);
     harness.query_all_by_label_contains("· no TTA ·").next().expect("back to the plain numbers");
+}
+
+#[test]
+fn shifts_come_on_top_of_flip_tta_and_evaluate_again_with_ten_looks() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let mut harness = app_on_evaluate(dir.path());
+    harness.get_by_label("Model file:").click();
+    harness.run_steps(1);
+    harness.get_by_label("Model file:").type_text(&model.display().to_string());
+    harness.run_steps(1);
+    harness.get_by_label("Open and evaluate").click();
+    harness.run_steps(1);
+    wait_for_evaluation(&mut harness, TestTimeAugmentation::None);
+    assert!(
+        harness.get_by_label(TTA_SHIFT_CHECKBOX_LABEL).accesskit_node().is_disabled(),
+        "shifts wait for the mirror"
+    );
+
+    harness.get_by_label(TTA_CHECKBOX_LABEL).click();
+    harness.run_steps(1);
+    wait_for_evaluation(&mut harness, TestTimeAugmentation::HorizontalFlip);
+    harness.get_by_label(TTA_SHIFT_CHECKBOX_LABEL).click();
+    harness.run_steps(1);
+    wait_for_evaluation(&mut harness, TestTimeAugmentation::FlipAndShifts);
+    assert_eq!(shown_accuracy(&harness), accuracy_in_process(&model, TestTimeAugmentation::FlipAndShifts));
+    harness.query_all_by_label_contains("· flip + shift TTA ·").next().expect("the accuracy line names it");
+    let current = harness.state().state().current_model.clone().unwrap();
+    assert_eq!(current.tta, TestTimeAugmentation::FlipAndShifts, "Predict follows the model's setting");
+
+    // Unticking the mirror drops the shifts with it.
+    harness.get_by_label(TTA_CHECKBOX_LABEL).click();
+    harness.run_steps(1);
+    wait_for_evaluation(&mut harness, TestTimeAugmentation::None);
 }

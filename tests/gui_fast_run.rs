@@ -9,7 +9,7 @@ mod gui_harness;
 
 use atelier::evaluation::TestTimeAugmentation;
 use atelier::gui::tabs::Tab;
-use atelier::gui::tabs::train::{FAST_RUN_LABEL, FLIP_TTA_LABEL, TrainPhase};
+use atelier::gui::tabs::train::{FAST_RUN_LABEL, FLIP_TTA_LABEL, SHIFT_TTA_LABEL, TrainPhase};
 use atelier::model::PresetId;
 use atelier::training::TrainConfig;
 use egui_kittest::kittest::{NodeT as _, Queryable};
@@ -53,6 +53,14 @@ fn one_click_trains_the_fast_preset_shows_the_time_spent_and_keeps_flip_tta() {
     harness.get_by_label(FLIP_TTA_LABEL).click();
     harness.run_steps(2);
     assert_eq!(harness.state().settings().train.config.test_time_augmentation, TestTimeAugmentation::None);
+    // Shifts come on top of the mirror only: the box waits for flip TTA.
+    assert!(harness.get_by_label(SHIFT_TTA_LABEL).accesskit_node().is_disabled());
+    harness.get_by_label(FLIP_TTA_LABEL).click();
+    harness.run_steps(2);
+    harness.get_by_label(SHIFT_TTA_LABEL).click();
+    harness.run_steps(2);
+    let config = &harness.state().settings().train.config;
+    assert_eq!(config.test_time_augmentation, TestTimeAugmentation::FlipAndShifts);
     // The finished run's summary says how long it took.
     harness.get_by_label_contains("with flip TTA");
 }
