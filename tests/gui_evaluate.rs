@@ -22,7 +22,7 @@ use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use atelier::worker::ModelOrigin;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use gui_harness::{app_on_evaluate, wait_until};
+use gui_harness::{app_on_evaluate, open_and_evaluate, wait_until};
 
 /// A small dense model trained for one epoch on the sample through the core, saved as a file.
 fn trained_model(dir: &Path) -> PathBuf {
@@ -46,17 +46,6 @@ fn train_tiny() -> (ModelSpec, TrainConfig, atelier::training::TrainOutcome) {
     let training = TrainingData::new(sample.train.clone(), None, 10);
     let outcome = train(&training, &spec, &config, &mut NullSink, &Control::new()).expect("trains");
     (spec, config, outcome)
-}
-
-/// Opens `model` through the "Model file" field; the tab evaluates it once it is current.
-fn open_and_evaluate(harness: &mut Harness<'static, AtelierApp>, model: &Path) {
-    harness.get_by_label("Model file:").click();
-    harness.run_steps(1);
-    harness.get_by_label("Model file:").type_text(&model.display().to_string());
-    harness.run_steps(1);
-    harness.get_by_label("Open and evaluate").click();
-    harness.run_steps(1);
-    wait_until(harness, 120, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
 }
 
 fn report_name(harness: &Harness<'static, AtelierApp>, class: usize) -> String {

@@ -21,7 +21,7 @@ use atelier::training::{Control, NullSink, TrainConfig, TrainingData, train};
 use candle_core::Device;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-use gui_harness::{app_on_evaluate, wait_until};
+use gui_harness::{app_on_evaluate, open_and_evaluate, wait_until};
 
 /// A small dense model trained for one epoch on the sample, saved without TTA.
 fn trained_model(dir: &Path) -> PathBuf {
@@ -58,12 +58,7 @@ fn ticking_flip_tta_evaluates_again_with_it_says_so_and_saves_it() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
     let mut harness = app_on_evaluate(dir.path());
-    harness.get_by_label("Model file:").click();
-    harness.run_steps(1);
-    harness.get_by_label("Model file:").type_text(&model.display().to_string());
-    harness.run_steps(1);
-    harness.get_by_label("Open and evaluate").click();
-    harness.run_steps(1);
+    open_and_evaluate(&mut harness, &model);
     wait_for_evaluation(&mut harness, TestTimeAugmentation::None);
     assert_eq!(shown_accuracy(&harness), accuracy_in_process(&model, TestTimeAugmentation::None));
     harness.query_all_by_label_contains("· no TTA ·").next().expect("the numbers say they have no TTA");
@@ -108,12 +103,7 @@ fn shifts_come_on_top_of_flip_tta_and_evaluate_again_with_ten_looks() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
     let mut harness = app_on_evaluate(dir.path());
-    harness.get_by_label("Model file:").click();
-    harness.run_steps(1);
-    harness.get_by_label("Model file:").type_text(&model.display().to_string());
-    harness.run_steps(1);
-    harness.get_by_label("Open and evaluate").click();
-    harness.run_steps(1);
+    open_and_evaluate(&mut harness, &model);
     wait_for_evaluation(&mut harness, TestTimeAugmentation::None);
     assert!(
         harness.get_by_label(TTA_SHIFT_CHECKBOX_LABEL).accesskit_node().is_disabled(),

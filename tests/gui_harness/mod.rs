@@ -9,6 +9,7 @@ use atelier::gui::tabs::Tab;
 use atelier::gui::{AppOptions, AtelierApp, DataState};
 use atelier::worker::DataRequest;
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 
 /// The app under test.
 pub type App = Harness<'static, AtelierApp>;
@@ -38,6 +39,18 @@ pub fn app_on_evaluate(runs_dir: &Path) -> App {
     harness.run_steps(3);
     assert_eq!(harness.state().settings().tab, Tab::Evaluate);
     harness
+}
+
+/// Opens `model` through the Evaluate tab's "Model file" field; the tab evaluates it once it is
+/// current, and this returns when the evaluation is shown and the worker idle.
+pub fn open_and_evaluate(harness: &mut App, model: &Path) {
+    harness.get_by_label("Model file:").click();
+    harness.run_steps(1);
+    harness.get_by_label("Model file:").type_text(&model.display().to_string());
+    harness.run_steps(1);
+    harness.get_by_label("Open and evaluate").click();
+    harness.run_steps(1);
+    wait_until(harness, 120, |app| app.state().evaluate.summary.is_some() && app.state().busy.is_none());
 }
 
 /// Steps the harness until `done` holds; the test fails after `secs` seconds.
