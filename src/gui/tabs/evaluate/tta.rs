@@ -1,6 +1,6 @@
 //! The Evaluate tab's test-time augmentation row: the flip-averaging checkbox and the one adding
-//! one-pixel shifts to it (ticking either evaluates again with it, on the worker), what the numbers shown were made with, and keeping the
-//! choice in a model file.
+//! one-pixel shifts to it (ticking either evaluates again with it, on the worker), what the
+//! numbers shown were made with, and keeping the choice in a model file.
 
 use std::path::PathBuf;
 
