@@ -2,6 +2,7 @@
 //! run history with its comparison (right). Training runs on the worker; this file keeps the view
 //! state that the worker's events fill in, whichever tab is showing.
 
+mod answer;
 mod augmentation;
 mod controls;
 mod form;
@@ -17,8 +18,9 @@ use super::super::app::Ctx;
 use super::super::file_dialogs::PendingDialog;
 use super::super::widgets::augmentation_strip::AugmentationPreview;
 
+pub use answer::{FLIP_TTA_LABEL, SHIFT_TTA_LABEL};
 pub use controls::FAST_RUN_LABEL;
-pub use form::{FLIP_TTA_LABEL, FormState, SHIFT_TTA_LABEL, TrainSettings, available_cores};
+pub use form::{FormState, TrainSettings, available_cores};
 pub use runs::RunsPanel;
 
 /// Width of the hyperparameter column.

@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::evaluation::TestTimeAugmentation;
 use crate::model::PresetId;
 use crate::training::{OptimizerKind, Schedule, TrainConfig};
 
@@ -102,7 +101,7 @@ pub fn form_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, enabled: bool) {
             learning_rate_ui(ui, cx);
             schedule_ui(ui, &mut cx.settings.train.config);
             regularisation_ui(ui, &mut cx.settings.train.config);
-            loss_and_answer_ui(ui, &mut cx.settings.train.config);
+            super::answer::loss_and_answer_ui(ui, &mut cx.settings.train.config);
             threads_ui(ui, &mut cx.settings.train.threads);
         });
         ui.add_space(4.0);
@@ -117,7 +116,7 @@ pub fn form_ui(ui: &mut egui::Ui, cx: &mut Ctx<'_>, enabled: bool) {
 }
 
 /// A label in the first column with its tooltip; returns its id for `labelled_by`.
-fn row_label(ui: &mut egui::Ui, text: &str, tooltip: &str) -> egui::Id {
+pub(super) fn row_label(ui: &mut egui::Ui, text: &str, tooltip: &str) -> egui::Id {
     ui.label(text).on_hover_text(tooltip).id
 }
 
@@ -250,7 +249,7 @@ pub fn learning_rate_warning(rate: f64, optimizer: OptimizerKind) -> Option<Stri
 }
 
 /// `value` rounded to `digits` significant digits.
-fn round_significant(value: f64, digits: i32) -> f64 {
+pub(super) fn round_significant(value: f64, digits: i32) -> f64 {
     if value <= 0.0 || !value.is_finite() {
         return value;
     }
@@ -359,63 +358,6 @@ fn regularisation_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
     ui.end_row();
 }
 
-/// The label of the flip-TTA checkbox (tests find it by this).
-pub const FLIP_TTA_LABEL: &str = "Flip TTA";
-
-/// The label of the checkbox adding one-pixel shifts to flip TTA.
-pub const SHIFT_TTA_LABEL: &str = "Shift TTA";
-
-/// Weight decay, label smoothing, and whether the trained model answers with flip (+ shift) TTA.
-fn loss_and_answer_ui(ui: &mut egui::Ui, config: &mut TrainConfig) {
-    let tip = "Pulls the weights towards zero a little every step (AdamW: decoupled; Adam and SGD: L2).";
-    let label = row_label(ui, "Weight decay", tip);
-    let field = egui::DragValue::new(&mut config.weight_decay)
-        .range(0.0..=0.1)
-        .speed(1e-5)
-        .custom_formatter(|value, _| scientific_text(value))
-        .custom_parser(|text| text.trim().parse().ok());
-    ui.add(field).labelled_by(label).on_hover_text(tip);
-    ui.end_row();
-
-    let tip = "Spreads this share of each target over all classes, so the network is less sure of itself.";
-    let label = row_label(ui, "Label smoothing", tip);
-    ui.add(egui::DragValue::new(&mut config.label_smoothing).range(0.0..=0.5).speed(0.01).fixed_decimals(2))
-        .labelled_by(label)
-        .on_hover_text(tip);
-    ui.end_row();
-
-    let tip = "The trained model answers with the mean of each picture and its mirror image (saved in the \
-               model file). Helps models trained with flips; hurts ones that never saw a mirrored picture.";
-    let label = row_label(ui, FLIP_TTA_LABEL, tip);
-    let mut flip = config.test_time_augmentation != TestTimeAugmentation::None;
-    if ui.checkbox(&mut flip, "answer with the mirror too").labelled_by(label).on_hover_text(tip).changed() {
-        config.test_time_augmentation =
-            if flip { TestTimeAugmentation::HorizontalFlip } else { TestTimeAugmentation::None };
-    }
-    ui.end_row();
-
-    let tip = "With flip TTA, both looks also moved one pixel left, right, up and down: ten looks per \
-               picture. Helps models trained with shifts; hurts ones that never saw a moved picture.";
-    let label = row_label(ui, SHIFT_TTA_LABEL, tip);
-    let mut shifts = config.test_time_augmentation == TestTimeAugmentation::FlipAndShifts;
-    if ui
-        .add_enabled(flip, egui::Checkbox::new(&mut shifts, "and with one-pixel shifts"))
-        .labelled_by(label)
-        .on_hover_text(tip)
-        .on_disabled_hover_text("Needs flip TTA")
-        .changed()
-    {
-        config.test_time_augmentation =
-            if shifts { TestTimeAugmentation::FlipAndShifts } else { TestTimeAugmentation::HorizontalFlip };
-    }
-    ui.end_row();
-}
-
-/// A small rate as people write it: `0`, `1e-4`, `2.5e-4` (not `0.00010`).
-fn scientific_text(value: f64) -> String {
-    if value == 0.0 { "0".to_owned() } else { format!("{:e}", round_significant(value, 3)) }
-}
-
 fn threads_ui(ui: &mut egui::Ui, threads: &mut Option<usize>) {
     let cores = available_cores();
     let tip = "Threads that train the network (like `atelier --threads N`); all cores is fastest.";
@@ -436,17 +378,4 @@ fn threads_ui(ui: &mut egui::Ui, threads: &mut Option<usize>) {
         }
     });
     ui.end_row();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::scientific_text;
-
-    #[test]
-    fn weight_decay_reads_as_people_write_it() {
-        assert_eq!(scientific_text(0.0), "0");
-        assert_eq!(scientific_text(1e-4), "1e-4");
-        assert_eq!(scientific_text(1e-4 + 1e-5), "1.1e-4");
-        assert_eq!(scientific_text(0.05), "5e-2");
-    }
 }
