@@ -53,13 +53,19 @@ fn accuracy_in_process(model: &Path, tta: TestTimeAugmentation) -> f64 {
     predictor.evaluate(&sample.test, &mut |_, _| {}).unwrap().predictions.report().accuracy
 }
 
-#[test]
-fn ticking_flip_tta_evaluates_again_with_it_says_so_and_saves_it() {
+/// The Evaluate tab showing a freshly trained model saved without TTA (in the returned folder).
+fn evaluating_a_plain_model() -> (tempfile::TempDir, PathBuf, Harness<'static, AtelierApp>) {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
     let mut harness = app_on_evaluate(dir.path());
     open_and_evaluate(&mut harness, &model);
     wait_for_evaluation(&mut harness, TestTimeAugmentation::None);
+    (dir, model, harness)
+}
+
+#[test]
+fn ticking_flip_tta_evaluates_again_with_it_says_so_and_saves_it() {
+    let (dir, model, mut harness) = evaluating_a_plain_model();
     assert_eq!(shown_accuracy(&harness), accuracy_in_process(&model, TestTimeAugmentation::None));
     harness.query_all_by_label_contains("· no TTA ·").next().expect("the numbers say they have no TTA");
     assert!(harness.query_by_label("Save model").is_none(), "nothing to save yet");
@@ -100,11 +106,7 @@ fn ticking_flip_tta_evaluates_again_with_it_says_so_and_saves_it() {
 
 #[test]
 fn shifts_come_on_top_of_flip_tta_and_evaluate_again_with_ten_looks() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = trained_model(dir.path());
-    let mut harness = app_on_evaluate(dir.path());
-    open_and_evaluate(&mut harness, &model);
-    wait_for_evaluation(&mut harness, TestTimeAugmentation::None);
+    let (_dir, model, mut harness) = evaluating_a_plain_model();
     assert!(
         harness.get_by_label(TTA_SHIFT_CHECKBOX_LABEL).accesskit_node().is_disabled(),
         "shifts wait for the mirror"
