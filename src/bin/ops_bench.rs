@@ -249,7 +249,9 @@ impl ProgressSink for Meter<'_> {
 
 fn train_throughput(preset: PresetId, steps: usize, warmup: usize, batch_size: usize) -> anyhow::Result<()> {
     let data = atelier::data::load(None)?;
-    let training_data = TrainingData::from(&data);
+    // No test pass at the end: a cancelled run still runs it, and with `best`'s ten-look TTA it
+    // would be most of the process's time in a `perf record` of these steps.
+    let training_data = TrainingData { test: None, ..TrainingData::from(&data) };
     let config = TrainConfig { batch_size, epochs: 100, ..TrainConfig::for_preset(preset) };
     let control = Control::new();
     let mut meter = Meter {

@@ -5,10 +5,12 @@
 use super::conv::Geometry;
 use super::kernel::{self, Accumulate, Mat, Real, Scratch};
 
-/// Columns per matrix product that amortise the GEMM's packing: [`group_len`] images share one
-/// product, so conv2 of the CNN (121 output positions) multiplies 64 × 288 by 288 × 968 instead
-/// of eight products with 121 columns.
-const GROUP_COLUMNS: usize = 1024;
+/// Columns per matrix product, at most: [`group_len`] images share one product to amortise the
+/// GEMM's packing, so conv2 of the CNN (121 output positions) multiplies 64 × 288 by 288 × 484
+/// instead of four products with 121 columns. 512 rather than 1024: the column matrix of a
+/// 64-channel 3×3 convolution (576 rows) then stays in a 2 MiB L2 cache (`best` ×1.05, `cnn-bn`
+/// ×1.04 in interleaved pairs, `fast` the same; bench/PERF.md step 21).
+const GROUP_COLUMNS: usize = 512;
 
 /// Images per matrix product for this geometry, at most `limit`.
 pub(crate) fn group_len(g: &Geometry, limit: usize) -> usize {
