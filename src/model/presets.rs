@@ -148,7 +148,7 @@ const PRESETS: [Preset; 6] = [
         name: "best",
         title: "Best small CNN",
         description: "Three batch-norm convolutions (32, 64, 64), no dropout, trained for 22 epochs on all the training pictures (none held out for validation) with flips, shifts, random erasing and label smoothing; answers with flip + shift TTA.",
-        expected_accuracy: "~94.5% (22 epochs, 12-15\u{a0}min on two cores)",
+        expected_accuracy: "~94.5% (22 epochs, 13-17\u{a0}min on two cores)",
     },
 ];
 
