@@ -17,14 +17,16 @@ use kernel_checks::{
 /// (input, filters, kernel, stride, padding, pool).
 type Case = ([usize; 4], usize, usize, usize, Padding, Option<usize>);
 
-/// `cnn-bn`'s padded first layer in small, odd sizes, batch 1, stride 2, a 3×3 pool, no pool.
-const CASES: [Case; 6] = [
+/// `cnn-bn`'s padded first layer in small, odd sizes, batch 1, stride 2, a 3×3 pool, no pool
+/// (also with rows longer than sixteen values, as `best`'s unpooled 14×14 convolution has).
+const CASES: [Case; 7] = [
     ([3, 1, 8, 8], 4, 3, 1, Padding::Same, Some(2)),
     ([2, 3, 9, 7], 3, 3, 1, Padding::Valid, Some(2)),
     ([1, 2, 7, 8], 3, 3, 1, Padding::Same, Some(2)),
     ([2, 2, 11, 10], 3, 3, 2, Padding::Valid, Some(2)),
     ([2, 2, 10, 10], 2, 3, 1, Padding::Valid, Some(3)),
     ([2, 2, 6, 7], 3, 3, 1, Padding::Same, None),
+    ([2, 2, 5, 19], 3, 3, 1, Padding::Same, None),
 ];
 
 /// Convolution inputs plus batch norm's scale (some negative: the maxima then come from the

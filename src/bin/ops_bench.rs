@@ -1,8 +1,9 @@
 //! Micro-benchmark of the hot layers and of one whole training step of the `dense` and `cnn`
 //! presets, candle's built-ins ("reference") against atelier's custom kernels ("custom").
 //!
-//! `cargo run --release --no-default-features --bin ops_bench -- [--steps N] [--threads N] [--only layers|steps]`
-//! prints the median milliseconds per call over N calls, batch 128, random inputs.
+//! `cargo run --release --no-default-features --bin ops_bench -- [--steps N] [--threads N] [--only layers|steps|bn-layers]`
+//! prints the median milliseconds per call over N calls, batch 128, random inputs; `--only bn-layers`
+//! times the `best` preset's fused batch-norm convolutions one by one.
 //!
 //! `ops_bench train --preset cnn [--steps 300] [--warmup 20] [--batch-size 128]` runs the real
 //! training loop (`training::train` on the real data) and prints images/s over the timed steps;
@@ -133,6 +134,31 @@ fn layers(steps: usize) -> Result<()> {
             "{}",
             layer_row(&format!("{tag} conv2+relu+pool"), steps, &x2, &|x| conv_pool(x, &w2, &b2))?
         );
+    }
+    Ok(())
+}
+
+/// The batch-norm convolutions of the `best` preset, each as the one fused op training runs
+/// (convolution → batch norm → ReLU (→ pool)): where a `best` step's time goes, layer by layer.
+fn bn_layers(steps: usize) -> Result<()> {
+    println!("{:<34} {:>8} {:>10}   (ms, batch {BATCH})", "best's layer", "forward", "fwd+bwd");
+    let x1 = uniform(&[BATCH, 1, 28, 28], 1.0)?; // the data: needs no gradient
+    let x2 = Var::from_tensor(&uniform(&[BATCH, 32, 14, 14], 1.0)?)?;
+    let x3 = Var::from_tensor(&uniform(&[BATCH, 64, 14, 14], 1.0)?)?;
+    let rows = [
+        ("conv1 1→32 28² same +bn+relu+pool", &x1, 1, 32, Padding::Same, Some(2)),
+        ("conv2 32→64 14² same +bn+relu", x2.as_tensor(), 32, 64, Padding::Same, None),
+        ("conv3 64→64 14² +bn+relu+pool", x3.as_tensor(), 64, 64, Padding::Valid, Some(2)),
+    ];
+    for (name, x, inputs, outputs, padding, pool) in rows {
+        let fan_in = inputs * 9;
+        let (w, b) = (param(&[outputs, inputs, 3, 3], fan_in)?, param(&[outputs], fan_in)?);
+        let gamma = Var::from_tensor(&Tensor::ones(outputs, DType::F32, &Device::Cpu)?)?;
+        let beta = Var::from_tensor(&Tensor::zeros(outputs, DType::F32, &Device::Cpu)?)?;
+        let f = |x: &Tensor| {
+            ops::conv2d_bn_relu_pool_train(x, &w, &b, &gamma, &beta, 1, padding, pool).map(|(y, _)| y)
+        };
+        println!("{}", layer_row(name, steps, x, &f)?);
     }
     Ok(())
 }
@@ -410,6 +436,9 @@ fn main() -> anyhow::Result<()> {
     let steps = value("--steps").and_then(|s| s.parse().ok()).unwrap_or(20);
     println!("threads: {}", rayon::current_num_threads());
     let only = value("--only");
+    if only.as_deref() == Some("bn-layers") {
+        return Ok(bn_layers(steps)?);
+    }
     if only.as_deref() != Some("steps") {
         layers(steps)?;
     }

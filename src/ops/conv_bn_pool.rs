@@ -226,10 +226,7 @@ fn backward<T: Real>(
         let q = -k * sums[c].1 / count + slope * stats.mean[c];
         coefficients.push((T::from_f64(k), T::from_f64(-slope), T::from_f64(q)));
     }
-    // The position in the full plane that each output value came from.
-    let source = |index: usize| -> usize {
-        if saved.argmax.is_empty() { index % area } else { saved.argmax[index] as usize }
-    };
+    let pooled = !saved.argmax.is_empty();
     let conv_grads = conv::backward_with(g, x, weight, want_x, |images, dfull, dbias| {
         vectorised(
             #[inline(always)]
@@ -241,13 +238,28 @@ fn backward<T: Real>(
                         let plane = &mut dfull[c * columns + i * area..c * columns + (i + 1) * area];
                         let pre_plane =
                             &pre[(image * channels + c) * area..(image * channels + c + 1) * area];
-                        for (d, &v) in plane.iter_mut().zip(pre_plane) {
-                            *d = p * v + q;
-                        }
-                        let first = (image * channels + c) * out_area;
-                        for index in first..first + out_area {
-                            let passed = if y[index] > T::ZERO { dy[index] } else { T::ZERO };
-                            plane[source(index)] += a * passed;
+                        let outputs =
+                            (image * channels + c) * out_area..(image * channels + c + 1) * out_area;
+                        let (y_plane, dy_plane) = (&y[outputs.clone()], &dy[outputs.clone()]);
+                        if pooled {
+                            for (d, &v) in plane.iter_mut().zip(pre_plane) {
+                                *d = p * v + q;
+                            }
+                            // Each pooled value's gradient goes to the position it came from.
+                            for (&at, (&out, &grad)) in
+                                saved.argmax[outputs].iter().zip(y_plane.iter().zip(dy_plane))
+                            {
+                                let passed = if out > T::ZERO { grad } else { T::ZERO };
+                                plane[(at as usize).min(area - 1)] += a * passed;
+                            }
+                        } else {
+                            // One pass that vectorises: every position is its own output.
+                            for (d, ((&v, &out), &grad)) in
+                                plane.iter_mut().zip(pre_plane.iter().zip(y_plane).zip(dy_plane))
+                            {
+                                let passed = if out > T::ZERO { grad } else { T::ZERO };
+                                *d = p * v + q + a * passed;
+                            }
                         }
                         *db += lane_total(plane);
                     }
