@@ -14,8 +14,9 @@ use kernel_checks::{
 use rand::Rng;
 
 /// (input shape, filters, kernel, stride, padding): odd and even sizes, stride 2, `Same`, and
-/// rows of 8-32 values (copied in blocks of eight) as well as shorter ones.
-const CONV_CASES: [([usize; 4], usize, usize, usize, Padding); 9] = [
+/// rows of 8-32 values (copied in blocks of eight) as well as shorter ones, down to 3×3 kernels
+/// on images so small that no input column takes all three taps.
+const CONV_CASES: [([usize; 4], usize, usize, usize, Padding); 12] = [
     ([2, 1, 8, 8], 4, 3, 1, Padding::Valid),
     ([3, 3, 7, 9], 5, 3, 1, Padding::Valid),
     ([2, 2, 9, 7], 3, 3, 2, Padding::Valid),
@@ -25,6 +26,9 @@ const CONV_CASES: [([usize; 4], usize, usize, usize, Padding); 9] = [
     ([1, 2, 6, 6], 2, 5, 1, Padding::Same),
     ([1, 2, 5, 30], 3, 3, 1, Padding::Same),
     ([2, 1, 4, 19], 2, 3, 1, Padding::Valid),
+    ([2, 2, 3, 3], 2, 3, 1, Padding::Valid),
+    ([1, 2, 2, 1], 2, 3, 1, Padding::Same),
+    ([2, 1, 3, 2], 3, 3, 1, Padding::Same),
 ];
 
 #[test]
