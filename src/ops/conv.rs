@@ -5,7 +5,7 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::conv_columns::{backward_group, group_buffers, group_len, im2col, product, sum_grads, transpose};
+use super::conv_columns::{backward_group, group_buffers, group_len, im2col, product, sum_grads};
 use super::kernel::{self, Data, Float, Real};
 use super::simd::{lane_total, vectorised};
 
@@ -216,7 +216,7 @@ pub(crate) fn backward_with<T: Real>(
             vectorised(
                 #[inline(always)]
                 || {
-                    let mut dweight_t = vec![T::ZERO; weight_len];
+                    let mut dweight = vec![T::ZERO; weight_len];
                     let mut dbias = vec![T::ZERO; g.out_channels];
                     let mut scratch = group_buffers(g, group);
                     let (cols, dfull) = (&mut scratch.first, &mut scratch.second);
@@ -232,9 +232,9 @@ pub(crate) fn backward_with<T: Real>(
                             let local = index * group;
                             &mut dx_run[local * g.in_len()..(local + images.len()) * g.in_len()]
                         });
-                        backward_group(g, weight, dfull, cols, &mut dweight_t, dx_group);
+                        backward_group(g, weight, dfull, cols, &mut dweight, dx_group);
                     }
-                    (transpose(&dweight_t, g.patch_len(), g.out_channels), dbias)
+                    (dweight, dbias)
                 },
             )
         })

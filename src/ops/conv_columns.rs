@@ -245,29 +245,25 @@ pub(crate) fn product<T: Real>(g: &Geometry, weight: &[T], bias: &[T], cols: &[T
     );
 }
 
-/// The weight gradient, transposed (added to `dweight_t` `[in·k·k, out]`, see [`transpose`]),
-/// and, when `dx` (zeros on entry) is given, the input gradient of a group of images from their
-/// grouped output gradient `dfull [out, n·oh·ow]`. `cols` holds the group's [`im2col`] on entry
-/// and is reused as scratch.
+/// The weight gradient (added to `dweight`) and, when `dx` (zeros on entry) is given, the input
+/// gradient of a group of images from their grouped output gradient `dfull [out, n·oh·ow]`. `cols` holds the
+/// group's [`im2col`] on entry and is reused as scratch.
 #[inline(always)]
 pub(crate) fn backward_group<T: Real>(
     g: &Geometry,
     weight: &[T],
     dfull: &[T],
     cols: &mut [T],
-    dweight_t: &mut [T],
+    dweight: &mut [T],
     dx: Option<&mut [T]>,
 ) {
     let columns = dfull.len() / g.out_channels;
-    // dWᵀ [in·k·k, out] += cols [in·k·k, columns] × dFullᵀ [columns, out]: the same sums in the
-    // same order as dW [out, in·k·k] += dFull × colsᵀ (bit for bit), but the gemm crate runs a
-    // product with many rows and few columns 1.25-1.45× faster on these shapes (bench/PERF.md
-    // step 22).
+    // dW [out, in·k·k] += dFull [out, columns] × colsᵀ [columns, in·k·k]
     kernel::gemm(
-        (g.patch_len(), g.out_channels, columns),
-        dweight_t,
-        Mat::rows(cols, columns),
-        Mat::transposed(dfull, columns),
+        (g.out_channels, g.patch_len(), columns),
+        dweight,
+        Mat::rows(dfull, columns),
+        Mat::transposed(cols, columns),
         Accumulate::Add,
         1,
     );
@@ -283,18 +279,6 @@ pub(crate) fn backward_group<T: Real>(
         );
         col2im(g, cols, dx);
     }
-}
-
-/// `[rows, cols]` row-major → `[cols, rows]` row-major: a task's weight gradient from the
-/// transposed layout [`backward_group`] accumulates it in.
-pub(crate) fn transpose<T: Real>(matrix: &[T], rows: usize, cols: usize) -> Vec<T> {
-    let mut out = vec![T::ZERO; matrix.len()];
-    for (r, row) in matrix.chunks_exact(cols).take(rows).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            out[c * rows + r] = v;
-        }
-    }
-    out
 }
 
 /// Sums per-task weight and bias gradients.
