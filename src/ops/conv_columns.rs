@@ -169,8 +169,7 @@ fn col2im_3x3_at<T: Real>(
     let inner_lo = reaches.iter().map(|r| r.0).max().unwrap_or(0).min(width);
     let inner_hi = reaches.iter().map(|r| r.1).min().unwrap_or(0).max(inner_lo);
     for (c, channel) in image.chunks_exact_mut(g.height * width).enumerate() {
-        for ky in 0..3 {
-            let (oy_lo, oy_hi) = ranges[ky].0;
+        for (ky, &((oy_lo, oy_hi), _)) in ranges.iter().enumerate().take(3) {
             let tap_row = |kx: usize| (c * 9 + ky * 3 + kx) * pitch + offset;
             let rows = [tap_row(0), tap_row(1), tap_row(2)];
             for oy in oy_lo..oy_hi {
