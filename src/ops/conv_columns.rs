@@ -36,6 +36,16 @@ fn valid_ranges(g: &Geometry) -> Vec<(Span, Span)> {
         .collect()
 }
 
+/// One image's place in a group's column matrix: rows `pitch` long, the image's `oh·ow` columns
+/// starting at `offset`, with the geometry's [`valid_ranges`].
+#[derive(Clone, Copy)]
+struct ImageColumns<'a> {
+    g: &'a Geometry,
+    ranges: &'a [(Span, Span)],
+    pitch: usize,
+    offset: usize,
+}
+
 /// `dst = src` for the short rows im2col copies (a dozen or two values): eight at a time and a
 /// last eight that may overlap the previous ones, instead of a call to `memmove` per row (~5% of
 /// a `best` step went to those calls).
@@ -56,17 +66,10 @@ fn copy_row<T: Copy>(dst: &mut [T], src: &[T]) {
     dst[len - CHUNK..].copy_from_slice(&src[len - CHUNK..]);
 }
 
-/// Unfolds one image `[in, h, w]` into rows `[in·k·k]` of `cols`, each row `pitch` long, this
-/// image's `oh·ow` columns starting at `offset`; `ranges` from [`valid_ranges`].
+/// Unfolds one image `[in, h, w]` into its columns of `cols` (rows `[in·k·k]`).
 #[inline(always)]
-fn im2col_at<T: Real>(
-    g: &Geometry,
-    ranges: &[(Span, Span)],
-    image: &[T],
-    cols: &mut [T],
-    pitch: usize,
-    offset: usize,
-) {
+fn im2col_at<T: Real>(at: ImageColumns<'_>, image: &[T], cols: &mut [T]) {
+    let ImageColumns { g, ranges, pitch, offset } = at;
     let area = g.out_area();
     let mut row = 0;
     for channel in image.chunks_exact(g.height * g.width) {
@@ -99,23 +102,16 @@ fn im2col_at<T: Real>(
     }
 }
 
-/// Folds one image's columns (rows `pitch` long, starting at `offset`) back onto the image
-/// `[in, h, w]`, which holds zeros on entry, adding overlapping patches; `ranges` from
-/// [`valid_ranges`].
+/// Folds one image's columns of `cols` back onto the image `[in, h, w]`, which holds zeros on
+/// entry, adding overlapping patches.
 #[inline(always)]
-fn col2im_at<T: Real>(
-    g: &Geometry,
-    ranges: &[(Span, Span)],
-    cols: &[T],
-    image: &mut [T],
-    pitch: usize,
-    offset: usize,
-) {
-    let area = g.out_area();
+fn col2im_at<T: Real>(at: ImageColumns<'_>, cols: &[T], image: &mut [T]) {
+    let ImageColumns { g, ranges, pitch, offset } = at;
     if g.stride == 1 && g.kernel == 3 {
-        col2im_3x3_at(g, ranges, cols, image, pitch, offset);
+        col2im_3x3_at(at, cols, image);
         return;
     }
+    let area = g.out_area();
     let mut row = 0;
     for channel in image.chunks_exact_mut(g.height * g.width) {
         for ky in 0..g.kernel {
@@ -150,14 +146,8 @@ fn col2im_at<T: Real>(
 /// the sums are the same bit for bit) instead of three passes of a dozen values each, whose
 /// loop overhead was most of col2im's ~7% of a `best` step.
 #[inline(always)]
-fn col2im_3x3_at<T: Real>(
-    g: &Geometry,
-    ranges: &[(Span, Span)],
-    cols: &[T],
-    image: &mut [T],
-    pitch: usize,
-    offset: usize,
-) {
+fn col2im_3x3_at<T: Real>(at: ImageColumns<'_>, cols: &[T], image: &mut [T]) {
+    let ImageColumns { g, ranges, pitch, offset } = at;
     let (width, out_width, pad) = (g.width, g.out_width, g.pad);
     // The input columns that tap `kx` reaches: output column `ox` lands on `ox + kx - pad`.
     let reach = |kx: usize| {
@@ -211,7 +201,7 @@ pub(crate) fn im2col<T: Real>(g: &Geometry, images: &[T], cols: &mut [T]) {
     let pitch = images.len() / g.in_len() * g.out_area();
     let ranges = valid_ranges(g);
     for (i, image) in images.chunks_exact(g.in_len()).enumerate() {
-        im2col_at(g, &ranges, image, cols, pitch, i * g.out_area());
+        im2col_at(ImageColumns { g, ranges: &ranges, pitch, offset: i * g.out_area() }, image, cols);
     }
 }
 
@@ -223,7 +213,7 @@ pub(crate) fn col2im<T: Real>(g: &Geometry, cols: &[T], images: &mut [T]) {
     let pitch = images.len() / g.in_len() * g.out_area();
     let ranges = valid_ranges(g);
     for (i, image) in images.chunks_exact_mut(g.in_len()).enumerate() {
-        col2im_at(g, &ranges, cols, image, pitch, i * g.out_area());
+        col2im_at(ImageColumns { g, ranges: &ranges, pitch, offset: i * g.out_area() }, cols, image);
     }
 }
 
