@@ -144,7 +144,7 @@ fn col2im_at<T: Real>(at: ImageColumns<'_>, cols: &[T], image: &mut [T]) {
 /// [`col2im_at`] for the 3×3, stride-1 convolutions every preset has: each input row takes its
 /// three horizontal taps in one pass (`((x + s₀) + s₁) + s₂`, the order of the general loop, so
 /// the sums are the same bit for bit) instead of three passes of a dozen values each, whose
-/// loop overhead was most of col2im's ~7% of a `best` step.
+/// loop overhead was most of col2im's 5-7% of a `best` step.
 #[inline(always)]
 fn col2im_3x3_at<T: Real>(at: ImageColumns<'_>, cols: &[T], image: &mut [T]) {
     let ImageColumns { g, ranges, pitch, offset } = at;
