@@ -249,7 +249,7 @@ fn backward<T: Real>(
                             for (&at, (&out, &grad)) in
                                 saved.argmax[outputs].iter().zip(y_plane.iter().zip(dy_plane))
                             {
-                                let passed = if out > T::ZERO { grad } else { T::ZERO };
+                                let passed = relu_passed(out, grad);
                                 plane[(at as usize).min(area - 1)] += a * passed;
                             }
                         } else {
@@ -257,7 +257,7 @@ fn backward<T: Real>(
                             for (d, ((&v, &out), &grad)) in
                                 plane.iter_mut().zip(pre_plane.iter().zip(y_plane).zip(dy_plane))
                             {
-                                let passed = if out > T::ZERO { grad } else { T::ZERO };
+                                let passed = relu_passed(out, grad);
                                 *d = p * v + q + a * passed;
                             }
                         }
@@ -273,6 +273,13 @@ fn backward<T: Real>(
     Grads { x: conv_grads.x, weight: conv_grads.weight, params }
 }
 
+/// The output gradient `grad` where ReLU let the output `out` through (`out > 0`), else 0: a
+/// select, which vectorises.
+#[inline(always)]
+fn relu_passed<T: Real>(out: T, grad: T) -> T {
+    if out > T::ZERO { grad } else { T::ZERO }
+}
+
 /// Over one output plane: `(Σ dz·(pre − center), Σ dz)`, where `dz` is the output gradient where
 /// ReLU let it through (`y > 0`) and `pre` the pre-norm value behind each output. Eight running
 /// sums without a branch: one f64 sum with a branch on the data was a chain of dependent additions
@@ -284,7 +291,7 @@ fn plane_sums<T: Real>(y: &[T], dy: &[T], pre: &[T], center: T) -> (T, T) {
     let (mut weighted, mut total) = ([T::ZERO; LANES], [T::ZERO; LANES]);
     let whole = y.len() / LANES * LANES;
     let mut add = |k: usize, lane: usize| {
-        let passed = if y[k] > T::ZERO { dy[k] } else { T::ZERO };
+        let passed = relu_passed(y[k], dy[k]);
         weighted[lane] += passed * (pre[k] - center);
         total[lane] += passed;
     };
