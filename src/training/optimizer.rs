@@ -233,7 +233,7 @@ impl InplaceOp2 for Update<'_> {
                     Slot::Adam { first_moment, second_moment }
                         if w.len() == g.len() && w.len() == first_moment.len() =>
                     {
-                        adam_f32(self.rule, w, g, first_moment, second_moment);
+                        adam_f32_split(self.rule, w, g, first_moment, second_moment);
                         Ok(())
                     }
                     slot => update_all(self.rule, w, g, slot, |v| v, |v| v),
@@ -251,6 +251,31 @@ impl InplaceOp2 for Update<'_> {
             ),
         }
     }
+}
+
+/// Variables with at least this many weights are updated by all of the pool's threads.
+const SPLIT_MIN_WEIGHTS: usize = 1 << 16;
+
+/// [`adam_f32`] over the pool's threads for large variables, one piece each (elementwise, so the
+/// same values as one pass): the update streams four arrays of ~1 MB through the cache, and for
+/// `dense` it was 18% of a step on one core while the other waited.
+fn adam_f32_split(rule: Rule, weights: &mut [f32], grads: &[f32], first: &mut [f32], second: &mut [f32]) {
+    let threads = rayon::current_num_threads();
+    if threads <= 1 || weights.len() < SPLIT_MIN_WEIGHTS {
+        adam_f32(rule, weights, grads, first, second);
+        return;
+    }
+    let piece = weights.len().div_ceil(threads).next_multiple_of(16);
+    rayon::scope(|scope| {
+        let pieces = weights
+            .chunks_mut(piece)
+            .zip(grads.chunks(piece))
+            .zip(first.chunks_mut(piece))
+            .zip(second.chunks_mut(piece));
+        for (((w, g), m), v) in pieces {
+            scope.spawn(move |_| adam_f32(rule, w, g, m, v));
+        }
+    });
 }
 
 /// Adam over `f32` buffers, compiled for AVX-512 or AVX2 when the CPU has it: as SSE (the
