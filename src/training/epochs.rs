@@ -25,6 +25,14 @@ const DIVERGED_LOSS: f64 = 1e3;
 /// Batch size for validation and test passes (no gradients, so larger is fine).
 const EVALUATION_BATCH: usize = 1000;
 
+/// How one optimisation step ended.
+enum StepOutcome {
+    /// The weights were updated; the batch's mean loss and how many it classified right.
+    Trained { loss: f64, correct: f64 },
+    /// The loss was not finite or too large: nothing was updated.
+    Diverged,
+}
+
 /// Every named tensor's values (weights and batch-norm statistics), detached copies.
 type Snapshot = HashMap<String, Tensor>;
 
@@ -175,7 +183,25 @@ impl<'a> EpochLoop<'a> {
         let batches_per_epoch = order.len().div_ceil(config.batch_size);
         let mut totals =
             EpochTotals { learning_rate: self.schedule.learning_rate(epoch), ..EpochTotals::default() };
-        for (batch, chunk) in order.chunks(config.batch_size).enumerate() {
+        // Each batch is a function of its seed and positions, so the next one can be put together
+        // on another thread while this one trains (with flips and shifts that was ~5% of a step
+        // on the training thread).
+        let assemble = |batch: usize| {
+            (batch < batches_per_epoch).then(|| {
+                let start = batch * config.batch_size;
+                let chunk = &order[start..(start + config.batch_size).min(order.len())];
+                let augmentation_seed = derive_seed(config.seed, SeedStream::Augmentation, epoch, batch);
+                Batch::assemble(
+                    &prepared.train,
+                    chunk,
+                    prepared.targets,
+                    &config.augmentation,
+                    augmentation_seed,
+                )
+            })
+        };
+        let mut next = assemble(0);
+        for batch in 0..batches_per_epoch {
             self.clock.exclude(control.wait_while_paused());
             if control.is_cancelled() {
                 return Ok(Err(StopReason::Cancelled));
@@ -186,41 +212,55 @@ impl<'a> EpochLoop<'a> {
                 self.schedule.override_learning_rate(position, new_rate);
             }
             totals.learning_rate = self.schedule.learning_rate_at(position);
-            let augmentation_seed = derive_seed(config.seed, SeedStream::Augmentation, epoch, batch);
-            let (x, y) = Batch::assemble(
-                &prepared.train,
-                chunk,
-                prepared.targets,
-                &config.augmentation,
-                augmentation_seed,
-            )
-            .to_tensors(&self.device)?;
+            let Some(current) = next.take() else { break };
+            let batch_len = current.len();
             let step_seed = derive_seed(config.seed, SeedStream::Dropout, epoch, batch);
-            let logits = self.network.forward(&x, ForwardMode::Train { step_seed })?; // [batch, classes]
-            let loss = crate::ops::cross_entropy(&logits, &y, self.smoothing)?;
-            let loss_value = f64::from(loss.to_scalar::<f32>()?);
-            if !(loss_value.is_finite() && loss_value <= DIVERGED_LOSS) {
-                self.network.load_named(&self.boundary.weights)?;
-                return Ok(Err(StopReason::Diverged { epoch: epoch + 1, batch: batch + 1 }));
-            }
-            self.optimizer.step(&loss.backward()?, totals.learning_rate)?;
-            let batch_correct = correct_count(&logits, &y)?;
+            let learning_rate = totals.learning_rate;
+            let (step, prefetched) =
+                rayon::join(|| self.train_step(current, step_seed, learning_rate), || assemble(batch + 1));
+            next = prefetched;
+            let (loss_value, batch_correct) = match step? {
+                StepOutcome::Trained { loss, correct } => (loss, correct),
+                StepOutcome::Diverged => {
+                    self.network.load_named(&self.boundary.weights)?;
+                    return Ok(Err(StopReason::Diverged { epoch: epoch + 1, batch: batch + 1 }));
+                }
+            };
             #[allow(clippy::cast_precision_loss)]
-            let batch_len = chunk.len() as f64;
-            totals.loss_sum += loss_value * batch_len;
+            let batch_len_f = batch_len as f64;
+            totals.loss_sum += loss_value * batch_len_f;
             totals.correct += batch_correct;
-            totals.seen += chunk.len();
+            totals.seen += batch_len;
             sink.batch_finished(&BatchMetrics {
                 epoch: epoch + 1,
                 batch: batch + 1,
                 batches_per_epoch,
                 loss: loss_value,
-                accuracy: batch_correct / batch_len,
+                accuracy: batch_correct / batch_len_f,
                 learning_rate: totals.learning_rate,
                 images_per_sec: rate(totals.seen, self.clock.secs() - epoch_started),
             });
         }
         Ok(Ok(totals))
+    }
+
+    /// One optimisation step on `batch`: forward, loss, backward and the update, unless the loss
+    /// is not finite or absurdly large (then nothing is updated).
+    fn train_step(
+        &mut self,
+        batch: Batch,
+        step_seed: u64,
+        learning_rate: f64,
+    ) -> Result<StepOutcome, TrainError> {
+        let (x, y) = batch.to_tensors(&self.device)?;
+        let logits = self.network.forward(&x, ForwardMode::Train { step_seed })?; // [batch, classes]
+        let loss = crate::ops::cross_entropy(&logits, &y, self.smoothing)?;
+        let loss_value = f64::from(loss.to_scalar::<f32>()?);
+        if !(loss_value.is_finite() && loss_value <= DIVERGED_LOSS) {
+            return Ok(StepOutcome::Diverged);
+        }
+        self.optimizer.step(&loss.backward()?, learning_rate)?;
+        Ok(StepOutcome::Trained { loss: loss_value, correct: correct_count(&logits, &y)? })
     }
 
     /// Validation, the epoch's record, the schedule and early stopping, and the new boundary;
