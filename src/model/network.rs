@@ -331,7 +331,7 @@ impl Network {
                 }
             },
             // [batch, c·h·w]
-            Layer::Flatten => x.flatten_from(1)?,
+            Layer::Flatten => ops::flatten(&x)?,
             Layer::Relu => ops::relu(&x)?,
             // x - (1 - slope)·min(x, 0), i.e. slope·x for negatives.
             Layer::LeakyRelu { negative_slope } => {

@@ -60,7 +60,7 @@ pub fn batch_norm_train(x: &Tensor, gamma: &Tensor, beta: &Tensor) -> Result<(Te
     }
     let stats = Arc::new(OnceLock::new());
     let op = BatchNormTrain { eps: BATCH_NORM_EPS, stats: Arc::clone(&stats) };
-    let y = x.contiguous()?.apply_op3(&gamma.contiguous()?, &beta.contiguous()?, op)?;
+    let y = super::tape::apply3([&x.contiguous()?, &gamma.contiguous()?, &beta.contiguous()?], &[], op)?;
     let Some(stats) = stats.get() else { candle_core::bail!("batch norm kernel produced no statistics") };
     Ok((y, batch_stats(stats, per_channel, x)?))
 }

@@ -210,7 +210,7 @@ pub fn dropout(x: &Tensor, rate: f32, seed: u64) -> Result<Tensor> {
         stream: MaskStream { threshold, first: splitmix64(seed) },
         keep: 1.0 / (1.0 - f64::from(rate)),
     };
-    x.contiguous()?.apply_op1(op)
+    super::tape::apply1(&x.contiguous()?, op)
 }
 
 /// Values per parallel piece of a mask (below twice this, one thread draws it all).

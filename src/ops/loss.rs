@@ -31,7 +31,11 @@ pub fn cross_entropy(logits: &Tensor, targets: &Tensor, label_smoothing: f32) ->
         return cross_entropy_reference(logits, targets, label_smoothing);
     }
     let targets = targets.to_dtype(DType::U32)?.contiguous()?;
-    logits.contiguous()?.apply_op2(&targets, CrossEntropyOp { label_smoothing: f64::from(label_smoothing) })
+    super::tape::apply2(
+        &logits.contiguous()?,
+        &targets,
+        CrossEntropyOp { label_smoothing: f64::from(label_smoothing) },
+    )
 }
 
 /// [`cross_entropy`] from candle's built-in ops (log-softmax, gather, mean).

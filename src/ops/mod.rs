@@ -22,6 +22,7 @@ mod pool;
 mod process;
 pub mod reference;
 mod simd;
+mod tape;
 
 use std::sync::{Arc, OnceLock};
 
@@ -38,6 +39,8 @@ pub use batch_norm::{
 pub use dropout::{dropout, dropout_mask, splitmix64};
 pub use loss::{cross_entropy, cross_entropy_reference, log_softmax};
 pub use process::init_process;
+pub(crate) use tape::flatten;
+pub use tape::{GradientSource, Gradients, Tape};
 
 /// How a convolution treats the border.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -105,9 +108,9 @@ pub fn conv2d_relu_pool(
     let pad = padding.amount(weight.dim(3)?);
     let keep_indices = x.track_op() || weight.track_op() || bias.track_op();
     // [batch, out, h' / pool, w' / pool]
-    x.contiguous()?.apply_op3(
-        &weight.contiguous()?,
-        &bias.contiguous()?,
+    tape::apply3(
+        [&x.contiguous()?, &weight.contiguous()?, &bias.contiguous()?],
+        &[],
         conv_pool::ConvReluPoolOp { stride, pad, pool, keep_indices, argmax: OnceLock::new() },
     )
 }
@@ -145,7 +148,7 @@ pub fn conv2d_bn_relu_pool_train(
     let saved = Arc::new(OnceLock::new());
     let op =
         conv_bn_pool::ConvBnReluPoolOp { stride, pad, pool, eps: BATCH_NORM_EPS, saved: Arc::clone(&saved) };
-    let y = x.contiguous()?.apply_op3(&weight.contiguous()?, &params, op)?;
+    let y = tape::apply3([&x.contiguous()?, &weight.contiguous()?, &params], &[bias, gamma, beta], op)?;
     let Some(saved) = saved.get() else { candle_core::bail!("conv + batch norm produced no statistics") };
     let (batch, _, height, width) = x.dims4()?;
     let geometry = conv::Geometry::new(
@@ -203,9 +206,9 @@ fn conv2d_with(
     }
     let pad = padding.amount(weight.dim(3)?);
     // [batch, out, h', w']
-    x.contiguous()?.apply_op3(
-        &weight.contiguous()?,
-        &bias.contiguous()?,
+    tape::apply3(
+        [&x.contiguous()?, &weight.contiguous()?, &bias.contiguous()?],
+        &[],
         Conv2dOp { stride, pad, activation },
     )
 }
@@ -220,7 +223,7 @@ pub fn max_pool2d(x: &Tensor, size: usize) -> Result<Tensor> {
         return reference::max_pool2d(x, size);
     }
     // [batch, c, h / size, w / size]
-    x.contiguous()?.apply_op1(MaxPoolOp { size, keep_indices: x.track_op(), argmax: OnceLock::new() })
+    tape::apply1(&x.contiguous()?, MaxPoolOp { size, keep_indices: x.track_op(), argmax: OnceLock::new() })
 }
 
 /// Fully connected layer: `x` `[batch, in]`, `weight` `[out, in]`, `bias` `[out]` → `[batch, out]`.
@@ -248,7 +251,7 @@ fn linear_with(x: &Tensor, weight: &Tensor, bias: &Tensor, activation: Activatio
         };
     }
     // [batch, out]
-    x.contiguous()?.apply_op3(&weight.contiguous()?, &bias.contiguous()?, LinearOp { activation })
+    tape::apply3([&x.contiguous()?, &weight.contiguous()?, &bias.contiguous()?], &[], LinearOp { activation })
 }
 
 /// ReLU with a one-pass backward.
@@ -259,7 +262,7 @@ pub fn relu(x: &Tensor) -> Result<Tensor> {
     if !custom_kernels_fit(x) {
         return x.relu();
     }
-    x.contiguous()?.apply_op1(activation::ReluOp)
+    tape::apply1(&x.contiguous()?, activation::ReluOp)
 }
 
 /// Error of [`set_num_threads`].

@@ -18,6 +18,7 @@ use super::train::{Prepared, Start, TestPredictions, TrainError};
 use crate::data::{Augmentation, Batch, Dataset, SeedStream, Targets, derive_seed, shuffled_positions};
 use crate::evaluation::TestTimeAugmentation;
 use crate::model::{ForwardMode, Network};
+use crate::ops::Tape;
 
 /// A mean batch loss above this counts as diverged even when finite: at the start a 10-class
 /// cross-entropy is ~2.3, and no sane run gets within orders of magnitude of this.
@@ -253,13 +254,21 @@ impl<'a> EpochLoop<'a> {
         learning_rate: f64,
     ) -> Result<StepOutcome, TrainError> {
         let (x, y) = batch.to_tensors(&self.device)?;
-        let logits = self.network.forward(&x, ForwardMode::Train { step_seed })?; // [batch, classes]
-        let loss = crate::ops::cross_entropy(&logits, &y, self.smoothing)?;
+        // The ops are recorded so that their own backward functions can run in reverse (see
+        // `ops::Tape`): the same gradients as candle's backward, without its zero-filled copies.
+        let ((logits, loss), tape) = Tape::record(|| {
+            let logits = self.network.forward(&x, ForwardMode::Train { step_seed })?; // [batch, classes]
+            let loss = crate::ops::cross_entropy(&logits, &y, self.smoothing)?;
+            Ok((logits, loss))
+        })?;
         let loss_value = f64::from(loss.to_scalar::<f32>()?);
         if !(loss_value.is_finite() && loss_value <= DIVERGED_LOSS) {
             return Ok(StepOutcome::Diverged);
         }
-        self.optimizer.step(&loss.backward()?, learning_rate)?;
+        match tape.backward(&loss)? {
+            Some(gradients) => self.optimizer.step(&gradients, learning_rate)?,
+            None => self.optimizer.step(&loss.backward()?, learning_rate)?,
+        }
         Ok(StepOutcome::Trained { loss: loss_value, correct: correct_count(&logits, &y)? })
     }
 

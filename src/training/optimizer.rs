@@ -1,13 +1,13 @@
 //! Adam, AdamW and SGD with momentum over candle `Var`s, with the learning rate passed to every
 //! step (so schedules and a user's override apply at once) and state kept across pauses.
 
-use candle_core::backprop::GradStore;
 use std::cell::RefCell;
 
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, InplaceOp2, Layout, Result, Var};
 
 use super::config::OptimizerKind;
+use crate::ops::GradientSource;
 
 const ADAM_BETA1: f64 = 0.9;
 const ADAM_BETA2: f64 = 0.999;
@@ -131,7 +131,7 @@ impl Optimizer {
     /// # Errors
     /// Shape or dtype errors from candle.
     #[allow(clippy::cast_possible_truncation)]
-    pub fn step(&mut self, grads: &GradStore, learning_rate: f64) -> Result<()> {
+    pub fn step(&mut self, grads: &impl GradientSource, learning_rate: f64) -> Result<()> {
         self.steps_taken = self.steps_taken.saturating_add(1);
         // Classic L2 regularisation goes through the gradient; AdamW decays the weights directly.
         let (coupled_decay, decoupled_decay) = match self.kind {
@@ -153,7 +153,7 @@ impl Optimizer {
             }
         };
         for (var, slot) in self.vars.iter().zip(&mut self.slots) {
-            let Some(grad) = grads.get(var.as_tensor()) else { continue };
+            let Some(grad) = grads.gradient(var.as_tensor()) else { continue };
             let grad = grad.contiguous()?;
             var.as_tensor().inplace_op2(&grad, &Update { rule, slot: RefCell::new(slot) })?;
         }
