@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use candle_core::{D, DType, Device, Tensor};
 
+use super::beside::run_beside;
 use super::config::TrainConfig;
 use super::control::Control;
 use super::early_stopping::{EarlyStopping, Verdict};
@@ -218,7 +219,7 @@ impl<'a> EpochLoop<'a> {
             let step_seed = derive_seed(config.seed, SeedStream::Dropout, epoch, batch);
             let learning_rate = totals.learning_rate;
             let (step, prefetched) =
-                rayon::join(|| self.train_step(current, step_seed, learning_rate), || assemble(batch + 1));
+                run_beside(|| self.train_step(current, step_seed, learning_rate), || assemble(batch + 1));
             next = prefetched;
             let (loss_value, batch_correct) = match step? {
                 StepOutcome::Trained { loss, correct } => (loss, correct),

@@ -3,6 +3,7 @@
 //! learning-rate override). The CLI and the GUI's worker are two sinks over the same loop, which
 //! can also continue a saved run from its resume state (`resume`, `resume_file`).
 
+mod beside;
 mod config;
 mod control;
 mod early_stopping;
