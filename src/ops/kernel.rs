@@ -219,34 +219,96 @@ pub(crate) fn gemm<T: Real>(
     }
     assert!(lhs.fits(m, k), "gemm lhs out of bounds");
     assert!(rhs.fits(k, n), "gemm rhs out of bounds");
-    let parallelism = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
-    let as_isize = |v: usize| isize::try_from(v).unwrap_or(isize::MAX);
-    // SAFETY: the asserts above (with checked arithmetic, so an overflow cannot pass them) keep
-    // every index the kernel touches inside the three slices,
-    // `dst` is borrowed mutably so nothing else aliases it, and T is f32 or f64, both of which
-    // `gemm` supports.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            as_isize(n),
-            accumulate == Accumulate::Add,
-            lhs.data.as_ptr(),
-            as_isize(lhs.col_stride),
-            as_isize(lhs.row_stride),
-            rhs.data.as_ptr(),
-            as_isize(rhs.col_stride),
-            as_isize(rhs.row_stride),
-            T::ONE,
-            T::ONE,
-            false,
-            false,
-            false,
-            parallelism,
-        );
+    let product = Product {
+        dst: dst.as_mut_ptr(),
+        lhs,
+        rhs,
+        k,
+        read_dst: accumulate == Accumulate::Add,
+        dst_row_stride: n,
+    };
+    let pieces = threads.clamp(1, m.max(n).div_ceil(SPLIT_ALIGN));
+    if pieces <= 1 {
+        // SAFETY: the asserts above keep the whole m × n product inside the three slices, and
+        // `dst` is borrowed mutably for this call.
+        unsafe { product.run(0..m, 0..n) };
+        return;
+    }
+    // Each thread computes its own block of `dst` with gemm's single-threaded kernel: one
+    // parallel section per product, the longer side cut in `pieces` (gemm's own rayon split of
+    // these small products kept both cores waiting on each other).
+    let cut = |len: usize, piece: usize| (len * piece / pieces).next_multiple_of(SPLIT_ALIGN).min(len);
+    let by_rows = m >= n;
+    let product = &product;
+    rayon::scope(|scope| {
+        for piece in 0..pieces {
+            let len = if by_rows { m } else { n };
+            let range = cut(len, piece)..cut(len, piece + 1);
+            if range.is_empty() {
+                continue;
+            }
+            scope.spawn(move |_| {
+                let (rows, cols) = if by_rows { (range, 0..n) } else { (0..m, range) };
+                // SAFETY: the asserts above keep every block inside the slices, and the blocks
+                // are disjoint (their row or column ranges do not overlap), so no element of
+                // `dst` is written by two threads; `dst` stays borrowed until the scope ends.
+                unsafe { product.run(rows, cols) };
+            });
+        }
+    });
+}
+
+/// Block sizes of a split product are multiples of this (gemm's AVX-512 f32 kernel is 16 × 4 wide
+/// per register row), so that no block ends in a narrow remainder kernel.
+const SPLIT_ALIGN: usize = 16;
+
+/// A bounds-checked product `dst (+)= lhs × rhs`, computed block by block.
+struct Product<'a, T> {
+    dst: *mut T,
+    dst_row_stride: usize,
+    lhs: Mat<'a, T>,
+    rhs: Mat<'a, T>,
+    k: usize,
+    read_dst: bool,
+}
+
+// SAFETY: the blocks that threads compute through a shared `Product` are disjoint (see
+// `gemm`), and the inputs are only read.
+unsafe impl<T: Sync> Sync for Product<'_, T> {}
+
+impl<T: Real> Product<'_, T> {
+    /// `dst[rows, cols] (+)= lhs[rows, ..] × rhs[.., cols]` on the calling thread.
+    ///
+    /// # Safety
+    /// The block must lie inside the product whose bounds `gemm` checked, and no other thread
+    /// may touch these elements of `dst` meanwhile.
+    unsafe fn run(&self, rows: std::ops::Range<usize>, cols: std::ops::Range<usize>) {
+        let as_isize = |v: usize| isize::try_from(v).unwrap_or(isize::MAX);
+        // SAFETY: per this function's contract every index lies inside the checked slices; T is
+        // f32 or f64, both of which `gemm` supports.
+        unsafe {
+            gemm::gemm(
+                rows.len(),
+                cols.len(),
+                self.k,
+                self.dst.add(rows.start * self.dst_row_stride + cols.start),
+                1,
+                as_isize(self.dst_row_stride),
+                self.read_dst,
+                self.lhs.data.as_ptr().add(rows.start * self.lhs.row_stride),
+                as_isize(self.lhs.col_stride),
+                as_isize(self.lhs.row_stride),
+                self.rhs.data.as_ptr().add(cols.start * self.rhs.col_stride),
+                as_isize(self.rhs.col_stride),
+                as_isize(self.rhs.row_stride),
+                T::ONE,
+                T::ONE,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
     }
 }
 
@@ -268,7 +330,48 @@ pub(crate) fn needs_grad(tensor: &Tensor) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Scratch;
+    use super::{Accumulate, Mat, Scratch, gemm};
+
+    /// `dst (+)= lhs × rhs` the plain way, in f64.
+    fn naive(m: usize, n: usize, k: usize, lhs: &Mat<'_, f64>, rhs: &Mat<'_, f64>, dst: &mut [f64]) {
+        for i in 0..m {
+            for j in 0..n {
+                let sum: f64 = (0..k)
+                    .map(|p| {
+                        lhs.data[i * lhs.row_stride + p * lhs.col_stride]
+                            * rhs.data[p * rhs.row_stride + j * rhs.col_stride]
+                    })
+                    .sum();
+                dst[i * n + j] += sum;
+            }
+        }
+    }
+
+    #[test]
+    fn a_product_split_over_threads_equals_the_plain_one() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        // Cut by rows (m ≥ n) and by columns, sizes that leave narrow last blocks, and a
+        // transposed operand on each side.
+        for (m, n, k) in [(37, 5, 9), (5, 41, 7), (64, 64, 3), (1, 33, 2), (33, 1, 4)] {
+            let lhs_data: Vec<f64> = (0..m * k).map(|v| ((v * 7) % 13) as f64 - 6.0).collect();
+            let rhs_data: Vec<f64> = (0..k * n).map(|v| ((v * 5) % 11) as f64 * 0.5).collect();
+            for transposed in [false, true] {
+                let lhs = if transposed { Mat::transposed(&lhs_data, m) } else { Mat::rows(&lhs_data, k) };
+                let rhs = if transposed { Mat::transposed(&rhs_data, k) } else { Mat::rows(&rhs_data, n) };
+                for accumulate in [Accumulate::Overwrite, Accumulate::Add] {
+                    let start: Vec<f64> = (0..m * n).map(|v| v as f64).collect();
+                    let mut want =
+                        if accumulate == Accumulate::Add { start.clone() } else { vec![0.0; m * n] };
+                    naive(m, n, k, &lhs, &rhs, &mut want);
+                    for threads in [1, 2, 3] {
+                        let mut got = start.clone();
+                        pool.install(|| gemm((m, n, k), &mut got, lhs, rhs, accumulate, threads));
+                        assert_eq!(got, want, "{m}×{n}×{k}, transposed {transposed}, {threads} threads");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn scratch_buffers_come_back_to_their_thread_and_a_nested_borrow_gets_its_own() {

@@ -254,7 +254,10 @@ impl InplaceOp2 for Update<'_> {
 }
 
 /// Variables with at least this many weights are updated by all of the pool's threads.
-const SPLIT_MIN_WEIGHTS: usize = 1 << 16;
+const SPLIT_MIN_WEIGHTS: usize = 1 << 14;
+/// Pieces per thread of a split variable: small enough that a thread that starts late still
+/// gets its share (with one piece each the training thread did two thirds of the work).
+const PIECES_PER_THREAD: usize = 4;
 
 /// [`adam_f32`] over the pool's threads for large variables, one piece each (elementwise, so the
 /// same values as one pass): the update streams four arrays of ~1 MB through the cache, and for
@@ -265,7 +268,7 @@ fn adam_f32_split(rule: Rule, weights: &mut [f32], grads: &[f32], first: &mut [f
         adam_f32(rule, weights, grads, first, second);
         return;
     }
-    let piece = weights.len().div_ceil(threads).next_multiple_of(16);
+    let piece = weights.len().div_ceil(threads * PIECES_PER_THREAD).next_multiple_of(16);
     rayon::scope(|scope| {
         let pieces = weights
             .chunks_mut(piece)
