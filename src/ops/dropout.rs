@@ -52,23 +52,26 @@ fn mask_values<T: MaskValue>(count: usize, threshold: u64, seed: u64, keep: T) -
     values
 }
 
+/// The 32-bit halves of one block's draws, in mask order.
+type Halves = [u32; 2 * BLOCK_DRAWS];
+
 /// A mask's element type: `f32` or `f64`.
 trait MaskValue: Copy + Default + std::ops::Mul<Output = Self> {
     /// One block of [`masked_run`]: `run[j] = input[j] · m` (or `m`) where `m` is `kept` when
     /// `halves[j] ≥ threshold`, else 0.
     #[inline(always)]
-    fn block(
-        run: &mut [Self],
-        input: Option<&[Self]>,
-        halves: &[u32; 2 * BLOCK_DRAWS],
-        threshold: u32,
-        kept: Self,
-    ) {
-        let pick = |half: u32| if half >= threshold { kept } else { Self::default() };
-        match input {
-            Some(input) => run.iter_mut().zip(input).zip(halves).for_each(|((v, &x), &h)| *v = x * pick(h)),
-            None => run.iter_mut().zip(halves).for_each(|(v, &h)| *v = pick(h)),
-        }
+    fn block(run: &mut [Self], input: Option<&[Self]>, halves: &Halves, (threshold, kept): (u32, Self)) {
+        block_values(run, input, halves, threshold, kept);
+    }
+}
+
+/// [`MaskValue::block`] value by value: any length, any type.
+#[inline(always)]
+fn block_values<T: MaskValue>(run: &mut [T], input: Option<&[T]>, halves: &[u32], threshold: u32, kept: T) {
+    let pick = |half: u32| if half >= threshold { kept } else { T::default() };
+    match input {
+        Some(input) => run.iter_mut().zip(input).zip(halves).for_each(|((v, &x), &h)| *v = x * pick(h)),
+        None => run.iter_mut().zip(halves).for_each(|(v, &h)| *v = pick(h)),
     }
 }
 
@@ -78,13 +81,7 @@ impl MaskValue for f32 {
     /// Full blocks in AVX2 registers where the CPU has them: written as a select, LLVM turned
     /// the pick into a branch per value, which on random draws mispredicted every few values.
     #[inline(always)]
-    fn block(
-        run: &mut [Self],
-        input: Option<&[Self]>,
-        halves: &[u32; 2 * BLOCK_DRAWS],
-        threshold: u32,
-        kept: Self,
-    ) {
+    fn block(run: &mut [Self], input: Option<&[Self]>, halves: &Halves, (threshold, kept): (u32, Self)) {
         #[cfg(target_arch = "x86_64")]
         if run.len() == 2 * BLOCK_DRAWS
             && input.is_none_or(|input| input.len() == 2 * BLOCK_DRAWS)
@@ -94,11 +91,7 @@ impl MaskValue for f32 {
             unsafe { block_f32_avx2(run, input, halves, threshold, kept) };
             return;
         }
-        let pick = |half: u32| if half >= threshold { kept } else { 0.0 };
-        match input {
-            Some(input) => run.iter_mut().zip(input).zip(halves).for_each(|((v, &x), &h)| *v = x * pick(h)),
-            None => run.iter_mut().zip(halves).for_each(|(v, &h)| *v = pick(h)),
-        }
+        block_values(run, input, halves, threshold, kept);
     }
 }
 
@@ -110,13 +103,7 @@ impl MaskValue for f32 {
 /// The CPU must have AVX2, and `run` (and `input`, if any) must hold 16 values.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn block_f32_avx2(
-    run: &mut [f32],
-    input: Option<&[f32]>,
-    halves: &[u32; 2 * BLOCK_DRAWS],
-    threshold: u32,
-    kept: f32,
-) {
+unsafe fn block_f32_avx2(run: &mut [f32], input: Option<&[f32]>, halves: &Halves, threshold: u32, kept: f32) {
     use std::arch::x86_64::{
         __m256i, _mm256_and_ps, _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_loadu_ps, _mm256_loadu_si256,
         _mm256_max_epu32, _mm256_mul_ps, _mm256_set1_epi32, _mm256_set1_ps, _mm256_storeu_ps,
@@ -185,7 +172,7 @@ fn masked_run<T: MaskValue>(out: &mut [T], source: Option<&[T]>, stream: MaskStr
         || {
             for (block, run) in out.chunks_mut(block_len).enumerate() {
                 let input = source.map(|source| &source[block * block_len..][..run.len()]);
-                T::block(run, input, &block_halves(block), threshold, kept);
+                T::block(run, input, &block_halves(block), (threshold, kept));
             }
         },
     );
