@@ -10,15 +10,10 @@ use atelier::model::{ForwardMode, LayerSpec, ModelError, ModelSpec, Network, Pre
 use atelier::ops::Padding;
 use candle_core::{DType, Device, Tensor};
 
+mod common;
+
 fn input(batch: usize, seed: u64) -> Tensor {
-    // Deterministic pseudo-random pixels in 0..1.
-    let values: Vec<f32> = (0..batch * 784)
-        .map(|i| {
-            let bits = atelier::ops::splitmix64(seed.wrapping_add(i as u64));
-            (bits >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect();
-    Tensor::from_vec(values, (batch, 1, 28, 28), &Device::Cpu).unwrap()
+    common::seeded_pixels(batch, seed)
 }
 
 fn values(t: &Tensor) -> Vec<f32> {

@@ -9,14 +9,10 @@ use atelier::model::{ForwardMode, LayerSpec, ModelSpec, Network, PresetId, Task}
 use atelier::ops::{self, GradientSource, Padding, Tape};
 use candle_core::{Device, Tensor};
 
+mod common;
+
 fn input(batch: usize, seed: u64) -> Tensor {
-    let values: Vec<f32> = (0..batch * 784)
-        .map(|i| {
-            let bits = ops::splitmix64(seed.wrapping_add(i as u64));
-            (bits >> 40) as f32 / (1u64 << 24) as f32
-        })
-        .collect();
-    Tensor::from_vec(values, (batch, 1, 28, 28), &Device::Cpu).unwrap()
+    common::seeded_pixels(batch, seed)
 }
 
 fn targets(batch: usize, classes: usize) -> Tensor {

@@ -1,5 +1,6 @@
-//! Shared by the CLI tests: running the `atelier` binary, reading its output, and the one check every
-//! failure must pass (exit code 2, one `error:` line naming the file, no panic).
+//! Shared by the tests: running the `atelier` binary, reading its output, the one check every
+//! failure must pass (exit code 2, one `error:` line naming the file, no panic), and a seeded
+//! network input.
 #![allow(dead_code, clippy::unwrap_used)] // each test binary uses part of this; set-up failures panic
 
 use std::ffi::OsStr;
@@ -65,4 +66,16 @@ pub fn tiny_dense_spec() -> atelier::model::ModelSpec {
             LayerSpec::Dense { units: 10 },
         ],
     }
+}
+
+/// A batch of `batch` pictures `[batch, 1, 28, 28]` of deterministic pseudo-random pixels in 0..1.
+#[allow(clippy::cast_precision_loss)]
+pub fn seeded_pixels(batch: usize, seed: u64) -> candle_core::Tensor {
+    let values: Vec<f32> = (0..batch * 784)
+        .map(|i| {
+            let bits = atelier::ops::splitmix64(seed.wrapping_add(i as u64));
+            (bits >> 40) as f32 / (1u64 << 24) as f32
+        })
+        .collect();
+    candle_core::Tensor::from_vec(values, (batch, 1, 28, 28), &candle_core::Device::Cpu).unwrap()
 }
