@@ -7,6 +7,8 @@ use std::thread::LocalKey;
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, DType, Layout, Result, Storage, StorageRef, Tensor, WithDType};
 
+use super::conv_narrow;
+
 /// The float types the kernels run on: `f32` for training, `f64` for exact gradient checks.
 pub(crate) trait Real: WithDType + Copy + Send + Sync + PartialOrd {
     /// Additive identity.
@@ -15,6 +17,20 @@ pub(crate) trait Real: WithDType + Copy + Send + Sync + PartialOrd {
     const ONE: Self;
     /// This thread's two scratch buffers of this type (see [`Scratch`]).
     fn scratch() -> &'static LocalKey<Cell<[Vec<Self>; 2]>>;
+
+    /// [`conv_narrow::forward_product`] for this type: plain loops unless overridden.
+    #[inline(always)]
+    fn narrow_forward(patch: usize, weight: &[Self], bias: &[Self], cols: &[Self], full: &mut [Self]) {
+        let columns = cols.len() / patch.max(1);
+        conv_narrow::forward_plain(patch, (weight, bias, cols), full, 0..bias.len(), 0..columns);
+    }
+
+    /// [`conv_narrow::weight_gradient`] for this type: plain loops unless overridden.
+    #[inline(always)]
+    fn narrow_weight_gradient(patch: usize, dfull: &[Self], cols: &[Self], dweight: &mut [Self]) {
+        let outs = dweight.len() / patch.max(1);
+        conv_narrow::weight_gradient_plain(patch, (dfull, cols), dweight, 0..outs, 0..patch);
+    }
 }
 
 thread_local! {
@@ -27,6 +43,30 @@ impl Real for f32 {
     const ONE: Self = 1.0;
     fn scratch() -> &'static LocalKey<Cell<[Vec<Self>; 2]>> {
         &F32_SCRATCH
+    }
+
+    #[inline(always)]
+    fn narrow_forward(patch: usize, weight: &[Self], bias: &[Self], cols: &[Self], full: &mut [Self]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above); the shapes are the caller's.
+            unsafe { conv_narrow::forward_f32_avx2(patch, weight, bias, cols, full) };
+            return;
+        }
+        let columns = cols.len() / patch.max(1);
+        conv_narrow::forward_plain(patch, (weight, bias, cols), full, 0..bias.len(), 0..columns);
+    }
+
+    #[inline(always)]
+    fn narrow_weight_gradient(patch: usize, dfull: &[Self], cols: &[Self], dweight: &mut [Self]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above); the shapes are the caller's.
+            unsafe { conv_narrow::weight_gradient_f32_avx2(patch, dfull, cols, dweight) };
+            return;
+        }
+        let outs = dweight.len() / patch.max(1);
+        conv_narrow::weight_gradient_plain(patch, (dfull, cols), dweight, 0..outs, 0..patch);
     }
 }
 

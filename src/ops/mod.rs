@@ -12,6 +12,7 @@ mod batch_norm_stats;
 mod conv;
 mod conv_bn_pool;
 mod conv_columns;
+mod conv_narrow;
 mod conv_pool;
 mod cross_entropy;
 mod dropout;

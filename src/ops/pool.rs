@@ -115,10 +115,12 @@ fn index(position: usize) -> u32 {
     u32::try_from(position).unwrap_or(u32::MAX)
 }
 
-/// Whether `v` is NaN, for any [`Real`].
+/// Whether `v` is NaN, for any [`Real`]: the one value not equal to itself (a comparison that
+/// vectorises, unlike `partial_cmp(..).is_none()`).
 #[inline(always)]
+#[allow(clippy::eq_op)]
 fn is_nan<T: Real>(v: T) -> bool {
-    v.partial_cmp(&v).is_none()
+    v != v
 }
 
 /// The maximum of the `size`×`size` window starting at `first` (rows `width` apart) and where it
@@ -152,18 +154,14 @@ fn pool_plane_2x2<T: Real>(w: &Windows, plane: &[T], y: &mut [T], argmax: &mut [
             (&plane[top..top + 2 * w.out_width], &plane[top + w.width..top + w.width + 2 * w.out_width]);
         let outs = &mut y[oy * w.out_width..(oy + 1) * w.out_width];
         let positions = &mut argmax[oy * w.out_width..(oy + 1) * w.out_width];
-        let has_nan = upper.iter().chain(lower).fold(false, |seen, &v| seen | is_nan(v));
-        if has_nan {
-            for (ox, (out, at)) in outs.iter_mut().zip(positions.iter_mut()).enumerate() {
-                let (best, position) = window_max(plane, top + 2 * ox, 2, w.width);
-                (*out, *at) = (if relu && best < T::ZERO { T::ZERO } else { best }, index(position));
-            }
-            continue;
-        }
         let windows = upper.chunks_exact(2).zip(lower.chunks_exact(2));
         let mut position = index(top);
+        // Whether the rows hold a NaN, from the values the loop loads anyway: a separate pass
+        // over the two rows beforehand cost ~3% of a `cnn` step.
+        let mut nan_seen = 0_u32;
         for ((out, at), (up, down)) in outs.iter_mut().zip(positions.iter_mut()).zip(windows) {
             let (a, b, c, d) = (up[0], up[1], down[0], down[1]);
+            nan_seen |= u32::from(is_nan(a) | is_nan(b) | is_nan(c) | is_nan(d));
             let larger = |p: T, q: T| if q > p { q } else { p };
             let max = larger(larger(a, b), larger(c, d));
             // The first of the four equal to the maximum (0..=3 in reading order), from comparisons.
@@ -171,6 +169,13 @@ fn pool_plane_2x2<T: Real>(w: &Windows, plane: &[T], y: &mut [T], argmax: &mut [
             *at = position + (k & 1) + (k >> 1) * width;
             *out = if relu && max < T::ZERO { T::ZERO } else { max };
             position += 2;
+        }
+        if nan_seen != 0 {
+            // Written again by the general rule.
+            for (ox, (out, at)) in outs.iter_mut().zip(positions.iter_mut()).enumerate() {
+                let (best, position) = window_max(plane, top + 2 * ox, 2, w.width);
+                (*out, *at) = (if relu && best < T::ZERO { T::ZERO } else { best }, index(position));
+            }
         }
     }
 }
