@@ -8,7 +8,8 @@
 # also written to bench/results/time_to_accuracy-<time>.txt.
 #
 #   bench/time_to_accuracy.sh [--seeds "1 2 3"] [--threads 2] [--preset fast] [-- extra train args]
-# Needs bench/setup_pytorch.sh once.
+# Needs bench/setup_pytorch.sh once. BUILD_FLAGS="--no-default-features --features avx512" times
+# the command-line-only build (the same training code, without compiling the GUI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/results.sh
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 python=bench/.venv/bin/python
 [ -x "$python" ] || { echo "run bench/setup_pytorch.sh first" >&2; exit 2; }
-cargo build --release --quiet --bin atelier
+cargo build --release --quiet --bin atelier ${BUILD_FLAGS:-}
 bin=target/release/atelier
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
