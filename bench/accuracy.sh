@@ -13,6 +13,8 @@
 # Each run's full log goes to $LOG_DIR (default target/bench-accuracy/<preset>[-seed-N].log).
 # "wall time" is what the user waits for: the whole command, data load and final evaluation
 # included; "train time" is what the CLI reports (epochs and validation, pauses excluded).
+# BUILD_FLAGS="--no-default-features --features avx512" times the command-line-only build (the
+# same training code, without compiling the GUI in release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/results.sh
@@ -25,7 +27,7 @@ mkdir -p "$log_dir"
 data_args=()
 [ -n "${DATA_DIR:-}" ] && data_args=(--data-dir "$DATA_DIR")
 
-cargo build --release --quiet --bin atelier
+cargo build --release --quiet --bin atelier ${BUILD_FLAGS:-}
 bin=target/release/atelier
 
 rows=() accuracies=()
